@@ -1,0 +1,94 @@
+"""Risk models: the honest ``outcome`` method and the study's ``study`` method, side by side.
+
+``outcome`` learns Recovery_Status from what is known before the recovery decision (``MODEL_FEATURES``:
+no IDs, no Gender, no post-decision columns, no target). Its Risk_Score is the calibrated probability that
+the loan will not be fully recovered. A Random Forest and a HistGradientBoosting model are compared by
+cross-validation and the one with the higher held-out ROC AUC is kept.
+
+``study`` repeats the original study: K-Means segments, the higher half flagged "high risk", a Random
+Forest trained to predict that flag. Its score relearns the segments; it is kept only for comparison.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from sklearn.base import ClassifierMixin, clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from slrs.features import build_preprocessor, categorical_mask
+from slrs.schema import OUTCOME_CLASSES, SEGMENT_FEATURES
+from slrs.segmentation import RiskOrderedKMeans, high_risk_segments
+
+Method = Literal["outcome", "study"]
+METHODS: tuple[Method, ...] = ("outcome", "study")
+METHOD_LABELS = {"outcome": "Outcome model (honest, default)",
+                 "study": "Study method (comparison only: predicts its own segments)"}
+RANDOM_STATE = 42
+CALIBRATION_FOLDS = 3
+STUDY_TREES = 100  # the study's Random Forest used scikit-learn's default of 100 trees
+
+
+def build_candidates() -> dict[str, ClassifierMixin]:
+    """The estimators compared for the outcome method (both deterministic for a fixed seed)."""
+    return {
+        "random_forest": RandomForestClassifier(
+            n_estimators=200, min_samples_leaf=10, n_jobs=-1, random_state=RANDOM_STATE),
+        "hist_gradient_boosting": HistGradientBoostingClassifier(
+            learning_rate=0.05, max_iter=200, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
+            categorical_features=categorical_mask(), early_stopping=False, random_state=RANDOM_STATE),
+    }
+
+
+def build_outcome_model(estimator: ClassifierMixin) -> CalibratedClassifierCV:
+    """Preprocessing + estimator, calibrated by sigmoid on inner folds, refitted on all rows given."""
+    pipeline = Pipeline([("prepare", build_preprocessor()), ("model", clone(estimator))])
+    return CalibratedClassifierCV(pipeline, method="sigmoid", cv=CALIBRATION_FOLDS, ensemble=False)
+
+
+def select_segment_features(X: pd.DataFrame) -> pd.DataFrame:
+    return X[list(SEGMENT_FEATURES)]
+
+
+def build_study_model() -> Pipeline:
+    """The study's classifier: a Random Forest on the ten segment features."""
+    return Pipeline([
+        ("select", FunctionTransformer(select_segment_features)),
+        ("impute", SimpleImputer(strategy="median")),
+        ("forest", RandomForestClassifier(n_estimators=STUDY_TREES, n_jobs=-1, random_state=RANDOM_STATE)),
+    ])
+
+
+def study_flag(segments: np.ndarray, n_segments: int) -> np.ndarray:
+    """The study's High_Risk_Flag: 1 for borrowers in the flagged half of the segments."""
+    return np.isin(segments, high_risk_segments(n_segments)).astype(int)
+
+
+def fit_study_model(X: pd.DataFrame, segmenter: RiskOrderedKMeans) -> Pipeline:
+    """Fit the study's forest to the flag derived from ``segmenter``'s segments of ``X``."""
+    return build_study_model().fit(X, study_flag(segmenter.predict(X), segmenter.n_segments))
+
+
+def outcome_probabilities(model: ClassifierMixin, X: pd.DataFrame) -> np.ndarray:
+    """Probabilities of ``OUTCOME_CLASSES`` (shape (n, 3)); a class absent in training gets 0."""
+    proba = model.predict_proba(X)
+    full = np.zeros((len(X), len(OUTCOME_CLASSES)))
+    for column, label in enumerate(model.classes_):
+        full[:, OUTCOME_CLASSES.index(label)] = proba[:, column]
+    return full
+
+
+def study_probabilities(study_model: Pipeline, X: pd.DataFrame, partial_share: float) -> np.ndarray:
+    """The study's score read as P(not fully recovered), split by the training share of partial outcomes.
+
+    This is the study's implicit claim, made explicit so that its expected recovery can be compared.
+    """
+    risk = study_model.predict_proba(X)[:, list(study_model.classes_).index(1)] \
+        if 1 in study_model.classes_ else np.zeros(len(X))
+    return np.column_stack([1 - risk, risk * partial_share, risk * (1 - partial_share)])

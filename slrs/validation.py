@@ -1,0 +1,268 @@
+"""Validation of a portfolio table against the schema.
+
+File-level problems (no rows, missing required columns, two headers meaning the same column) raise one
+``DataValidationError`` that lists them all. Row-level problems never drop or alter a row: each becomes a
+line in the long issue table and in the row's ``Data_Issues`` text, the unusable value becomes missing in
+the clean table, and the row is scored if the model's own training-data imputation can stand in for it.
+Range checks are declared once as a pandera schema built from ``slrs.schema``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from slrs.exceptions import DataValidationError
+from slrs.io import SPARE_PREFIX
+from slrs.schema import (COLUMN_BY_NAME, COLUMNS, ID_COLUMN, MODEL_FEATURES, REQUIRED_COLUMNS, Column,
+                         canonical_column, category_lookup, normalize_label)
+
+# More unusable model inputs than this and an imputed score would mostly describe the training data.
+MAX_IMPUTED_INPUTS = 3
+# Expected recovery is a share of the outstanding amount: no imputation can stand in for it.
+ESSENTIAL_INPUTS = ("Outstanding_Loan_Amount",)
+ISSUE_COLUMNS = ("Row", "Column", "Value", "Problem")
+
+
+@dataclass
+class IdTracker:
+    """Remembers Borrower_IDs across the chunks of one file so duplicates are found in streaming mode."""
+
+    first_row: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What validation found in one table (or one chunk of a file).
+
+    Attributes
+    ----------
+    clean : DataFrame
+        Schema columns present in the input, typed (numbers as float, categories canonical), unusable
+        values missing; same index as the input.
+    issues : DataFrame
+        One line per problem: ``Row`` (1 = first row under the header), ``Column``, ``Value``, ``Problem``.
+    row_issues : Series of str
+        The per-row ``Data_Issues`` text; empty when the row is clean.
+    scorable : Series of bool
+        Whether the row can be scored (possibly with imputed inputs).
+    column_map : dict
+        Schema name -> header as written in the file.
+    """
+
+    clean: pd.DataFrame
+    issues: pd.DataFrame
+    row_issues: pd.Series
+    scorable: pd.Series
+    column_map: dict[str, str]
+
+
+def map_headers(headers: list[str]) -> dict[str, str]:
+    """Map schema names to the file's headers; raise if two headers mean the same column."""
+    column_map: dict[str, str] = {}
+    problems = []
+    for header in headers:
+        name = canonical_column(header)
+        if name is None:
+            continue
+        if name in column_map:
+            problems.append(f"columns '{column_map[name]}' and '{header}' both mean {name}; expected one")
+        else:
+            column_map[name] = header
+    if problems:
+        raise DataValidationError(problems)
+    return column_map
+
+
+def check_table(frame: pd.DataFrame, source: str = "the portfolio") -> dict[str, str]:
+    """Raise one error naming every file-level problem; return the header map when there is none."""
+    problems = []
+    try:
+        column_map = map_headers([str(c) for c in frame.columns])
+    except DataValidationError as error:
+        problems.extend(error.problems)
+        column_map = {}
+    missing = [name for name in REQUIRED_COLUMNS if name not in column_map]
+    if missing and not problems:
+        problems.append("missing required columns: " + ", ".join(missing)
+                        + f" (found: {', '.join(map(str, frame.columns)) or 'none'}); see the template for "
+                        "the expected header")
+    if len(frame) == 0:
+        problems.append("the file has a header but no data rows; expected at least one borrower")
+    if problems:
+        raise DataValidationError(problems, source=source)
+    return column_map
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    return series.where(series.notna(), "").astype(str).str.strip()
+
+
+def _problems(mask: np.ndarray, text: pd.Series, column: str, problem: str) -> pd.DataFrame:
+    positions = np.flatnonzero(mask)
+    values = text.iloc[positions].to_numpy(dtype=object) if len(positions) else np.array([], dtype=object)
+    return pd.DataFrame({"position": positions, "Column": column, "Value": values, "Problem": problem})
+
+
+def _parse_numbers(text: pd.Series) -> pd.Series:
+    try:  # fast path: a clean column converts in one go
+        return text.replace("", np.nan).astype(float)
+    except (ValueError, TypeError):
+        return pd.to_numeric(text, errors="coerce").astype(float)
+
+
+def _check_numeric(column: Column, text: pd.Series) -> tuple[pd.Series, list[pd.DataFrame]]:
+    missing = (text == "").to_numpy()
+    values = _parse_numbers(text)
+    found = []
+    unparseable = values.isna().to_numpy() & ~missing
+    found.append(_problems(unparseable, text, column.name, f"is not a number (expected {column.expected()})"))
+    if column.dtype == "int":
+        fractional = (values % 1 != 0).to_numpy() & ~np.isnan(values.to_numpy())
+        found.append(_problems(fractional, text, column.name, f"is not a whole number (expected {column.expected()})"))
+        values = values.mask(fractional)
+    return values.rename(column.name), [*found, _problems(missing, text, column.name, f"is missing (expected {column.expected()})")]
+
+
+def _check_category(column: Column, text: pd.Series) -> tuple[pd.Series, list[pd.DataFrame]]:
+    codes, uniques = pd.factorize(text)
+    lookup = category_lookup(column)
+    canonical = np.array([lookup.get(normalize_label(u)) for u in uniques] + [None], dtype=object)
+    values = pd.Series(canonical[codes], index=text.index, name=column.name)
+    missing = (text == "").to_numpy()
+    unknown = values.isna().to_numpy() & ~missing
+    return values, [_problems(unknown, text, column.name, f"is not a known value (expected {column.expected()})"),
+                    _problems(missing, text, column.name, f"is missing (expected {column.expected()})")]
+
+
+def _range_schema(columns: list[Column]) -> pa.DataFrameSchema:
+    """The pandera declaration of every numeric range in the schema, for the columns present."""
+    checks = {
+        c.name: pa.Column(float, pa.Check.in_range(c.minimum, c.maximum), nullable=True)
+        for c in columns if c.is_numeric
+    }
+    return pa.DataFrameSchema(checks, strict=False)
+
+
+def _check_ranges(clean: pd.DataFrame, text: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Find out-of-range numbers with pandera, report them and blank them in the clean table."""
+    schema = _range_schema([COLUMN_BY_NAME[c] for c in clean.columns])
+    try:
+        schema.validate(clean, lazy=True)
+        return clean, []
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases.dropna(subset=["index"])
+    found = []
+    clean = clean.copy()
+    for name, group in cases.groupby("column"):
+        mask = np.zeros(len(clean), dtype=bool)
+        mask[clean.index.get_indexer(group["index"])] = True
+        clean[name] = clean[name].mask(mask)
+        found.append(_problems(mask, text[name], str(name),
+                               f"is out of range (expected {COLUMN_BY_NAME[str(name)].expected()})"))
+    return clean, found
+
+
+def _check_ids(ids: pd.Series, tracker: IdTracker, row_numbers: np.ndarray) -> list[pd.DataFrame]:
+    """Flag every Borrower_ID seen earlier in the file (the first occurrence stays clean)."""
+    repeats = []
+    for position, (borrower, row) in enumerate(zip(ids.tolist(), row_numbers.tolist())):
+        if not borrower:
+            continue
+        first = tracker.first_row.setdefault(borrower, row)
+        if first != row:
+            repeats.append((position, first))
+    if not repeats:
+        return []
+    positions = np.array([p for p, _ in repeats])
+    return [pd.DataFrame({"position": positions, "Column": ID_COLUMN, "Value": ids.iloc[positions].to_numpy(),
+                          "Problem": [f"is a duplicate (first seen in row {first}; expected one row per borrower)" for _, first in repeats]})]
+
+
+def _check_spares(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    spares = [c for c in frame.columns if str(c).startswith(SPARE_PREFIX)]
+    if not spares:
+        return []
+    used = frame[spares].astype(bool).to_numpy().any(axis=1)
+    return [_problems(used, _as_text(frame[spares[0]]), spares[0],
+                      "holds a value beyond the header's columns (kept in "
+                      f"{SPARE_PREFIX}* columns; expected one value per header column)")]
+
+
+def validate_portfolio(frame: pd.DataFrame, *, first_row: int = 1, tracker: IdTracker | None = None,
+                       source: str = "the portfolio") -> ValidationResult:
+    """Validate a portfolio table (or one chunk of a file) without changing it.
+
+    ``first_row`` is the row number of the frame's first row in the whole file (1-based, header excluded);
+    pass the same ``tracker`` for every chunk of one file so duplicated Borrower_IDs are found across chunks.
+    """
+    column_map = check_table(frame, source)
+    tracker = tracker if tracker is not None else IdTracker()
+    row_numbers = np.arange(first_row, first_row + len(frame))
+    # Work on positions; the caller's index (possibly not unique) is put back on the results.
+    text = pd.DataFrame({name: _as_text(frame[header]).reset_index(drop=True)
+                         for name, header in column_map.items()})
+    clean, found = _check_columns(text)
+    clean, range_problems = _check_ranges(clean, text)
+    found += range_problems + _check_spares(frame.reset_index(drop=True))
+    if ID_COLUMN in text:
+        found += _check_ids(text[ID_COLUMN], tracker, row_numbers)
+    issues = pd.concat(found, ignore_index=True).sort_values("position", kind="stable")
+    scorable, notes = _assess_scoring(clean)
+    row_issues = _row_issue_text(issues, notes, len(frame), frame.index)
+    issues.insert(0, "Row", row_numbers[issues.pop("position").to_numpy()])
+    clean.index = frame.index
+    return ValidationResult(clean, issues.reset_index(drop=True)[list(ISSUE_COLUMNS)], row_issues,
+                            pd.Series(scorable, index=frame.index), column_map)
+
+
+def _check_columns(text: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    columns, found = {}, []
+    for column in COLUMNS:
+        if column.name not in text or column.dtype == "string":
+            continue
+        check = _check_numeric if column.is_numeric else _check_category
+        columns[column.name], problems = check(column, text[column.name])
+        found += problems
+    if ID_COLUMN in text:
+        found.append(_problems((text[ID_COLUMN] == "").to_numpy(), text[ID_COLUMN], ID_COLUMN, "is missing (expected an identifier)"))
+        columns[ID_COLUMN] = text[ID_COLUMN]
+    return pd.DataFrame(columns, index=text.index), found
+
+
+def _assess_scoring(clean: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Decide per row whether a score is sound, and say why (imputed inputs, or why not scored)."""
+    unusable = clean[list(MODEL_FEATURES)].isna()
+    n_unusable = unusable.sum(axis=1).to_numpy()
+    essential_missing = clean[list(ESSENTIAL_INPUTS)].isna().any(axis=1).to_numpy()
+    scorable = (n_unusable <= MAX_IMPUTED_INPUTS) & ~essential_missing
+    notes = np.full(len(clean), "", dtype=object)
+    names = np.array(MODEL_FEATURES, dtype=object)
+    for position in np.flatnonzero(n_unusable > 0):
+        inputs = ", ".join(names[unusable.to_numpy()[position]])
+        if essential_missing[position]:
+            notes[position] = f"not scored: {', '.join(ESSENTIAL_INPUTS)} is needed and cannot be imputed"
+        elif not scorable[position]:
+            notes[position] = (f"not scored: {n_unusable[position]} model inputs unusable ({inputs}); "
+                               f"at most {MAX_IMPUTED_INPUTS} can be imputed")
+        else:
+            notes[position] = f"scored with training-data values imputed for {inputs}"
+    return scorable, notes
+
+
+def _row_issue_text(issues: pd.DataFrame, notes: np.ndarray, n_rows: int, index: pd.Index) -> pd.Series:
+    text = np.full(n_rows, "", dtype=object)
+    if len(issues):
+        lines = issues["Column"] + " " + _quote(issues["Value"]) + issues["Problem"]
+        joined = lines.groupby(issues["position"].to_numpy()).agg("; ".join)
+        text[joined.index.to_numpy()] = joined.to_numpy()
+    for position in np.flatnonzero(notes != ""):
+        text[position] = f"{text[position]}; {notes[position]}" if text[position] else notes[position]
+    return pd.Series(text, index=index, name="Data_Issues", dtype=object)
+
+
+def _quote(values: pd.Series) -> pd.Series:
+    return values.map(lambda value: f"'{value}' " if value != "" else "")
