@@ -10,10 +10,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import re
 import warnings
 import zipfile
+import zlib
+from xml.etree.ElementTree import ParseError
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +86,11 @@ def sniff_layout(head: bytes, filename: str) -> CsvLayout:
         raise DataValidationError(["the file is empty or starts with a blank line; expected a header row "
                                    "and at least one data row"], source=f"'{filename}'")
     delimiter = max(DELIMITERS, key=first_line.count)
-    header = next(csv.reader([first_line], delimiter=delimiter))
+    try:
+        header = next(csv.reader([first_line], delimiter=delimiter))
+    except csv.Error as error:  # e.g. a header cell longer than the csv module's field size limit
+        raise DataValidationError([f"the header row cannot be read ({error}); expected a header row of "
+                                   "column names"], source=f"'{filename}'") from None
     return CsvLayout(encoding, delimiter, tuple(_unique_headers(header)))
 
 
@@ -105,26 +112,33 @@ def iter_csv_chunks(stream: BinaryIO, filename: str, chunk_rows: int | None) -> 
     head = stream.read(SNIFF_BYTES)
     layout = sniff_layout(head, filename)
     stream.seek(0)
-    names = [*layout.header, *(f"{SPARE_PREFIX}{i}" for i in range(1, SPARE_COLUMNS + 1))]
-    reader = pd.read_csv(
-        stream, sep=layout.delimiter, header=None, skiprows=1, names=names, index_col=False, dtype=str,
-        keep_default_na=False, na_filter=False, encoding=layout.encoding, encoding_errors="replace",
-        skip_blank_lines=True, chunksize=chunk_rows, engine="c",
-    )
-    chunks = reader if chunk_rows else [reader]
+    spares = _spare_names(layout.header)
+    names = [*layout.header, *spares]
     with warnings.catch_warnings():
         # pandas only warns when it would truncate the first row: that would lose data, so it is an error.
         warnings.simplefilter("error", pd.errors.ParserWarning)
         try:
+            # Without chunk_rows read_csv parses the whole file here, so it must sit inside the guard.
+            reader = pd.read_csv(
+                stream, sep=layout.delimiter, header=None, skiprows=1, names=names, index_col=False,
+                dtype=str, keep_default_na=False, na_filter=False, encoding=layout.encoding,
+                encoding_errors="replace", skip_blank_lines=True, chunksize=chunk_rows, engine="c",
+            )
+            chunks = reader if chunk_rows else [reader]
             for chunk in chunks:
-                yield _drop_empty_spares(chunk)
+                yield _drop_empty_spares(chunk, spares)
         except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
             raise DataValidationError([_explain_parser_error(error, len(layout.header))],
                                       source=f"'{filename}'") from None
 
 
-def _drop_empty_spares(chunk: pd.DataFrame) -> pd.DataFrame:
-    spares = [c for c in chunk.columns if c.startswith(SPARE_PREFIX)]
+def _spare_names(header: tuple[str, ...]) -> list[str]:
+    """Spare column names no header already uses (re-reading SLRS output can bring Extra_Value_1 along)."""
+    free = (f"{SPARE_PREFIX}{i}" for i in itertools.count(1))
+    return list(itertools.islice((name for name in free if name not in header), SPARE_COLUMNS))
+
+
+def _drop_empty_spares(chunk: pd.DataFrame, spares: list[str]) -> pd.DataFrame:
     empty = [c for c in spares if not chunk[c].astype(bool).any()]
     return chunk.drop(columns=empty)
 
@@ -135,6 +149,8 @@ def _explain_parser_error(error: Exception, n_header: int) -> str:
         _, line, seen = match.groups()
         return (f"line {line} has {seen} values but the header has {n_header} columns; expected at most "
                 f"{n_header + SPARE_COLUMNS} values per line (check the delimiter and quoting)")
+    if "EOF inside string" in str(error):
+        return "a quoted value is never closed (the file ends inside quotes); expected matching double quotes"
     return (f"a row has more values than the header's {n_header} columns (check the delimiter and "
             "quoting); expected one value per header column")
 
@@ -143,7 +159,9 @@ def read_excel(data: bytes, filename: str) -> pd.DataFrame:
     """Read the first sheet of an .xlsx workbook as text, blank cells as empty strings."""
     try:
         frame = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError) as error:
+    # A damaged workbook fails inside zipfile/zlib/XML parsing with any of these, never an SLRS error.
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ParseError, KeyError, ValueError,
+            OSError, TypeError, IndexError) as error:
         raise DataValidationError([f"the workbook cannot be opened ({type(error).__name__}); expected a "
                                    "valid .xlsx file saved by Excel or a compatible program"],
                                   source=f"'{filename}'") from None

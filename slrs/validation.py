@@ -9,6 +9,7 @@ Range checks are declared once as a pandera schema built from ``slrs.schema``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +26,7 @@ MAX_IMPUTED_INPUTS = 3
 # Expected recovery is a share of the outstanding amount: no imputation can stand in for it.
 ESSENTIAL_INPUTS = ("Outstanding_Loan_Amount",)
 ISSUE_COLUMNS = ("Row", "Column", "Value", "Problem")
+_COPY_SUFFIX = re.compile(r"\.\d+$")
 
 
 @dataclass
@@ -67,7 +69,10 @@ def map_headers(headers: list[str]) -> dict[str, str]:
     for header in headers:
         name = canonical_column(header)
         if name is None:
-            continue
+            # A repeated header comes back renamed by the readers ("Age" -> "Age.2"): still the same column.
+            name = canonical_column(_COPY_SUFFIX.sub("", header))
+            if name not in column_map:
+                continue
         if name in column_map:
             problems.append(f"columns '{column_map[name]}' and '{header}' both mean {name}; expected one")
         else:
@@ -187,7 +192,8 @@ def _check_spares(frame: pd.DataFrame) -> list[pd.DataFrame]:
     if not spares:
         return []
     used = frame[spares].astype(bool).to_numpy().any(axis=1)
-    return [_problems(used, _as_text(frame[spares[0]]), spares[0],
+    # iloc, not frame[name]: a caller's frame may repeat a column name, which would give a DataFrame.
+    return [_problems(used, _as_text(frame[spares].iloc[:, 0]), spares[0],
                       "holds a value beyond the header's columns (kept in "
                       f"{SPARE_PREFIX}* columns; expected one value per header column)")]
 

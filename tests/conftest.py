@@ -1,0 +1,31 @@
+"""Shared fixtures: small portfolios made by the project's own generator (never ../shared, never the network)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from slrs.synth import generate_portfolio
+
+REFERENCE_ROWS = 30
+REFERENCE_SEED = 11
+
+
+def _reference_text() -> pd.DataFrame:
+    """The generator's portfolio as the text a reader returns, with one value pandas would reformat."""
+    text = generate_portfolio(REFERENCE_ROWS, seed=REFERENCE_SEED).astype(str)
+    text.loc[0, "Outstanding_Loan_Amount"] = "1727997.257896650"  # trailing zero: must survive as written
+    return text
+
+
+@pytest.fixture
+def portfolio_text() -> pd.DataFrame:
+    """A 30-row reference-like portfolio, every value as text (a fresh copy per test)."""
+    return _reference_text()
+
+
+@pytest.fixture(scope="session")
+def reference_csv_bytes() -> bytes:
+    """``portfolio_text`` in the reference file's exact format: UTF-8, comma, CRLF, no newline at the end."""
+    data = _reference_text().to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    return data.removesuffix(b"\r\n")

@@ -1,0 +1,99 @@
+"""The command line, driven as a user would: through a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from slrs.schema import SCORE_COLUMNS
+from slrs.synth import generate_portfolio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_slrs(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "slrs", *args], cwd=ROOT, capture_output=True, text=True,
+                          input=stdin, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def portfolio_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "book.csv"
+    generate_portfolio(120, seed=8).to_csv(path, index=False, lineterminator="\r\n")
+    return path
+
+
+def test_generate_writes_the_requested_rows_deterministically(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert run_slrs("generate", "--rows", "25", "--seed", "3", "-o", str(first)).returncode == 0
+    run_slrs("generate", "--rows", "25", "--seed", "3", "-o", str(second))
+    assert len(pd.read_csv(first)) == 25 and first.read_bytes() == second.read_bytes()
+
+
+def test_score_writes_inputs_unchanged_plus_score_columns(portfolio_csv: Path, tmp_path: Path) -> None:
+    output = tmp_path / "scored.csv"
+    result = run_slrs("score", str(portfolio_csv), "-o", str(output), "--chunk-rows", "50")
+    assert result.returncode == 0, result.stderr
+    original = pd.read_csv(portfolio_csv, dtype=str, keep_default_na=False)
+    scored = pd.read_csv(output, dtype=str, keep_default_na=False)
+    assert list(scored.columns) == [*original.columns, *SCORE_COLUMNS]
+    pd.testing.assert_frame_equal(scored[original.columns], original)
+    assert "scored 120 rows" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_score_to_stdout_with_study_method_and_thresholds(portfolio_csv: Path) -> None:
+    result = run_slrs("score", str(portfolio_csv), "--method", "study", "--low", "0.2", "--high", "0.4")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("\n") == 121 and "study method" in result.stderr
+
+
+def test_score_to_excel(portfolio_csv: Path, tmp_path: Path) -> None:
+    output = tmp_path / "scored.xlsx"
+    assert run_slrs("score", str(portfolio_csv), "-o", str(output)).returncode == 0
+    assert len(pd.read_excel(output)) == 120
+
+
+def test_score_keeps_broken_rows_and_explains_them(portfolio_csv: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.csv"
+    lines = portfolio_csv.read_text().splitlines()
+    lines[3] = lines[3].replace(lines[3].split(",")[1], "forty", 1)
+    broken.write_text("\n".join(lines))
+    output = tmp_path / "out.csv"
+    assert run_slrs("score", str(broken), "-o", str(output)).returncode == 0
+    scored = pd.read_csv(output, keep_default_na=False)
+    assert len(scored) == 120 and "Age 'forty' is not a number" in scored.loc[2, "Data_Issues"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("score", "missing.csv"), "no file at"),
+    (("score", "{csv}", "--low", "0.9", "--high", "0.5"), "0 <= low < high <= 1"),
+    (("score", "{csv}", "--method", "magic"), "invalid choice"),
+    (("score",), "required: input"),
+    (("score", "{empty}"), "the file is empty"),
+    (("score", "{pdf}"), "expected a CSV file"),
+    (("score", "{csv}", "--models", "{tmp}"), "python -m slrs train"),
+    (("train", "--data", "{empty}"), "the file is empty"),
+    (("train", "--data", "{csv}", "--k", "1"), "k=1"),
+])
+def test_unusable_input_exits_2_with_a_plain_message(args: tuple[str, ...], message: str, portfolio_csv: Path,
+                                                     tmp_path: Path) -> None:
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.4")
+    paths = {"csv": portfolio_csv, "empty": tmp_path / "empty.csv", "pdf": tmp_path / "report.pdf", "tmp": tmp_path}
+    result = run_slrs(*(arg.format(**paths) for arg in args))
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_train_on_data_without_signal_completes_and_says_so(tmp_path: Path) -> None:
+    frame = generate_portfolio(300, seed=2)
+    frame["Recovery_Status"] = frame["Recovery_Status"].sample(frac=1.0, random_state=0).to_numpy()
+    data = tmp_path / "noise.csv"
+    frame.to_csv(data, index=False)
+    result = run_slrs("train", "--data", str(data), "--out", str(tmp_path / "models"))
+    assert result.returncode == 0, result.stderr
+    assert "NO SIGNAL" in result.stderr and (tmp_path / "models" / "manifest.json").is_file()

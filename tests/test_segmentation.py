@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from slrs.exceptions import ConfigError
+from slrs.schema import MODEL_FEATURES
+from slrs.segmentation import (RiskOrderedKMeans, SegmentConfig, high_risk_segments, name_segments,
+                               profile_segments, silhouette_by_k)
+from slrs.synth import generate_portfolio
+from slrs.validation import validate_portfolio
+
+
+@pytest.fixture(scope="module")
+def features() -> pd.DataFrame:
+    return validate_portfolio(generate_portfolio(1500, seed=3)).clean[list(MODEL_FEATURES)]
+
+
+def _delinquency(X: pd.DataFrame, labels: np.ndarray) -> pd.Series:
+    return X[["Num_Missed_Payments", "Days_Past_Due"]].rank(pct=True).mean(axis=1).groupby(labels).mean()
+
+
+@pytest.mark.parametrize("k", [2, 4, 6])
+def test_segments_are_numbered_by_rising_delinquency(features: pd.DataFrame, k: int) -> None:
+    segmenter = RiskOrderedKMeans(k).fit(features)
+    assert sorted(np.unique(segmenter.labels_)) == list(range(k))
+    risk = _delinquency(features, segmenter.labels_)
+    assert risk.iloc[-1] == risk.max() and risk.iloc[0] == risk.min()
+
+
+def test_segment_numbers_are_stable_across_retraining_with_other_seeds(features: pd.DataFrame) -> None:
+    first = RiskOrderedKMeans(4, random_state=1).fit(features)
+    second = RiskOrderedKMeans(4, random_state=7).fit(features.sample(frac=1.0, random_state=0))
+    agreement = (first.labels_ == second.predict(features)).mean()
+    assert agreement > 0.9
+
+
+def test_segment_names_come_from_profiles_and_are_unique(features: pd.DataFrame) -> None:
+    segmenter = RiskOrderedKMeans(4).fit(features)
+    assert len(set(segmenter.names_)) == 4
+    assert all("Default Risk" in name and "Income" in name for name in segmenter.names_)
+    assert "High Default Risk" in segmenter.names_[-1] or "Very High" in segmenter.names_[-1]
+
+
+def test_segment_names_follow_the_profile_not_the_segment_number(features: pd.DataFrame) -> None:
+    profiles = profile_segments(features, np.zeros(len(features), dtype=int), 1)
+    rich_and_late = profiles.assign(Monthly_Income=features["Monthly_Income"].quantile(0.95),
+                                    Num_Missed_Payments=features["Num_Missed_Payments"].quantile(0.99),
+                                    Days_Past_Due=features["Days_Past_Due"].quantile(0.99))
+    poor_and_punctual = profiles.assign(Monthly_Income=features["Monthly_Income"].quantile(0.05),
+                                        Num_Missed_Payments=0, Days_Past_Due=0)
+    names = name_segments(pd.concat([rich_and_late, poor_and_punctual], ignore_index=True), features)
+    assert names == ["High Income, Very High Default Risk", "Low Income, Low Default Risk"]
+
+
+def test_profiles_are_in_original_units_with_sizes(features: pd.DataFrame) -> None:
+    segmenter = RiskOrderedKMeans(4).fit(features)
+    assert segmenter.profiles_["Size"].sum() == len(features)
+    assert segmenter.profiles_["Monthly_Income"].between(1e4, 3e5).all()
+    assert -1 <= segmenter.silhouette_ <= 1
+
+
+@pytest.mark.parametrize("k", [1, 13])
+def test_segment_config_rejects_k_out_of_range(k: int) -> None:
+    with pytest.raises(ConfigError, match=f"k={k}"):
+        SegmentConfig(k)
+
+
+def test_fit_rejects_fewer_rows_than_segments(features: pd.DataFrame) -> None:
+    with pytest.raises(ConfigError, match="n_samples=3 should be >= n_segments=4"):
+        RiskOrderedKMeans(4).fit(features.head(3))
+
+
+@pytest.mark.parametrize(("k", "expected"), [(2, [1]), (4, [2, 3]), (5, [3, 4])])
+def test_high_risk_segments_are_the_higher_half(k: int, expected: list[int]) -> None:
+    assert high_risk_segments(k) == expected
+
+
+def test_silhouette_by_k_reports_each_k(features: pd.DataFrame) -> None:
+    table = silhouette_by_k(features.head(400), range(2, 5))
+    assert table["k"].tolist() == [2, 3, 4] and table["silhouette"].between(-1, 1).all()
