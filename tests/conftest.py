@@ -29,3 +29,23 @@ def reference_csv_bytes() -> bytes:
     """``portfolio_text`` in the reference file's exact format: UTF-8, comma, CRLF, no newline at the end."""
     data = _reference_text().to_csv(index=False, lineterminator="\r\n").encode("utf-8")
     return data.removesuffix(b"\r\n")
+
+
+# --- app tests ---------------------------------------------------------------------------------------------
+
+APP_PATH = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "app.py")
+APP_TIMEOUT = 60
+
+
+@pytest.fixture
+def app():
+    """A fresh AppTest of the whole app (router + sidebar); caches cleared so each test starts clean.
+
+    Use ``app.switch_page("pages/strategy.py").run()`` to open a page.
+    """
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return AppTest.from_file(APP_PATH, default_timeout=APP_TIMEOUT)

@@ -1,0 +1,47 @@
+"""SLRS app: the router and frame. Page config, the sidebar, then the page the user chose."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from slrs import ui
+from slrs.exceptions import SLRSError
+from slrs.risk import METHODS
+
+st.set_page_config(page_title="SLRS - Smart Loan Recovery System", page_icon="💼", layout="wide")
+
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
+    st.Page("pages/portfolio.py", title="Portfolio", icon="📄"),
+    st.Page("pages/explore.py", title="Explore", icon="📊"),
+    st.Page("pages/segments.py", title="Segments", icon="🧩"),
+    st.Page("pages/what_if.py", title="Borrower what-if", icon="🔍"),
+    st.Page("pages/strategy.py", title="Strategy", icon="🎯"),
+    st.Page("pages/model.py", title="Model", icon="📐"),
+]
+
+
+def render_sidebar() -> None:
+    portfolio = ui.active_portfolio()
+    with st.sidebar:
+        st.subheader("Active portfolio")
+        st.text(ui.SAMPLE_NAME if portfolio.is_sample else portfolio.name)
+        st.caption(f"{portfolio.n_rows:,} rows · {portfolio.n_rows_with_issues:,} with data issues")
+        st.radio("Risk method", METHODS, key=ui.METHOD_KEY, format_func=ui.method_label,
+                 on_change=ui.sync_method_to_url)
+        thresholds = ui.active_thresholds()
+        st.caption(f"Thresholds: legal above {thresholds.high:.2f}, settlement from {thresholds.low:.2f}, "
+                   "reminders below. Change them on the Strategy page.")
+        warnings = ui.get_bundle().manifest["warnings"]
+        if warnings:
+            st.error(warnings[0])
+
+
+try:
+    ui.init_session()
+    render_sidebar()
+except SLRSError as error:  # e.g. missing or altered model artifacts: say what to do, no traceback
+    st.error(str(error))
+    st.stop()
+
+st.navigation(PAGES).run()

@@ -1,0 +1,129 @@
+"""Plotly figures. Pure: tables in, figures out; no Streamlit here.
+
+Large portfolios are sampled for scatter plots (``sample_for_plot``) and the caller says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from slrs.strategy import LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, STRATEGIES, Thresholds
+
+MAX_PLOT_POINTS = 5_000
+STRATEGY_COLORS = {REMINDERS: "#2e7d32", SETTLEMENT: "#f9a825", LEGAL: "#c62828", NOT_SCORED: "#9e9e9e"}
+OUTCOME_COLORS = {"Fully Recovered": "#2e7d32", "Partially Recovered": "#f9a825", "Written Off": "#c62828"}
+SHORT_STRATEGY = {REMINDERS: "Reminders", SETTLEMENT: "Settlement", LEGAL: "Legal", NOT_SCORED: "Not scored"}
+
+
+def sample_for_plot(frame: pd.DataFrame, limit: int = MAX_PLOT_POINTS, seed: int = 0) -> pd.DataFrame:
+    """At most ``limit`` rows, drawn at random (reproducibly) when the frame is larger."""
+    return frame if len(frame) <= limit else frame.sample(limit, random_state=seed)
+
+
+def plot_strategy_mix(summary: pd.DataFrame, value: str = "Borrowers") -> go.Figure:
+    """Bar chart of ``value`` (Borrowers, Outstanding or Expected_Recovery) per strategy."""
+    figure = px.bar(summary, x="Strategy", y=value, color="Strategy", color_discrete_map=STRATEGY_COLORS,
+                    text_auto=".3s", category_orders={"Strategy": [*STRATEGIES, NOT_SCORED]})
+    figure.update_layout(showlegend=False, xaxis_title=None, yaxis_title=value.replace("_", " "))
+    return figure
+
+
+def plot_risk_histogram(risk_scores: pd.Series, thresholds: Thresholds,
+                        reference: Thresholds | None = None) -> go.Figure:
+    """Histogram of risk scores with the thresholds drawn as vertical lines."""
+    figure = px.histogram(risk_scores.dropna(), nbins=50, range_x=[0, 1])
+    figure.update_layout(showlegend=False, xaxis_title="Risk score (probability of not recovering in full)",
+                         yaxis_title="Borrowers", bargap=0.02)
+    for value, name in ((thresholds.low, "low"), (thresholds.high, "high")):
+        figure.add_vline(x=value, line_color="black", line_width=2, annotation_text=f"{name} {value:.2f}")
+    if reference is not None:
+        for value in (reference.low, reference.high):
+            figure.add_vline(x=value, line_color="grey", line_dash="dot")
+    return figure
+
+
+def plot_distribution(values: pd.Series, title: str) -> go.Figure:
+    figure = px.histogram(values.dropna(), nbins=40, title=title)
+    figure.update_layout(showlegend=False, xaxis_title=title, yaxis_title="Borrowers")
+    return figure
+
+
+def plot_income_vs_loan(frame: pd.DataFrame, color: str | None) -> go.Figure:
+    """Monthly income against loan amount, coloured by ``color`` (e.g. Recovery_Status) when given."""
+    figure = px.scatter(frame, x="Monthly_Income", y="Loan_Amount", color=color, opacity=0.6,
+                        color_discrete_map=OUTCOME_COLORS, hover_data=["Borrower_ID"])
+    figure.update_layout(xaxis_title="Monthly income", yaxis_title="Loan amount")
+    return figure
+
+
+def plot_rate_by(table: pd.DataFrame, x: str, title: str) -> go.Figure:
+    """Bar chart of a precomputed rate table with columns ``x``, ``Rate`` and ``Borrowers``."""
+    figure = px.bar(table, x=x, y="Rate", text_auto=".0%", hover_data=["Borrowers"], title=title)
+    figure.update_layout(yaxis_tickformat=".0%", yaxis_range=[0, 1], yaxis_title="Share fully recovered")
+    return figure
+
+
+def plot_correlation_heatmap(correlation: pd.DataFrame) -> go.Figure:
+    figure = px.imshow(correlation, text_auto=".2f", color_continuous_scale="RdBu_r", zmin=-1, zmax=1,
+                       aspect="auto")
+    figure.update_layout(height=600)
+    return figure
+
+
+def plot_segment_scatter(frame: pd.DataFrame, x: str, y: str) -> go.Figure:
+    """Borrowers on two columns (features or projection axes), coloured by segment name."""
+    figure = px.scatter(frame, x=x, y=y, color="Segment_Name", opacity=0.6, hover_data=["Borrower_ID"])
+    figure.update_layout(legend_title="Segment")
+    return figure
+
+
+def plot_silhouette(table: pd.DataFrame, current_k: int) -> go.Figure:
+    figure = px.line(table, x="k", y="silhouette", markers=True)
+    figure.add_vline(x=current_k, line_dash="dot", annotation_text=f"k={current_k}")
+    figure.update_layout(yaxis_title="Silhouette score (higher = better separated)", xaxis_title="k")
+    return figure
+
+
+def plot_roc_curves(curves: dict[str, pd.DataFrame]) -> go.Figure:
+    """ROC curves; ``curves`` maps a label to a frame with columns ``fpr`` and ``tpr``."""
+    figure = go.Figure()
+    for label, curve in curves.items():
+        figure.add_trace(go.Scatter(x=curve["fpr"], y=curve["tpr"], mode="lines", name=label))
+    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", line={"dash": "dot"}))
+    figure.update_layout(xaxis_title="False positive rate", yaxis_title="True positive rate")
+    return figure
+
+
+def plot_calibration(curves: dict[str, pd.DataFrame]) -> go.Figure:
+    """Reliability diagram; each frame has ``predicted`` and ``observed`` columns."""
+    figure = go.Figure()
+    for label, curve in curves.items():
+        figure.add_trace(go.Scatter(x=curve["predicted"], y=curve["observed"], mode="lines+markers", name=label))
+    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect", line={"dash": "dot"}))
+    figure.update_layout(xaxis_title="Predicted risk", yaxis_title="Observed share not fully recovered")
+    return figure
+
+
+def plot_importances(importances: pd.DataFrame) -> go.Figure:
+    """Horizontal bars of ``Importance`` per ``Feature`` (largest on top)."""
+    ordered = importances.sort_values("Importance")
+    figure = px.bar(ordered, x="Importance", y="Feature", orientation="h", error_x=ordered.get("Std"))
+    figure.update_layout(height=max(300, 28 * len(ordered)), yaxis_title=None)
+    return figure
+
+
+def plot_matrix(matrix: pd.DataFrame, title: str) -> go.Figure:
+    """Heatmap of a count matrix (e.g. segment x strategy) with the counts written in the cells."""
+    figure = px.imshow(matrix, text_auto=True, color_continuous_scale="Blues", aspect="auto", title=title)
+    figure.update_xaxes(ticktext=[SHORT_STRATEGY.get(c, c) for c in matrix.columns],
+                        tickvals=list(matrix.columns))
+    return figure
+
+
+def plot_comparison(before: np.ndarray, after: np.ndarray, labels: list[str]) -> go.Figure:
+    figure = go.Figure([go.Bar(name="Baseline", x=labels, y=before), go.Bar(name="Edited", x=labels, y=after)])
+    figure.update_layout(barmode="group")
+    return figure

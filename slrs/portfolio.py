@@ -1,0 +1,180 @@
+"""The active portfolio as the app sees it: loaded, validated, scored, and summarised.
+
+A *view* is one row per input row: the row number, an identifier, the typed schema columns, the scores of one
+risk method and the data issues. Thresholds are applied on top of a view (they do not change the scores),
+so moving a threshold never re-scores anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from slrs.bundle import ModelBundle
+from slrs.exceptions import DataValidationError
+from slrs.io import EXCEL_SUFFIXES, check_suffix, iter_csv_chunks, read_excel
+from slrs.risk import Method
+from slrs.schema import ID_COLUMN, ISSUES_COLUMN, TARGET
+from slrs.scoring import score_rows, score_validated
+from slrs.strategy import NOT_SCORED, STRATEGIES, Thresholds, assign_strategy
+from slrs.validation import IdTracker, ValidationResult, validate_portfolio
+
+UPLOAD_CHUNK_ROWS = 20_000
+ProgressCallback = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class LoadedPortfolio:
+    """A portfolio file as read (text, unchanged) with what validation found. ``digest`` identifies it."""
+
+    name: str
+    raw: pd.DataFrame
+    validation: ValidationResult
+    digest: str
+    is_sample: bool = False
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.raw)
+
+    @property
+    def n_rows_with_issues(self) -> int:
+        return int((self.validation.row_issues != "").sum())
+
+
+def load_portfolio(data: bytes, name: str, *, is_sample: bool = False,
+                   on_progress: ProgressCallback | None = None) -> LoadedPortfolio:
+    """Read and validate a whole file (CSV in chunks, so progress can be shown), keeping every row."""
+    suffix = check_suffix(name)
+    if not data.strip():
+        raise DataValidationError(["the file is empty; expected a header row and at least one data row"],
+                                  source=f"'{name}'")
+    if suffix in EXCEL_SUFFIXES:
+        chunks: Iterable[pd.DataFrame] = [read_excel(data, name)]
+    else:
+        chunks = iter_csv_chunks(io.BytesIO(data), name, UPLOAD_CHUNK_ROWS)
+    expected_rows = max(1, data.count(b"\n"))
+    frames, results, tracker, first_row = [], [], IdTracker(), 1
+    for chunk in chunks:
+        chunk.index = pd.RangeIndex(first_row - 1, first_row - 1 + len(chunk))
+        results.append(validate_portfolio(chunk, first_row=first_row, tracker=tracker, source=f"'{name}'"))
+        frames.append(chunk)
+        first_row += len(chunk)
+        if on_progress:
+            on_progress(min(0.99, first_row / expected_rows), f"{first_row - 1:,} rows checked")
+    raw = pd.concat(frames)
+    return LoadedPortfolio(name, raw, _merge_results(results), hashlib.sha256(data).hexdigest(), is_sample)
+
+
+def _merge_results(results: list[ValidationResult]) -> ValidationResult:
+    return ValidationResult(
+        clean=pd.concat([r.clean for r in results]),
+        issues=pd.concat([r.issues for r in results], ignore_index=True),
+        row_issues=pd.concat([r.row_issues for r in results]),
+        scorable=pd.concat([r.scorable for r in results]),
+        column_map=results[0].column_map,
+    )
+
+
+def build_view(portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method) -> pd.DataFrame:
+    """Row number, identifier, typed columns, scores under ``method`` and issues, one row per input row."""
+    validation = portfolio.validation
+    clean = validation.clean
+    scores = score_rows(bundle, clean[validation.scorable], method).reindex(clean.index)
+    view = pd.DataFrame({"Row": np.arange(1, len(clean) + 1)}, index=clean.index)
+    view[ID_COLUMN] = _identifiers(clean)
+    view = pd.concat([view, clean.drop(columns=[ID_COLUMN], errors="ignore"),
+                      scores.drop(columns=["Recovery_Strategy"])], axis=1)
+    view["Borrower_Segment"] = view["Borrower_Segment"].astype("Int64")
+    view[ISSUES_COLUMN] = validation.row_issues
+    return view.reset_index(drop=True)
+
+
+def _identifiers(clean: pd.DataFrame) -> pd.Series:
+    """Borrower_ID where the file has one, else "Row N", so every row can be picked and searched."""
+    rows = pd.Series([f"Row {n}" for n in range(1, len(clean) + 1)], index=clean.index, dtype=object)
+    if ID_COLUMN not in clean:
+        return rows
+    ids = clean[ID_COLUMN].astype(object)
+    return ids.where(ids.notna() & (ids != ""), rows)
+
+
+def strategies_for(view: pd.DataFrame, thresholds: Thresholds) -> pd.Series:
+    """Recovery strategy per row of ``view`` under ``thresholds`` (unscored rows: ``NOT_SCORED``)."""
+    return pd.Series(assign_strategy(view["Risk_Score"].to_numpy(dtype=float), thresholds), index=view.index)
+
+
+def scored_download(portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method,
+                    thresholds: Thresholds) -> pd.DataFrame:
+    """The scored file to download: input columns unchanged, rows in order, score columns appended."""
+    return score_validated(portfolio.raw, portfolio.validation, bundle, method, thresholds)
+
+
+def portfolio_kpis(view: pd.DataFrame) -> dict[str, float]:
+    """Headline numbers: borrowers, outstanding and expected recovery (currency), recovery rate, issues."""
+    outstanding = float(view["Outstanding_Loan_Amount"].sum())
+    recovery = float(view["Expected_Recovery"].sum())
+    return {
+        "borrowers": len(view),
+        "outstanding": outstanding,
+        "expected_recovery": recovery,
+        "expected_recovery_rate": recovery / outstanding if outstanding else float("nan"),
+        "rows_with_issues": int((view[ISSUES_COLUMN] != "").sum()),
+        "unscored": int(view["Risk_Score"].isna().sum()),
+        "mean_risk": float(view["Risk_Score"].mean()),
+    }
+
+
+def strategy_summary(view: pd.DataFrame, strategies: pd.Series) -> pd.DataFrame:
+    """Borrowers, outstanding and expected recovery per strategy, mildest first, with shares."""
+    order = [*STRATEGIES, NOT_SCORED]
+    table = pd.DataFrame({"Strategy": strategies, "Outstanding": view["Outstanding_Loan_Amount"],
+                          "Expected_Recovery": view["Expected_Recovery"]}).groupby("Strategy").agg(
+        Borrowers=("Outstanding", "size"), Outstanding=("Outstanding", "sum"),
+        Expected_Recovery=("Expected_Recovery", "sum"))
+    table = table.reindex([s for s in order if s in table.index or s in STRATEGIES], fill_value=0)
+    table["Share_of_Borrowers"] = table["Borrowers"] / max(1, len(view))
+    return table.reset_index()
+
+
+def segment_summary(view: pd.DataFrame) -> pd.DataFrame:
+    """Per segment: name, borrowers, outstanding, expected recovery and mean risk score."""
+    scored = view[view["Borrower_Segment"].notna()]
+    return scored.groupby("Borrower_Segment").agg(
+        Segment_Name=("Segment_Name", "first"), Borrowers=("Row", "size"),
+        Outstanding=("Outstanding_Loan_Amount", "sum"), Expected_Recovery=("Expected_Recovery", "sum"),
+        Mean_Risk_Score=("Risk_Score", "mean")).reset_index()
+
+
+def segment_strategy_matrix(view: pd.DataFrame, strategies: pd.Series) -> pd.DataFrame:
+    """Number of borrowers per segment (rows) and strategy (columns)."""
+    labels = view["Borrower_Segment"].astype(str) + " " + view["Segment_Name"].fillna("")
+    matrix = pd.crosstab(labels.where(view["Borrower_Segment"].notna(), "Not scored"), strategies,
+                         rownames=["Segment"], colnames=["Strategy"])
+    return matrix.reindex(columns=[s for s in [*STRATEGIES, NOT_SCORED] if s in matrix.columns or s in STRATEGIES],
+                          fill_value=0)
+
+
+def filter_view(view: pd.DataFrame, strategies: pd.Series, *, segments: list[int] | None = None,
+                chosen_strategies: list[str] | None = None, risk_range: tuple[float, float] = (0.0, 1.0),
+                search: str = "") -> pd.Series:
+    """Boolean mask of the rows matching every filter (unscored rows pass the risk filter)."""
+    mask = pd.Series(True, index=view.index)
+    if segments:
+        mask &= view["Borrower_Segment"].isin(segments)
+    if chosen_strategies:
+        mask &= strategies.isin(chosen_strategies)
+    risk = view["Risk_Score"]
+    mask &= risk.between(*risk_range) | risk.isna()
+    if search.strip():
+        mask &= view[ID_COLUMN].astype(str).str.contains(search.strip(), case=False, regex=False)
+    return mask
+
+
+def has_labels(view: pd.DataFrame) -> bool:
+    return TARGET in view and view[TARGET].notna().any()
