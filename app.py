@@ -8,16 +8,16 @@ from slrs import ui
 from slrs.exceptions import SLRSError
 from slrs.risk import METHODS
 
-st.set_page_config(page_title="SLRS - Smart Loan Recovery System", page_icon="💼", layout="wide")
+st.set_page_config(page_title="SLRS - Smart Loan Recovery System", page_icon=":material/account_balance:", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
-    st.Page("pages/portfolio.py", title="Portfolio", icon="📄"),
-    st.Page("pages/explore.py", title="Explore", icon="📊"),
-    st.Page("pages/segments.py", title="Segments", icon="🧩"),
-    st.Page("pages/what_if.py", title="Borrower what-if", icon="🔍"),
-    st.Page("pages/strategy.py", title="Strategy", icon="🎯"),
-    st.Page("pages/model.py", title="Model", icon="📐"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
+    st.Page("pages/portfolio.py", title="Portfolio", icon=":material/upload_file:"),
+    st.Page("pages/explore.py", title="Explore", icon=":material/bar_chart:"),
+    st.Page("pages/segments.py", title="Segments", icon=":material/category:"),
+    st.Page("pages/what_if.py", title="Borrower what-if", icon=":material/person_search:"),
+    st.Page("pages/strategy.py", title="Strategy", icon=":material/tune:"),
+    st.Page("pages/model.py", title="Model", icon=":material/model_training:"),
 ]
 
 

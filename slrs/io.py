@@ -211,6 +211,13 @@ def write_csv_chunk(frame: pd.DataFrame, stream: BinaryIO, first: bool) -> None:
     pa_csv.write_csv(table, stream, pa_csv.WriteOptions(include_header=first, quoting_style="needed"))
 
 
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Serialise a frame to UTF-8 CSV bytes with the CLI's writer (for downloads)."""
+    buffer = io.BytesIO()
+    write_csv_chunk(frame, buffer, first=True)
+    return buffer.getvalue()
+
+
 def to_excel_bytes(frame: pd.DataFrame, sheet_name: str = "Portfolio") -> bytes:
     """Serialise a frame to .xlsx bytes (for downloads and the CLI's Excel output)."""
     buffer = io.BytesIO()

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+import pandas as pd
+
 SCHEMA_VERSION = "1"
 
 Kind = Literal["id", "feature", "post_decision", "target"]
@@ -157,3 +159,8 @@ def describe_schema() -> list[dict[str, object]]:
          "expected": c.expected(), "description": c.description}
         for c in COLUMNS
     ]
+
+
+def template_frame() -> pd.DataFrame:
+    """An empty portfolio (no rows) with every schema column, in schema order, as text columns."""
+    return pd.DataFrame({name: pd.Series(dtype=str) for name in COLUMN_NAMES})

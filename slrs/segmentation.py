@@ -27,7 +27,7 @@ DELINQUENCY_FEATURES = ("Num_Missed_Payments", "Days_Past_Due")
 SILHOUETTE_SAMPLE = 5_000
 # A segment mean this many overall standard deviations from the overall mean earns a word in its name.
 NAME_Z_CUT = 0.35
-HIGH_RISK_Z_CUT = 0.8
+HIGH_DELINQUENCY_Z_CUT = 0.8
 # Words for the most distinctive secondary feature, used only to tell apart segments with the same name.
 FEATURE_WORDS: dict[str, tuple[str, str]] = {
     "Age": ("Younger", "Older"), "Loan_Amount": ("Small Loans", "Large Loans"),
@@ -102,10 +102,10 @@ def profile_segments(X: pd.DataFrame, labels: np.ndarray, k: int) -> pd.DataFram
 
 
 def name_segments(profiles: pd.DataFrame, X: pd.DataFrame) -> list[str]:
-    """Names like "High Income, Low Default Risk" from how far each segment sits from the whole portfolio."""
+    """Names like "High Income, Low Delinquency" from how far each segment sits from the whole portfolio."""
     features = X[list(SEGMENT_FEATURES)]
     z = (profiles[list(SEGMENT_FEATURES)] - features.mean()) / features.std(ddof=0).replace(0, 1)
-    names = [f"{_income_word(row['Monthly_Income'])}, {_risk_word(row[list(DELINQUENCY_FEATURES)].mean())}"
+    names = [f"{_income_word(row['Monthly_Income'])}, {_delinquency_word(row[list(DELINQUENCY_FEATURES)].mean())}"
              for _, row in z.iterrows()]
     return _disambiguate(names, z)
 
@@ -114,12 +114,13 @@ def _income_word(z: float) -> str:
     return "High Income" if z > NAME_Z_CUT else "Low Income" if z < -NAME_Z_CUT else "Mid Income"
 
 
-def _risk_word(z: float) -> str:
-    if z > HIGH_RISK_Z_CUT:
-        return "Very High Default Risk"
+def _delinquency_word(z: float) -> str:
+    # "Delinquency", not "default risk": segments describe payment behaviour; the risk score is the model's.
+    if z > HIGH_DELINQUENCY_Z_CUT:
+        return "Very High Delinquency"
     if z > NAME_Z_CUT:
-        return "High Default Risk"
-    return "Low Default Risk" if z < -NAME_Z_CUT else "Moderate Default Risk"
+        return "High Delinquency"
+    return "Low Delinquency" if z < -NAME_Z_CUT else "Moderate Delinquency"
 
 
 def _disambiguate(names: list[str], z: pd.DataFrame) -> list[str]:

@@ -143,6 +143,7 @@ def test_read_portfolio_row_with_extra_values_keeps_them(read: Reader, portfolio
     result = validate_portfolio(frame)
     assert len(result.row_issues) == len(portfolio_text)
     assert result.issues[["Row", "Column", "Value"]].values.tolist() == [[3, f"{SPARE_PREFIX}1", "surplus1"]]
+    assert result.row_issues.name == "Data_Issues"
     assert "Extra_Value_1 'surplus1' holds a value beyond the header's columns" in result.row_issues.iloc[2]
     assert result.scorable.all()
 
@@ -255,33 +256,41 @@ def _deflate_damaged_xlsx() -> bytes:
     return bytes(data)
 
 
+SMALL_CSV = b"Borrower_ID,Age\nBRW_1,40"
 FILE_PROBLEMS = [
-    (lambda: b"", "p.csv", r"the file is empty.*expected a header row and at least one data row"),
-    (lambda: b"  \r\n\t \n  ", "p.csv", r"empty.*expected a header row and at least one data row"),
-    (lambda: b"\r\n\r\nBorrower_ID,Age\r\nBRW_1,40", "p.csv", r"starts with a blank line; expected a header row"),
-    (lambda: b"Borrower_ID,Age\n\x00\x01\x02\xff\xfe", "p.csv", r"binary, not a text table; expected CSV text or .xlsx"),
-    (lambda: bytes(range(256)) * 8, "p.txt", r"binary, not a text table; expected CSV text or .xlsx"),
-    (lambda: b"Borrower_ID,Age\nBRW_1,40", "p.pdf", r"the file has '\.pdf'; expected a CSV file \(\.csv, \.tsv, \.txt\) or "
-                                                    r"an Excel workbook \(\.xlsx\)"),
-    (lambda: b"Borrower_ID,Age\nBRW_1,40", "p.xls", r"the file has '\.xls'; expected a CSV file"),
-    (lambda: b"Borrower_ID,Age\nBRW_1,40", "portfolio", r"the file has no extension; expected a CSV file"),
-    (lambda: random.Random(0).randbytes(4096), "x.xlsx", r"workbook cannot be opened \(BadZipFile\); expected a valid "
-                                                         r"\.xlsx file"),
-    (lambda: b"Borrower_ID,Age\nBRW_1,40", "x.xlsx", r"workbook cannot be opened.*expected a valid \.xlsx file"),
-    (lambda: _xlsx_bytes()[:2000], "x.xlsx", r"workbook cannot be opened.*expected a valid \.xlsx file"),
-    (_deflate_damaged_xlsx, "x.xlsx", r"workbook cannot be opened \(error\); expected a valid \.xlsx file"),
-    (lambda: _xlsx_with_member("xl/workbook.xml", b"<not xml"), "x.xlsx",
-     r"workbook cannot be opened \(ParseError\); expected a valid \.xlsx file"),
-    (lambda: b'Borrower_ID,Age\nBRW_1,"40\nBRW_2,41', "p.csv", r"quoted value is never closed.*expected matching "
-                                                               r"double quotes"),
-    (lambda: b"A" * 200_000 + b"\nBRW_1", "p.csv", r"header row cannot be read.*expected a header row of column names"),
+    pytest.param(lambda: b"", "p.csv", r"the file is empty.*expected a header row and at least one data row",
+                 id="empty"),
+    pytest.param(lambda: b"  \r\n\t \n  ", "p.csv", r"empty.*expected a header row and at least one data row",
+                 id="whitespace"),
+    pytest.param(lambda: b"\r\n\r\n" + SMALL_CSV, "p.csv", r"starts with a blank line; expected a header row",
+                 id="blank-first-line"),
+    pytest.param(lambda: SMALL_CSV + b"\x00\x01\x02\xff\xfe", "p.csv",
+                 r"binary, not a text table; expected CSV text or \.xlsx", id="nul-bytes"),
+    pytest.param(lambda: bytes(range(256)) * 8, "p.txt", r"binary, not a text table; expected CSV text or \.xlsx",
+                 id="binary-txt"),
+    pytest.param(lambda: SMALL_CSV, "p.pdf",
+                 r"the file has '\.pdf'; expected a CSV file \(\.csv, \.tsv, \.txt\) or an Excel workbook \(\.xlsx\)",
+                 id="pdf"),
+    pytest.param(lambda: SMALL_CSV, "p.xls", r"the file has '\.xls'; expected a CSV file", id="xls"),
+    pytest.param(lambda: SMALL_CSV, "portfolio", r"the file has no extension; expected a CSV file", id="no-extension"),
+    pytest.param(lambda: random.Random(0).randbytes(4096), "x.xlsx",
+                 r"workbook cannot be opened \(BadZipFile\); expected a valid \.xlsx file", id="random-xlsx"),
+    pytest.param(lambda: SMALL_CSV, "x.xlsx", r"workbook cannot be opened.*expected a valid \.xlsx file",
+                 id="csv-named-xlsx"),
+    pytest.param(lambda: _xlsx_bytes()[:2000], "x.xlsx", r"workbook cannot be opened.*expected a valid \.xlsx file",
+                 id="truncated-xlsx"),
+    pytest.param(_deflate_damaged_xlsx, "x.xlsx",
+                 r"workbook cannot be opened \(error\); expected a valid \.xlsx file", id="bad-deflate-xlsx"),
+    pytest.param(lambda: _xlsx_with_member("xl/workbook.xml", b"<not xml"), "x.xlsx",
+                 r"workbook cannot be opened \(ParseError\); expected a valid \.xlsx file", id="bad-xml-xlsx"),
+    pytest.param(lambda: b'Borrower_ID,Age\nBRW_1,"40\nBRW_2,41', "p.csv",
+                 r"quoted value is never closed.*expected matching double quotes", id="unclosed-quote"),
+    pytest.param(lambda: b"A" * 200_000 + b"\nBRW_1", "p.csv",
+                 r"header row cannot be read.*expected a header row of column names", id="huge-header-cell"),
 ]
 
 
-@pytest.mark.parametrize(("make_data", "filename", "match"), FILE_PROBLEMS,
-                         ids=["empty", "whitespace", "blank-first-line", "nul-bytes", "binary-txt", "pdf", "xls",
-                              "no-extension", "random-xlsx", "csv-named-xlsx", "truncated-xlsx",
-                              "bad-deflate-xlsx", "bad-xml-xlsx", "unclosed-quote", "huge-header-cell"])
+@pytest.mark.parametrize(("make_data", "filename", "match"), FILE_PROBLEMS)
 def test_read_portfolio_unusable_file_raises(read: Reader, make_data: Callable[[], bytes], filename: str,
                                              match: str) -> None:
     with pytest.raises(DataValidationError, match=match) as caught:

@@ -39,8 +39,8 @@ def test_segment_numbers_are_stable_across_retraining_with_other_seeds(features:
 def test_segment_names_come_from_profiles_and_are_unique(features: pd.DataFrame) -> None:
     segmenter = RiskOrderedKMeans(4).fit(features)
     assert len(set(segmenter.names_)) == 4
-    assert all("Default Risk" in name and "Income" in name for name in segmenter.names_)
-    assert "High Default Risk" in segmenter.names_[-1] or "Very High" in segmenter.names_[-1]
+    assert all("Delinquency" in name and "Income" in name for name in segmenter.names_)
+    assert "High Delinquency" in segmenter.names_[-1]
 
 
 def test_segment_names_follow_the_profile_not_the_segment_number(features: pd.DataFrame) -> None:
@@ -51,7 +51,7 @@ def test_segment_names_follow_the_profile_not_the_segment_number(features: pd.Da
     poor_and_punctual = profiles.assign(Monthly_Income=features["Monthly_Income"].quantile(0.05),
                                         Num_Missed_Payments=0, Days_Past_Due=0)
     names = name_segments(pd.concat([rich_and_late, poor_and_punctual], ignore_index=True), features)
-    assert names == ["High Income, Very High Default Risk", "Low Income, Low Default Risk"]
+    assert names == ["High Income, Very High Delinquency", "Low Income, Low Delinquency"]
 
 
 def test_profiles_are_in_original_units_with_sizes(features: pd.DataFrame) -> None:
