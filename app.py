@@ -8,7 +8,8 @@ from slrs import ui
 from slrs.exceptions import SLRSError
 from slrs.risk import METHODS
 
-st.set_page_config(page_title="SLRS - Smart Loan Recovery System", page_icon=":material/account_balance:", layout="wide")
+st.set_page_config(page_title="SLRS - Smart Loan Recovery System", page_icon=":material/account_balance:",
+                   layout="wide")
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import platform
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 
 import numpy as np
@@ -18,10 +18,27 @@ from sklearn.base import ClassifierMixin
 from sklearn.pipeline import Pipeline
 
 from slrs.evaluation import Evaluation, cross_validate
-from slrs.risk import (METHODS, RANDOM_STATE, Method, build_candidates, build_outcome_model, fit_study_model,
-                       outcome_probabilities, study_probabilities)
-from slrs.schema import (MODEL_FEATURES, NEVER_IN_MODEL, NUMERIC_MODEL_FEATURES, OUTCOME_CLASSES,
-                         PARTIALLY_RECOVERED, SCHEMA_VERSION, TARGET, WRITTEN_OFF, COLUMN_BY_NAME)
+from slrs.risk import (
+    METHODS,
+    RANDOM_STATE,
+    Method,
+    build_candidates,
+    build_outcome_model,
+    fit_study_model,
+    outcome_probabilities,
+    study_probabilities,
+)
+from slrs.schema import (
+    COLUMN_BY_NAME,
+    MODEL_FEATURES,
+    NEVER_IN_MODEL,
+    NUMERIC_MODEL_FEATURES,
+    OUTCOME_CLASSES,
+    PARTIALLY_RECOVERED,
+    SCHEMA_VERSION,
+    TARGET,
+    WRITTEN_OFF,
+)
 from slrs.segmentation import DEFAULT_K, RiskOrderedKMeans, high_risk_segments
 
 logger = logging.getLogger(__name__)
@@ -95,7 +112,7 @@ def build_manifest(X: pd.DataFrame, outcome: pd.Series, evaluation: Evaluation, 
         NO_SIGNAL_WARNING.format(auc=chosen["roc_auc"], threshold=chosen["signal_auc_threshold"])]
     return {
         "schema_version": SCHEMA_VERSION,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "libraries": library_versions(),
         "training_data": {"name": data_name, "sha256": data_sha256, "rows": int(len(X)),
                           "outcome_rates": outcome.value_counts(normalize=True).round(4).to_dict()},

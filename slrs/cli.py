@@ -18,8 +18,16 @@ import pandas as pd
 
 from slrs.bundle import ModelBundle, train_bundle, training_rows
 from slrs.exceptions import SLRSError
-from slrs.io import (DEFAULT_MODEL_DIR, iter_portfolio_file, load_bundle, read_portfolio_bytes, save_bundle,
-                     sha256_file, to_excel_bytes, write_csv_chunk)
+from slrs.io import (
+    DEFAULT_MODEL_DIR,
+    iter_portfolio_file,
+    load_bundle,
+    read_portfolio_bytes,
+    save_bundle,
+    sha256_file,
+    to_excel_bytes,
+    write_csv_chunk,
+)
 from slrs.risk import METHODS
 from slrs.scoring import score_portfolio
 from slrs.segmentation import DEFAULT_K, SegmentConfig

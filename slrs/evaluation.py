@@ -14,8 +14,14 @@ from sklearn.metrics import accuracy_score, brier_score_loss, log_loss, roc_auc_
 from sklearn.model_selection import StratifiedKFold
 
 from slrs.exceptions import ConfigError
-from slrs.risk import (RANDOM_STATE, build_candidates, build_outcome_model, fit_study_model,
-                       outcome_probabilities, study_flag)
+from slrs.risk import (
+    RANDOM_STATE,
+    build_candidates,
+    build_outcome_model,
+    fit_study_model,
+    outcome_probabilities,
+    study_flag,
+)
 from slrs.schema import FULLY_RECOVERED, OUTCOME_CLASSES
 from slrs.segmentation import RiskOrderedKMeans
 

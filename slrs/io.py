@@ -16,11 +16,11 @@ import re
 import warnings
 import zipfile
 import zlib
-from xml.etree.ElementTree import ParseError
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+from xml.etree.ElementTree import ParseError
 
 import joblib
 import pandas as pd

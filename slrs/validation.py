@@ -18,8 +18,17 @@ import pandera.pandas as pa
 
 from slrs.exceptions import DataValidationError
 from slrs.io import SPARE_PREFIX
-from slrs.schema import (COLUMN_BY_NAME, COLUMNS, ID_COLUMN, MODEL_FEATURES, REQUIRED_COLUMNS, Column,
-                         canonical_column, category_lookup, normalize_label)
+from slrs.schema import (
+    COLUMN_BY_NAME,
+    COLUMNS,
+    ID_COLUMN,
+    MODEL_FEATURES,
+    REQUIRED_COLUMNS,
+    Column,
+    canonical_column,
+    category_lookup,
+    normalize_label,
+)
 
 # More unusable model inputs than this and an imputed score would mostly describe the training data.
 MAX_IMPUTED_INPUTS = 3
@@ -129,7 +138,8 @@ def _check_numeric(column: Column, text: pd.Series) -> tuple[pd.Series, list[pd.
         fractional = (values % 1 != 0).to_numpy() & ~np.isnan(values.to_numpy())
         found.append(_problems(fractional, text, column.name, f"is not a whole number (expected {column.expected()})"))
         values = values.mask(fractional)
-    return values.rename(column.name), [*found, _problems(missing, text, column.name, f"is missing (expected {column.expected()})")]
+    missing_problem = _problems(missing, text, column.name, f"is missing (expected {column.expected()})")
+    return values.rename(column.name), [*found, missing_problem]
 
 
 def _check_category(column: Column, text: pd.Series) -> tuple[pd.Series, list[pd.DataFrame]]:
@@ -174,7 +184,7 @@ def _check_ranges(clean: pd.DataFrame, text: pd.DataFrame) -> tuple[pd.DataFrame
 def _check_ids(ids: pd.Series, tracker: IdTracker, row_numbers: np.ndarray) -> list[pd.DataFrame]:
     """Flag every Borrower_ID seen earlier in the file (the first occurrence stays clean)."""
     repeats = []
-    for position, (borrower, row) in enumerate(zip(ids.tolist(), row_numbers.tolist())):
+    for position, (borrower, row) in enumerate(zip(ids.tolist(), row_numbers.tolist(), strict=True)):
         if not borrower:
             continue
         first = tracker.first_row.setdefault(borrower, row)
@@ -184,7 +194,8 @@ def _check_ids(ids: pd.Series, tracker: IdTracker, row_numbers: np.ndarray) -> l
         return []
     positions = np.array([p for p, _ in repeats])
     return [pd.DataFrame({"position": positions, "Column": ID_COLUMN, "Value": ids.iloc[positions].to_numpy(),
-                          "Problem": [f"is a duplicate (first seen in row {first}; expected one row per borrower)" for _, first in repeats]})]
+                          "Problem": [f"is a duplicate (first seen in row {first}; expected one row per borrower)"
+                                      for _, first in repeats]})]
 
 
 def _check_spares(frame: pd.DataFrame) -> list[pd.DataFrame]:
@@ -234,7 +245,8 @@ def _check_columns(text: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]
         columns[column.name], problems = check(column, text[column.name])
         found += problems
     if ID_COLUMN in text:
-        found.append(_problems((text[ID_COLUMN] == "").to_numpy(), text[ID_COLUMN], ID_COLUMN, "is missing (expected an identifier)"))
+        missing = (text[ID_COLUMN] == "").to_numpy()
+        found.append(_problems(missing, text[ID_COLUMN], ID_COLUMN, "is missing (expected an identifier)"))
         columns[ID_COLUMN] = text[ID_COLUMN]
     return pd.DataFrame(columns, index=text.index), found
 

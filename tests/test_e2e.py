@@ -13,9 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from e2e_support import CHROMIUM, CHROMIUM_FLAGS, running_app
-from slrs.synth import generate_portfolio
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI") == "true":

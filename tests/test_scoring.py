@@ -48,7 +48,7 @@ def test_expected_recovery_is_in_currency_and_at_most_outstanding(bundle, portfo
 
 def test_segment_numbers_and_names_come_from_the_committed_segmenter(bundle, portfolio) -> None:
     table = score_portfolio(portfolio, bundle).table
-    names = dict(zip(table["Borrower_Segment"], table["Segment_Name"]))
+    names = dict(zip(table["Borrower_Segment"], table["Segment_Name"], strict=True))
     assert all(bundle.segment_names[segment] == name for segment, name in names.items())
 
 
