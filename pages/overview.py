@@ -8,6 +8,8 @@ from slrs import ui
 from slrs.plots import plot_strategy_mix
 from slrs.portfolio import portfolio_kpis, segment_summary, strategies_for, strategy_summary
 
+ui.require_app_frame()
+
 st.title("Portfolio overview")
 view, thresholds, method = ui.active_view(), ui.active_thresholds(), ui.active_method()
 kpis = portfolio_kpis(view)

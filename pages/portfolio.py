@@ -1,5 +1,94 @@
-"""Placeholder until the page lands."""
+"""Portfolio: load your own file, see what the checks found, filter the scored table and download it."""
+
+from __future__ import annotations
+
+from functools import partial
+
 import streamlit as st
 
-st.title("portfolio")
-st.info("This page is being built.")
+from slrs import ui
+from slrs.io import EXCEL_MAX_ROWS, SUPPORTED_SUFFIXES, to_csv_bytes, to_excel_bytes
+from slrs.portfolio import (escape_markdown, filter_issues, filter_view, issue_kinds, scored_download, scored_table,
+                            strategies_for)
+from slrs.schema import describe_schema, template_frame
+from slrs.strategy import NOT_SCORED, STRATEGIES
+
+ui.require_app_frame()
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+AMOUNT = st.column_config.NumberColumn(format="%,.0f")
+
+st.title("Portfolio")
+uploaded = st.file_uploader(
+    "Load your portfolio", type=[suffix.lstrip(".") for suffix in SUPPORTED_SUFFIXES], key=ui.UPLOAD_KEY,
+    help=f"A CSV file (.csv, .tsv or .txt; comma, semicolon or tab separated) or an Excel workbook (.xlsx), "
+         f"up to {st.get_option('server.maxUploadSize'):,} MB, one row per loan. The file stays in this "
+         "browser session only. The template below shows the expected columns.")
+if uploaded is not None:
+    progress = st.empty()
+    if ui.load_upload(uploaded, on_progress=lambda share, text: progress.progress(share, text=text)):
+        st.rerun()  # the sidebar is drawn before this page and must show the new portfolio
+    progress.empty()
+    if problems := ui.upload_problems(uploaded):
+        st.error(f"{escape_markdown(uploaded.name)} cannot be used, so the previous portfolio stays active:\n"
+                 + "\n".join(f"- {escape_markdown(problem)}" for problem in problems))
+portfolio = ui.active_portfolio()
+st.button("Back to the bundled sample", key="portfolio_use_sample", on_click=ui.use_sample,
+          disabled=portfolio.is_sample)
+
+with st.expander("The expected format, and an empty template to fill in"):
+    columns = st.columns(2)
+    columns[0].download_button("Empty template (CSV)", lambda: to_csv_bytes(template_frame()),
+                               "slrs_template.csv", "text/csv", key="portfolio_template_csv", on_click="ignore")
+    columns[1].download_button("Empty template (Excel)", lambda: to_excel_bytes(template_frame()),
+                               "slrs_template.xlsx", XLSX_MIME, key="portfolio_template_xlsx", on_click="ignore")
+    st.dataframe(describe_schema(), hide_index=True)
+
+st.subheader("What the checks found")
+st.text(f"Active portfolio: {ui.SAMPLE_NAME if portfolio.is_sample else portfolio.name}")
+st.write(f"{portfolio.n_rows:,} rows read · {portfolio.n_rows_with_issues:,} rows with issues · "
+         f"{portfolio.n_rows_not_scored:,} rows not scored")
+issues = portfolio.validation.issues
+if issues.empty:
+    st.success("No problems found: every value is present and as expected.")
+else:
+    columns = st.columns(2)
+    chosen_columns = columns[0].multiselect("Column", sorted(issues["Column"].unique()), key="portfolio_issue_columns")
+    kinds = columns[1].multiselect("Problem", sorted(issue_kinds(issues["Problem"]).unique()),
+                                   key="portfolio_issue_kinds")
+    shown = filter_issues(issues, columns=chosen_columns, kinds=kinds)
+    st.caption(f"{len(shown):,} of {len(issues):,} problems. Row 1 is the first row under the header.")
+    st.dataframe(shown, hide_index=True, key="portfolio_issues")
+
+st.subheader("Scored portfolio")
+view, thresholds, method = ui.active_view(), ui.active_thresholds(), ui.active_method()
+if method == "study":
+    st.info("Risk scores from the study's method, shown for comparison only: they predict the study's own "
+            "segments, not whether a loan will be recovered.")
+strategies = strategies_for(view, thresholds)
+segment_names = ui.get_bundle().segment_names
+columns = st.columns([2, 3, 2, 2])
+segments = columns[0].multiselect("Segment", sorted(view["Borrower_Segment"].dropna().unique()),
+                                  format_func=lambda s: f"{s} · {segment_names[int(s)]}", key="portfolio_segments")
+chosen = columns[1].multiselect("Strategy", [*STRATEGIES, NOT_SCORED], key="portfolio_strategies")
+risk_range = columns[2].slider("Risk score", 0.0, 1.0, (0.0, 1.0), step=0.01, key="portfolio_risk")
+search = columns[3].text_input("Search Borrower_ID", key="portfolio_search")
+mask = filter_view(view, strategies, segments=segments, chosen_strategies=chosen, risk_range=risk_range,
+                   search=search)
+st.caption(f"{int(mask.sum()):,} of {len(view):,} rows match the filters.")
+st.dataframe(scored_table(view, strategies)[mask], hide_index=True, key="portfolio_scored", column_config={
+    "Risk_Score": st.column_config.NumberColumn("Risk score", format="%.2f"), "Expected_Recovery": AMOUNT,
+    "Monthly_Income": AMOUNT, "Loan_Amount": AMOUNT, "Collateral_Value": AMOUNT, "Outstanding_Loan_Amount": AMOUNT,
+    "Monthly_EMI": AMOUNT, **{c: st.column_config.NumberColumn(format="percent") for c in view if c.startswith("P_")}})
+
+st.caption("The downloads hold every row: your columns unchanged, then segment, risk score, strategy, expected "
+           "recovery and data issues under the current method and thresholds.")
+scored = partial(scored_download, portfolio, ui.get_bundle(), method, thresholds)  # built only on click
+columns = st.columns(2)
+columns[0].download_button("Download scored portfolio (CSV)", lambda: to_csv_bytes(scored()),
+                           "scored_portfolio.csv", "text/csv", key="portfolio_download_csv", on_click="ignore")
+columns[1].download_button("Download scored portfolio (Excel)", lambda: to_excel_bytes(scored()),
+                           "scored_portfolio.xlsx", XLSX_MIME, key="portfolio_download_xlsx", on_click="ignore",
+                           disabled=portfolio.n_rows > EXCEL_MAX_ROWS,
+                           help=f"Excel holds at most {EXCEL_MAX_ROWS:,} rows and takes about 40 seconds per "
+                                "100,000 rows to build; the CSV file is much faster.")

@@ -1,5 +1,89 @@
-"""Placeholder until the page lands."""
+"""Strategy: move the two risk thresholds and see the recommended actions change, live.
+
+No st.fragment here: the sidebar (drawn by app.py) shows the active thresholds and only a full rerun keeps it in
+step, while the rest of the app run is cheap (the scored view and the bundle are cached); the threshold work is
+all on this page.
+"""
+
+from __future__ import annotations
+
 import streamlit as st
 
-st.title("strategy")
-st.info("This page is being built.")
+from slrs import ui
+from slrs.plots import SHORT_STRATEGY, plot_matrix, plot_risk_histogram
+from slrs.portfolio import (COMPARED_MEASURES, compare_summaries, segment_strategy_matrix, strategies_for,
+                            strategy_summary)
+from slrs.strategy import DEFAULT_THRESHOLDS, Thresholds
+
+ui.require_app_frame()
+
+LOW_SLIDER, HIGH_SLIDER = "strategy_low", "strategy_high"
+MONEY = st.column_config.NumberColumn(format="%,.0f")
+DEFAULTS = f"{DEFAULT_THRESHOLDS.low:.2f} / {DEFAULT_THRESHOLDS.high:.2f}"
+
+
+def apply_sliders() -> None:
+    """Slider callback (runs before the app, so the sidebar shows the new values): keep only valid pairs."""
+    low, high = st.session_state[LOW_SLIDER], st.session_state[HIGH_SLIDER]
+    if low < high:
+        ui.set_thresholds(Thresholds(low, high))
+
+
+def reset_thresholds() -> None:
+    ui.set_thresholds(DEFAULT_THRESHOLDS)
+    st.session_state[LOW_SLIDER], st.session_state[HIGH_SLIDER] = DEFAULT_THRESHOLDS.low, DEFAULT_THRESHOLDS.high
+
+
+st.title("Recovery strategy")
+st.write("Each borrower's risk score (the chance the loan is not fully recovered) is compared with two "
+         "thresholds: above the high one, legal action; from the low one up to the high one, a settlement "
+         "offer; below the low one, automated reminders. Moving them never re-scores anyone.")
+view, method, active = ui.active_view(), ui.active_method(), ui.active_thresholds()
+if method == "study":
+    st.info("Scores come from the study's method, shown for comparison only: it predicts the study's own "
+            "segments, not whether a loan will be recovered.")
+
+st.session_state.setdefault(LOW_SLIDER, active.low)
+st.session_state.setdefault(HIGH_SLIDER, active.high)
+left, right = st.columns(2)
+low = left.slider("Low threshold: settlement from here", 0.0, 1.0, step=0.01, key=LOW_SLIDER, on_change=apply_sliders)
+high = right.slider("High threshold: legal action above here", 0.0, 1.0, step=0.01, key=HIGH_SLIDER,
+                    on_change=apply_sliders)
+st.button(f"Reset to the study's defaults ({DEFAULTS})", key="strategy_reset", on_click=reset_thresholds)
+if low >= high:
+    st.error(f"The low threshold must be below the high threshold (you chose low {low:.2f}, high {high:.2f}). "
+             f"The last valid thresholds, {active.low:.2f} / {active.high:.2f}, stay in use.")
+thresholds = ui.active_thresholds()
+
+strategies = strategies_for(view, thresholds)
+summary = strategy_summary(view, strategies)
+default_summary = strategy_summary(view, strategies_for(view, DEFAULT_THRESHOLDS))
+comparison = compare_summaries(default_summary, summary).set_index("Strategy")
+st.subheader(f"Recommended actions at {thresholds.low:.2f} / {thresholds.high:.2f}")
+for column, row in zip(st.columns(len(summary)), summary.itertuples()):
+    change = int(comparison.loc[row.Strategy, "Borrowers_Change"])
+    column.metric(f"{SHORT_STRATEGY[row.Strategy]}: borrowers", f"{row.Borrowers:,}",
+                  delta=f"{change:+,} vs defaults" if change else None, delta_color="off", help=row.Strategy)
+    column.metric("Outstanding", f"{row.Outstanding:,.0f}")
+    column.metric("Expected recovery", f"{row.Expected_Recovery:,.0f}")
+st.dataframe(summary, hide_index=True, key="strategy_summary", column_config={
+    "Outstanding": MONEY, "Expected_Recovery": st.column_config.NumberColumn("Expected recovery", format="%,.0f"),
+    "Share_of_Borrowers": st.column_config.NumberColumn("Share of borrowers", format="percent")})
+st.caption(f"{summary['Borrowers'].sum():,} borrowers in all: the whole portfolio, including any rows that "
+           "could not be scored. The total expected recovery stays the same: thresholds change who gets which "
+           "action, not the scores (the data cannot say how much an action itself changes recovery).")
+
+st.subheader("Where the thresholds cut the risk scores")
+st.plotly_chart(plot_risk_histogram(view["Risk_Score"], thresholds, reference=DEFAULT_THRESHOLDS),
+                key="strategy_histogram")
+st.caption(f"Black lines: your thresholds. Dotted grey lines: the study's defaults ({DEFAULTS}).")
+
+st.subheader("Segments and actions")
+st.plotly_chart(plot_matrix(segment_strategy_matrix(view, strategies), "Borrowers per segment and action"),
+                key="strategy_matrix")
+
+st.subheader(f"Your thresholds against the study's defaults ({DEFAULTS})")
+st.dataframe(comparison, key="strategy_comparison", column_config={
+    **{f"{measure}_{side}": st.column_config.NumberColumn(f"{measure.replace('_', ' ')}: {label}", format="%,.0f")
+       for measure in COMPARED_MEASURES
+       for side, label in (("Default", "defaults"), ("Chosen", "yours"), ("Change", "change"))}})

@@ -33,6 +33,8 @@ from slrs.schema import SCHEMA_VERSION
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx",)
+# An .xlsx sheet holds 1,048,576 rows, one of them the header.
+EXCEL_MAX_ROWS = 1_048_575
 SUPPORTED_SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES
 DELIMITERS = (",", ";", "\t")
 # Values beyond the header's width are kept in this many spare columns; a row with more is refused.

@@ -52,9 +52,9 @@ def plot_distribution(values: pd.Series, title: str) -> go.Figure:
 
 
 def plot_income_vs_loan(frame: pd.DataFrame, color: str | None) -> go.Figure:
-    """Monthly income against loan amount, coloured by ``color`` (e.g. Recovery_Status) when given."""
+    """Monthly income against loan amount, coloured by ``color`` (Recovery_Status or Recovery_Strategy) if given."""
     figure = px.scatter(frame, x="Monthly_Income", y="Loan_Amount", color=color, opacity=0.6,
-                        color_discrete_map=OUTCOME_COLORS, hover_data=["Borrower_ID"])
+                        color_discrete_map={**OUTCOME_COLORS, **STRATEGY_COLORS}, hover_data=["Borrower_ID"])
     figure.update_layout(xaxis_title="Monthly income", yaxis_title="Loan amount")
     return figure
 
@@ -63,6 +63,21 @@ def plot_rate_by(table: pd.DataFrame, x: str, title: str) -> go.Figure:
     """Bar chart of a precomputed rate table with columns ``x``, ``Rate`` and ``Borrowers``."""
     figure = px.bar(table, x=x, y="Rate", text_auto=".0%", hover_data=["Borrowers"], title=title)
     figure.update_layout(yaxis_tickformat=".0%", yaxis_range=[0, 1], yaxis_title="Share fully recovered")
+    return figure
+
+
+def plot_by_group(table: pd.DataFrame, x: str, value: str, title: str) -> go.Figure:
+    """Bars of a group table (``x``, ``value``, ``Borrowers``), ``x`` read as categories in table order.
+
+    ``value`` is ``Rate`` (share fully recovered) or ``Mean_Risk_Score``; both run from 0 to 1.
+    """
+    if value == "Rate":
+        figure = plot_rate_by(table, x, title)
+    else:
+        figure = px.bar(table, x=x, y=value, text_auto=".2f", hover_data=["Borrowers"], title=title)
+        figure.update_layout(yaxis_range=[0, 1], yaxis_title="Mean risk score (chance of not recovering in full)")
+    # Labels such as "0" ... "10+" would otherwise make a numeric axis that drops "10+".
+    figure.update_xaxes(type="category", title=x.replace("_", " "))
     return figure
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -45,6 +46,10 @@ class LoadedPortfolio:
     @property
     def n_rows_with_issues(self) -> int:
         return int((self.validation.row_issues != "").sum())
+
+    @property
+    def n_rows_not_scored(self) -> int:
+        return int((~self.validation.scorable).sum())
 
 
 def load_portfolio(data: bytes, name: str, *, is_sample: bool = False,
@@ -106,7 +111,20 @@ def _identifiers(clean: pd.DataFrame) -> pd.Series:
 
 def strategies_for(view: pd.DataFrame, thresholds: Thresholds) -> pd.Series:
     """Recovery strategy per row of ``view`` under ``thresholds`` (unscored rows: ``NOT_SCORED``)."""
-    return pd.Series(assign_strategy(view["Risk_Score"].to_numpy(dtype=float), thresholds), index=view.index)
+    # An explicit "str" dtype gives the same Series as inference, 6x faster (26 ms vs 4 ms on 100,000 rows).
+    return pd.Series(assign_strategy(view["Risk_Score"].to_numpy(dtype=float), thresholds), index=view.index,
+                     dtype="str")
+
+
+# The columns a reader looks at first in the scored table; the inputs and probabilities follow.
+LEADING_COLUMNS = ("Row", ID_COLUMN, "Segment_Name", "Risk_Score", "Recovery_Strategy", "Expected_Recovery",
+                   ISSUES_COLUMN)
+
+
+def scored_table(view: pd.DataFrame, strategies: pd.Series) -> pd.DataFrame:
+    """``view`` with a Recovery_Strategy column, ``LEADING_COLUMNS`` first; same index and rows."""
+    table = view.assign(Recovery_Strategy=strategies)
+    return table[[*LEADING_COLUMNS, *(c for c in table.columns if c not in LEADING_COLUMNS)]]
 
 
 def scored_download(portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method,
@@ -139,6 +157,31 @@ def strategy_summary(view: pd.DataFrame, strategies: pd.Series) -> pd.DataFrame:
         Expected_Recovery=("Expected_Recovery", "sum"))
     table = table.reindex([s for s in order if s in table.index or s in STRATEGIES], fill_value=0)
     table["Share_of_Borrowers"] = table["Borrowers"] / max(1, len(view))
+    return table.reset_index()
+
+
+COMPARED_MEASURES = ("Borrowers", "Outstanding", "Expected_Recovery")
+
+
+def compare_thresholds(view: pd.DataFrame, default: Thresholds, chosen: Thresholds) -> pd.DataFrame:
+    """Per strategy, each measure under ``default`` and ``chosen`` thresholds and the change (chosen - default).
+
+    Columns: Strategy, then ``<measure>_Default``, ``<measure>_Chosen`` and ``<measure>_Change`` for
+    Borrowers, Outstanding and Expected_Recovery (currency). Rows as in ``strategy_summary``; both
+    sides add up to the whole view, so each change column sums to zero.
+    """
+    return compare_summaries(strategy_summary(view, strategies_for(view, default)),
+                             strategy_summary(view, strategies_for(view, chosen)))
+
+
+def compare_summaries(default: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
+    """``compare_thresholds`` from two ``strategy_summary`` tables of the same view (saves re-assigning)."""
+    before, after = default.set_index("Strategy"), chosen.set_index("Strategy")
+    table = pd.DataFrame(index=before.index)
+    for measure in COMPARED_MEASURES:
+        table[f"{measure}_Default"] = before[measure]
+        table[f"{measure}_Chosen"] = after[measure]
+        table[f"{measure}_Change"] = after[measure] - before[measure]
     return table.reset_index()
 
 
@@ -178,3 +221,30 @@ def filter_view(view: pd.DataFrame, strategies: pd.Series, *, segments: list[int
 
 def has_labels(view: pd.DataFrame) -> bool:
     return TARGET in view and view[TARGET].notna().any()
+
+
+def issue_kinds(problems: pd.Series) -> pd.Series:
+    """The kind of each row-level problem: its text without the detail in brackets ("is missing")."""
+    return problems.astype(str).str.split(" (", n=1, regex=False).str[0]
+
+
+def filter_issues(issues: pd.DataFrame, *, columns: list[str] | None = None,
+                  kinds: list[str] | None = None) -> pd.DataFrame:
+    """The rows of an issue table (Row, Column, Value, Problem) in ``columns`` and of ``kinds`` (None: all)."""
+    mask = pd.Series(True, index=issues.index)
+    if columns:
+        mask &= issues["Column"].isin(columns)
+    if kinds:
+        mask &= issue_kinds(issues["Problem"]).isin(kinds)
+    return issues[mask]
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` with every ASCII punctuation mark backslash-escaped, so markdown shows it literally.
+
+    For user text (file names, headers, values) inside messages that Streamlit renders as markdown.
+    """
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)

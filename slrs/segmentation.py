@@ -13,13 +13,14 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
 from sklearn.impute import SimpleImputer
 from sklearn.metrics import silhouette_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from slrs.exceptions import ConfigError
-from slrs.schema import SEGMENT_FEATURES
+from slrs.schema import ID_COLUMN, SEGMENT_FEATURES
 
 DEFAULT_K = 4
 K_RANGE = (2, 12)
@@ -139,7 +140,77 @@ def high_risk_segments(n_segments: int) -> list[int]:
     return list(range(n_segments - n_segments // 2, n_segments))
 
 
-def silhouette_by_k(X: pd.DataFrame, ks: range = range(2, 9), seed: int = 42) -> pd.DataFrame:
-    """Silhouette score for each k, to judge the choice of the number of segments."""
+def silhouette_by_k(X: pd.DataFrame, ks: range = range(2, 9), seed: int = 42,
+                    max_rows: int | None = None) -> pd.DataFrame:
+    """Silhouette score for each k, to judge the choice of the number of segments.
+
+    With ``max_rows``, segments are fitted on at most that many rows drawn at random (reproducibly), so
+    the comparison stays fast on large portfolios.
+    """
+    if max_rows is not None and len(X) > max_rows:
+        X = X.sample(max_rows, random_state=seed)
     rows = [{"k": k, "silhouette": RiskOrderedKMeans(k, seed).fit(X).silhouette_} for k in ks]
     return pd.DataFrame(rows)
+
+
+SEGMENT_COLUMNS = ("Borrower_Segment", "Segment_Name")
+PROJECTION_AXES = ("Map axis 1", "Map axis 2")
+
+
+def segmented_rows(view: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a scored view that have a segment (rows that could not be scored have none)."""
+    return view[view["Borrower_Segment"].notna()]
+
+
+def project_features(X: pd.DataFrame) -> tuple[pd.DataFrame, list[float]]:
+    """Two-dimensional PCA of the scaled segment features: the space K-Means works in, flattened for a chart.
+
+    Returns the coordinates (columns ``PROJECTION_AXES``, index of ``X``) and the share of the total
+    variance (0 to 1) each axis keeps.
+    """
+    if len(X) < len(PROJECTION_AXES):
+        raise ConfigError(f"n_samples={len(X)} should be >= {len(PROJECTION_AXES)} for a 2-D projection")
+    pipeline = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler()),
+                         ("pca", PCA(n_components=len(PROJECTION_AXES)))])
+    coordinates = pipeline.fit_transform(X[list(SEGMENT_FEATURES)])
+    # PCA's sign is arbitrary: point the first axis towards more delinquency so the picture is stable.
+    loadings = pipeline["pca"].components_
+    signs = np.where(loadings[:, list(SEGMENT_FEATURES).index(DELINQUENCY_FEATURES[0])] < 0, -1.0, 1.0)
+    frame = pd.DataFrame(coordinates * signs, columns=list(PROJECTION_AXES), index=X.index)
+    return frame, [float(share) for share in pipeline["pca"].explained_variance_ratio_]
+
+
+def resegment(X: pd.DataFrame, k: int, seed: int = 42) -> pd.DataFrame:
+    """Segments of ``X`` under a fresh ``RiskOrderedKMeans(k)``: columns ``SEGMENT_COLUMNS``, index of ``X``."""
+    segmenter = RiskOrderedKMeans(k, seed).fit(X)
+    names = np.array(segmenter.names_, dtype=object)
+    return pd.DataFrame({"Borrower_Segment": segmenter.labels_, "Segment_Name": names[segmenter.labels_]},
+                        index=X.index)
+
+
+def profile_table(frame: pd.DataFrame, segments: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per segment: number, name, size, share of borrowers, mean risk score, expected recovery
+    (currency, total) and its share of the outstanding amount, then each segment feature's mean (original units).
+
+    ``frame`` holds the segment features, Risk_Score and Expected_Recovery; ``segments`` (columns
+    ``SEGMENT_COLUMNS``, same index) replaces the segments in ``frame``. Rows without a segment are left out.
+    """
+    segments = frame[list(SEGMENT_COLUMNS)] if segments is None else segments[list(SEGMENT_COLUMNS)]
+    data = frame.drop(columns=list(SEGMENT_COLUMNS), errors="ignore").join(segments, how="inner")
+    data = data[data["Borrower_Segment"].notna()]
+    table = data.groupby("Borrower_Segment").agg(
+        Segment_Name=("Segment_Name", "first"), Size=("Segment_Name", "size"),
+        Mean_Risk_Score=("Risk_Score", "mean"), Expected_Recovery=("Expected_Recovery", "sum"),
+        **{name: (name, "mean") for name in SEGMENT_FEATURES})
+    table.insert(2, "Share", table["Size"] / max(1, len(data)))
+    outstanding = data.groupby("Borrower_Segment")["Outstanding_Loan_Amount"].sum()
+    table.insert(5, "Expected_Recovery_Rate", table["Expected_Recovery"] / outstanding.replace(0, np.nan))
+    return table.reset_index()
+
+
+def segment_points(frame: pd.DataFrame, segments: pd.DataFrame, projection: pd.DataFrame) -> pd.DataFrame:
+    """Rows to plot: Borrower_ID, the segment as "number · name" (in segment order), features and projection."""
+    points = frame[[ID_COLUMN, *SEGMENT_FEATURES]].join(segments[list(SEGMENT_COLUMNS)], how="inner")
+    points = points.join(projection, how="inner").sort_values("Borrower_Segment", kind="stable")
+    points["Segment_Name"] = points["Borrower_Segment"].astype(int).astype(str) + " · " + points["Segment_Name"]
+    return points

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from slrs import schema
+from slrs.io import read_portfolio_bytes, to_csv_bytes, to_excel_bytes
 
 
 def test_schema_has_the_21_reference_columns_in_order() -> None:
@@ -45,3 +46,11 @@ def test_describe_schema_gives_expected_values_for_every_column() -> None:
     rows = schema.describe_schema()
     assert [row["column"] for row in rows] == list(schema.COLUMN_NAMES)
     assert all(row["expected"] and row["description"] for row in rows)
+
+
+def test_template_frame_is_an_empty_table_with_the_schema_header_in_order() -> None:
+    template = schema.template_frame()
+    assert list(template.columns) == list(schema.COLUMN_NAMES) and template.empty
+    assert to_csv_bytes(template).decode().replace('"', "").strip() == ",".join(schema.COLUMN_NAMES)
+    # The Excel version reads back to the same header.
+    assert list(read_portfolio_bytes(to_excel_bytes(template), "template.xlsx").columns) == list(schema.COLUMN_NAMES)

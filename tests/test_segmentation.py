@@ -6,8 +6,9 @@ import pytest
 
 from slrs.exceptions import ConfigError
 from slrs.schema import MODEL_FEATURES
-from slrs.segmentation import (RiskOrderedKMeans, SegmentConfig, high_risk_segments, name_segments,
-                               profile_segments, silhouette_by_k)
+from slrs.segmentation import (PROJECTION_AXES, SEGMENT_COLUMNS, RiskOrderedKMeans, SegmentConfig,
+                               high_risk_segments, name_segments, profile_segments, profile_table,
+                               project_features, resegment, segment_points, segmented_rows, silhouette_by_k)
 from slrs.synth import generate_portfolio
 from slrs.validation import validate_portfolio
 
@@ -80,3 +81,75 @@ def test_high_risk_segments_are_the_higher_half(k: int, expected: list[int]) -> 
 def test_silhouette_by_k_reports_each_k(features: pd.DataFrame) -> None:
     table = silhouette_by_k(features.head(400), range(2, 5))
     assert table["k"].tolist() == [2, 3, 4] and table["silhouette"].between(-1, 1).all()
+
+
+# --- Segments page helpers: projection, re-segmentation, profile table ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scored(features: pd.DataFrame) -> pd.DataFrame:
+    """A view-like frame: features, the committed-style segments and scores, one unscored row."""
+    segmenter = RiskOrderedKMeans(4).fit(features)
+    frame = features.assign(Borrower_ID=[f"BRW_{i}" for i in range(len(features))],
+                            Borrower_Segment=pd.array(segmenter.labels_, dtype="Int64"),
+                            Segment_Name=np.array(segmenter.names_, dtype=object)[segmenter.labels_],
+                            Risk_Score=np.linspace(0, 1, len(features)), Expected_Recovery=1000.0)
+    frame.loc[frame.index[0], ["Borrower_Segment", "Segment_Name", "Risk_Score", "Expected_Recovery"]] = pd.NA
+    return frame
+
+
+def test_segmented_rows_leave_out_unscored_rows(scored: pd.DataFrame) -> None:
+    assert len(segmented_rows(scored)) == len(scored) - 1
+
+
+def test_projection_has_two_axes_ordered_by_kept_variance(features: pd.DataFrame) -> None:
+    projection, variance = project_features(features)
+    assert list(projection.columns) == list(PROJECTION_AXES) and projection.index.equals(features.index)
+    assert 1 >= variance[0] + variance[1] and variance[0] >= variance[1] > 0
+    # The first axis points towards more missed payments, whatever sign PCA happened to pick.
+    assert np.corrcoef(projection[PROJECTION_AXES[0]], features["Num_Missed_Payments"])[0, 1] > 0
+
+
+def test_projection_needs_two_rows(features: pd.DataFrame) -> None:
+    with pytest.raises(ConfigError, match="n_samples=1 should be >= 2"):
+        project_features(features.head(1))
+
+
+@pytest.mark.parametrize("k", [3, 5])
+def test_resegment_gives_k_named_segments_on_the_same_rows(features: pd.DataFrame, k: int) -> None:
+    segments = resegment(features, k)
+    assert list(segments.columns) == list(SEGMENT_COLUMNS) and segments.index.equals(features.index)
+    assert sorted(segments["Borrower_Segment"].unique()) == list(range(k))
+    assert segments.groupby("Borrower_Segment")["Segment_Name"].nunique().eq(1).all()
+    assert segments["Segment_Name"].nunique() == k
+
+
+@pytest.mark.parametrize("k", [None, 3])
+def test_profile_table_has_one_row_per_segment_in_original_units(scored: pd.DataFrame, k: int | None) -> None:
+    rows = segmented_rows(scored)
+    segments = None if k is None else resegment(rows, k)
+    table = profile_table(rows, segments)
+    labels = rows["Borrower_Segment"] if segments is None else segments["Borrower_Segment"]
+    assert table["Borrower_Segment"].tolist() == list(range(k or 4))
+    assert table["Size"].sum() == len(rows) and table["Share"].sum() == pytest.approx(1)
+    expected_income = rows.groupby(labels.to_numpy())["Monthly_Income"].mean().to_numpy()
+    np.testing.assert_allclose(table["Monthly_Income"], expected_income)
+    assert (table["Expected_Recovery"] == table["Size"] * 1000.0).all()
+    outstanding = rows.groupby(labels.to_numpy())["Outstanding_Loan_Amount"].sum().to_numpy()
+    np.testing.assert_allclose(table["Expected_Recovery_Rate"], 1000.0 * table["Size"] / outstanding)
+
+
+def test_segment_points_label_segments_by_number_and_name_in_order(scored: pd.DataFrame) -> None:
+    rows = segmented_rows(scored)
+    projection, _ = project_features(rows)
+    points = segment_points(rows, rows, projection)
+    assert len(points) == len(rows) and points["Borrower_Segment"].is_monotonic_increasing
+    first = points.iloc[0]
+    assert first["Segment_Name"] == f"{first['Borrower_Segment']} · {rows.loc[first.name, 'Segment_Name']}"
+    assert set(PROJECTION_AXES) <= set(points.columns)
+
+
+def test_silhouette_by_k_can_work_on_a_sample(features: pd.DataFrame) -> None:
+    sampled = silhouette_by_k(features, range(2, 4), max_rows=200)
+    expected = silhouette_by_k(features.sample(200, random_state=42), range(2, 4))
+    pd.testing.assert_frame_equal(sampled, expected)

@@ -1,0 +1,112 @@
+"""Benchmark: the app's speed targets, measured on this machine and printed.
+
+Run: .venv/bin/python benchmarks/bench_app.py   (needs Debian's Chromium at /usr/bin/chromium)
+
+1. Cold start: from launching `streamlit run app.py` to the first page rendered in headless Chromium
+   (the Overview's metrics visible, the script finished). Target under 5 s.
+2. What-if edit to the updated score, server side: the function the Borrower what-if page calls on every
+   edit (`whatif.score_scenario`, one row), median and 95th percentile of 50 edits. Target under 100 ms.
+3. Threshold move on a 100k-row portfolio to the updated counts, server side: what the Strategy page
+   recomputes (`strategies_for`, `strategy_summary`, `segment_strategy_matrix`, `compare_thresholds`),
+   median of 20 moves. Target under 300 ms.
+4. Upload of 100k rows to the scored table: server side (`load_portfolio` + `build_view`) and in the browser
+   (file chosen on the Portfolio page until the sidebar shows the new portfolio). Target under 5 s.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from e2e_support import CHROMIUM, CHROMIUM_FLAGS, running_app  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+from slrs.io import load_bundle  # noqa: E402
+from slrs.portfolio import (build_view, compare_thresholds, load_portfolio, segment_strategy_matrix,  # noqa: E402
+                            strategies_for, strategy_summary)
+from slrs.strategy import DEFAULT_THRESHOLDS, Thresholds  # noqa: E402
+from slrs.synth import generate_portfolio  # noqa: E402
+from slrs.whatif import baseline_inputs, score_scenario  # noqa: E402
+
+ROWS = 100_000
+TIMEOUT_MS = 120_000
+
+
+def report(name: str, seconds: list[float], target_s: float) -> None:
+    median = statistics.median(seconds)
+    p95 = sorted(seconds)[int(0.95 * (len(seconds) - 1))]
+    verdict = "meets" if median < target_s else "MISSES"
+    print(f"{name:45s} median {median * 1000:8.1f} ms  p95 {p95 * 1000:8.1f} ms  ({verdict} {target_s * 1000:.0f} ms)",
+          flush=True)
+
+
+def bench_what_if() -> None:
+    bundle = load_bundle()
+    sample = load_portfolio((ROOT / "data" / "portfolio.csv").read_bytes(), "portfolio.csv")
+    view = build_view(sample, bundle, "outcome")
+    baseline = baseline_inputs(view, str(view["Borrower_ID"].iloc[0]), bundle.manifest["profile"])
+    timings = []
+    for missed in range(50):
+        edited = {**baseline.inputs, "Num_Missed_Payments": missed % 12}
+        start = time.perf_counter()
+        score_scenario(bundle, edited, "outcome", DEFAULT_THRESHOLDS)
+        timings.append(time.perf_counter() - start)
+    report("what-if edit -> score (1 row, server)", timings, 0.100)
+
+
+def bench_thresholds_and_upload(data: bytes) -> None:
+    bundle = load_bundle()
+    start = time.perf_counter()
+    view = build_view(load_portfolio(data, "big.csv"), bundle, "outcome")
+    report(f"upload {ROWS:,} rows -> scored table (server)", [time.perf_counter() - start], 5.0)
+    timings = []
+    for step in range(20):
+        chosen = Thresholds(0.30 + step * 0.01, 0.60 + step * 0.01)
+        start = time.perf_counter()
+        strategies = strategies_for(view, chosen)
+        strategy_summary(view, strategies)
+        segment_strategy_matrix(view, strategies)
+        compare_thresholds(view, DEFAULT_THRESHOLDS, chosen)
+        timings.append(time.perf_counter() - start)
+    report(f"threshold move on {ROWS:,} rows -> counts (server)", timings, 0.300)
+
+
+def bench_browser(upload: Path) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.set_default_timeout(TIMEOUT_MS)
+        start = time.perf_counter()
+        with running_app() as url:
+            page.goto(url)
+            page.get_by_test_id("stMetric").first.wait_for()
+            expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)
+            report("cold start -> first page rendered (browser)", [time.perf_counter() - start], 5.0)
+            page.goto(f"{url}/portfolio")
+            page.locator("input[type=file]").wait_for(state="attached")
+            expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)
+            start = time.perf_counter()
+            page.locator("input[type=file]").set_input_files(str(upload))
+            expect(page.get_by_test_id("stSidebar")).to_contain_text(f"{ROWS:,} rows", timeout=TIMEOUT_MS)
+            expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)
+            report(f"upload {ROWS:,} rows -> scored table (browser)", [time.perf_counter() - start], 5.0)
+        browser.close()
+
+
+def main() -> None:
+    bench_what_if()
+    with tempfile.TemporaryDirectory() as folder:
+        upload = Path(folder) / "portfolio_100k.csv"
+        generate_portfolio(ROWS, seed=2).to_csv(upload, index=False)
+        bench_thresholds_and_upload(upload.read_bytes())
+        bench_browser(upload)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""AppTest: the Borrower what-if page (baseline, live edits, reset, the scenario in the URL)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from slrs.io import load_bundle
+from slrs.schema import CATEGORICAL_MODEL_FEATURES, MODEL_FEATURES
+from slrs.strategy import DEFAULT_THRESHOLDS
+from slrs.ui import SAMPLE_PATH
+from slrs.whatif import score_scenario
+
+PAGE = "pages/what_if.py"
+INPUT = "what_if_input_"
+
+
+@pytest.fixture(scope="module")
+def sample() -> pd.DataFrame:
+    return pd.read_csv(SAMPLE_PATH).set_index("Borrower_ID")
+
+
+def _metric(app, label: str) -> str:
+    return next(metric.value for metric in app.metric if metric.label == label)
+
+
+def _inputs(app) -> dict:
+    return {name: (app.selectbox if name in CATEGORICAL_MODEL_FEATURES else app.number_input)(key=INPUT + name).value
+            for name in MODEL_FEATURES}
+
+
+def _open(app):
+    app.run()
+    return app.switch_page(PAGE).run()
+
+
+def test_choosing_a_borrower_shows_their_row_as_in_the_file(app, sample: pd.DataFrame) -> None:
+    _open(app)
+    assert not app.exception
+    assert _metric(app, "Risk score, as in the file") == _metric(app, "Risk score, edited")
+    app.text_input(key="what_if_borrower").input("BRW_7").run()
+    assert not app.exception
+    row = sample.loc["BRW_7"]
+    assert app.number_input(key=INPUT + "Age").value == row["Age"]
+    assert app.number_input(key=INPUT + "Monthly_Income").value == pytest.approx(row["Monthly_Income"])
+    assert app.selectbox(key=INPUT + "Loan_Type").value == row["Loan_Type"]
+    assert app.query_params["borrower"] in ("BRW_7", ["BRW_7"])
+
+
+def test_more_missed_payments_raise_the_edited_risk_as_the_model_says(app) -> None:
+    _open(app)
+    baseline = float(_metric(app, "Risk score, as in the file"))
+    app.number_input(key=INPUT + "Num_Missed_Payments").set_value(12)
+    app.number_input(key=INPUT + "Days_Past_Due").set_value(180).run()
+    assert not app.exception
+    expected = score_scenario(load_bundle(), _inputs(app), "outcome", DEFAULT_THRESHOLDS)["Risk_Score"]
+    assert _metric(app, "Risk score, edited") == f"{expected:.2f}"
+    assert expected > baseline
+    changes = app.dataframe[0].value
+    assert changes["Input"].tolist() == ["Num_Missed_Payments", "Days_Past_Due"]
+
+
+def test_reset_restores_the_baseline(app) -> None:
+    _open(app)
+    before = _inputs(app)
+    app.number_input(key=INPUT + "Num_Missed_Payments").set_value(12)
+    app.selectbox(key=INPUT + "Payment_History").set_value("Missed").run()
+    assert _inputs(app) != before and any(key.startswith("edit.") for key in app.query_params)
+    app.button(key="what_if_reset").click().run()
+    assert not app.exception
+    assert _inputs(app) == before
+    assert _metric(app, "Risk score, edited") == _metric(app, "Risk score, as in the file")
+    assert not any(key.startswith("edit.") for key in app.query_params)
+
+
+def test_a_link_restores_the_scenario_and_ignores_bad_values(app) -> None:
+    app.query_params.update({"borrower": "BRW_12", "edit.Num_Missed_Payments": "9", "edit.Age": "999",
+                             "edit.Loan_Type": "Spaceship"})
+    _open(app)
+    assert not app.exception
+    assert app.text_input(key="what_if_borrower").value == "BRW_12"
+    assert app.number_input(key=INPUT + "Num_Missed_Payments").value == 9
+    assert app.number_input(key=INPUT + "Age").value != 999
+    assert any("could not be used" in warning.value for warning in app.warning)
+    ignored = "\n".join(text.value for text in app.text)
+    assert "edit.Age ignored" in ignored and "edit.Loan_Type ignored" in ignored
+    assert app.query_params.get("edit.Num_Missed_Payments") in ("9", ["9"]) and "edit.Age" not in app.query_params
+
+
+def test_an_unknown_borrower_id_says_so_and_keeps_the_current_one(app) -> None:
+    _open(app)
+    shown = app.text_input(key="what_if_borrower").value
+    app.text_input(key="what_if_borrower").input("NOBODY_42").run()
+    assert not app.exception
+    assert any("No borrower with the ID typed above" in warning.value for warning in app.warning)
+    assert shown in [text.value for text in app.text]
+    assert app.query_params["borrower"] in (shown, [shown])

@@ -1,0 +1,100 @@
+"""Tests for the Portfolio page's helpers in ``slrs.portfolio``: the validation report (issue kinds, issue
+filters, rows not scored), the scored table's column order and markdown escaping of user text.
+
+(A separate file from any ``test_portfolio.py`` so that work on other helpers of the module does not collide.)
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from slrs.io import load_bundle, to_csv_bytes
+from slrs.portfolio import (LEADING_COLUMNS, LoadedPortfolio, build_view, escape_markdown, filter_issues,
+                            issue_kinds, load_portfolio, scored_download, scored_table, strategies_for)
+from slrs.strategy import DEFAULT_THRESHOLDS
+from slrs.synth import generate_portfolio
+
+
+@pytest.fixture(scope="module")
+def flawed() -> LoadedPortfolio:
+    """Ten rows: row 2 has Age 'forty', row 3 an unknown loan type and no outstanding amount (not scorable)."""
+    text = generate_portfolio(10, seed=4).astype(str)
+    text.loc[1, "Age"] = "forty"
+    text.loc[2, "Loan_Type"] = "Boat"
+    text.loc[2, "Outstanding_Loan_Amount"] = ""
+    return load_portfolio(text.to_csv(index=False).encode(), "flawed.csv")
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    return load_bundle()
+
+
+def test_loaded_portfolio_counts_rows_with_issues_and_rows_not_scored(flawed: LoadedPortfolio) -> None:
+    assert (flawed.n_rows, flawed.n_rows_with_issues, flawed.n_rows_not_scored) == (10, 2, 1)
+
+
+def test_issue_table_names_row_column_value_and_problem(flawed: LoadedPortfolio) -> None:
+    issues = flawed.validation.issues
+    assert issues[["Row", "Column", "Value"]].values.tolist() == [
+        [2, "Age", "forty"], [3, "Loan_Type", "Boat"], [3, "Outstanding_Loan_Amount", ""]]
+
+
+@pytest.mark.parametrize(("problem", "kind"), [
+    ("is not a number (expected a whole number from 18 to 100)", "is not a number"),
+    ("is a duplicate (first seen in row 3; expected one row per borrower)", "is a duplicate"),
+    ("is missing (expected an identifier)", "is missing"),
+    ("is out of range", "is out of range"),
+])
+def test_issue_kinds_drop_the_bracketed_detail(problem: str, kind: str) -> None:
+    assert issue_kinds(pd.Series([problem])).tolist() == [kind]
+
+
+@pytest.mark.parametrize(("columns", "kinds", "expected_rows"), [
+    (None, None, [2, 3, 3]),
+    (["Age"], None, [2]),
+    (None, ["is missing"], [3]),
+    (["Loan_Type", "Age"], ["is not a known value"], [3]),
+    (["Age"], ["is missing"], []),
+    ([], [], [2, 3, 3]),
+])
+def test_filter_issues_by_column_and_kind(flawed: LoadedPortfolio, columns: list[str] | None,
+                                          kinds: list[str] | None, expected_rows: list[int]) -> None:
+    shown = filter_issues(flawed.validation.issues, columns=columns, kinds=kinds)
+    assert shown["Row"].tolist() == expected_rows
+    assert list(shown.columns) == ["Row", "Column", "Value", "Problem"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("plain words 123", "plain words 123"),
+    ("Monthly_Income", "Monthly\\_Income"),
+    ("[click](http://x.example) ![img](y)", "\\[click\\]\\(http\\:\\/\\/x\\.example\\) \\!\\[img\\]\\(y\\)"),
+    ("<b>bold</b> *star* `code` $x$", "\\<b\\>bold\\<\\/b\\> \\*star\\* \\`code\\` \\$x\\$"),
+    ("back\\slash", "back\\\\slash"),
+])
+def test_escape_markdown_escapes_every_punctuation_mark(text: str, expected: str) -> None:
+    assert escape_markdown(text) == expected
+
+
+def test_scored_table_puts_the_decision_columns_first(flawed: LoadedPortfolio, bundle) -> None:
+    view = build_view(flawed, bundle, "outcome")
+    strategies = strategies_for(view, DEFAULT_THRESHOLDS)
+    table = scored_table(view, strategies)
+    assert tuple(table.columns[:len(LEADING_COLUMNS)]) == LEADING_COLUMNS
+    assert sorted(table.columns) == sorted([*view.columns, "Recovery_Strategy"])
+    assert table["Recovery_Strategy"].tolist() == strategies.tolist()
+    assert "Recovery_Strategy" not in view  # the cached view is left as it was
+
+
+def test_scored_download_as_csv_keeps_input_text_and_adds_scores(flawed: LoadedPortfolio, bundle) -> None:
+    data = to_csv_bytes(scored_download(flawed, bundle, "outcome", DEFAULT_THRESHOLDS))
+    back = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    assert len(back) == 10
+    assert back.loc[1, "Age"] == "forty"
+    assert back.loc[2, "Risk_Score"] == ""  # not scored, with the reason
+    assert "not scored" in back.loc[2, "Data_Issues"]
+    assert back.columns[-6:].tolist() == ["Borrower_Segment", "Segment_Name", "Risk_Score", "Recovery_Strategy",
+                                          "Expected_Recovery", "Data_Issues"]
