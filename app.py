@@ -28,8 +28,8 @@ def render_sidebar() -> None:
         st.subheader("Active portfolio")
         st.text(ui.SAMPLE_NAME if portfolio.is_sample else portfolio.name)
         st.caption(f"{portfolio.n_rows:,} rows · {portfolio.n_rows_with_issues:,} with data issues")
-        st.radio("Risk method", METHODS, key=ui.METHOD_KEY, format_func=ui.method_label,
-                 on_change=ui.sync_method_to_url)
+        st.radio("Risk method", METHODS, index=METHODS.index(ui.active_method()), key=ui.METHOD_WIDGET_KEY,
+                 format_func=ui.method_label, on_change=ui.store_method_choice)
         thresholds = ui.active_thresholds()
         st.caption(f"Thresholds: legal above {thresholds.high:.2f}, settlement from {thresholds.low:.2f}, "
                    "reminders below. Change them on the Strategy page.")

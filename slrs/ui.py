@@ -29,6 +29,7 @@ SAMPLE_NAME = "Bundled sample portfolio"
 PORTFOLIO_KEY = "slrs_portfolio"
 VIEWS_KEY = "slrs_views"
 METHOD_KEY = "slrs_method"
+METHOD_WIDGET_KEY = "sidebar_method"
 LOW_KEY = "slrs_threshold_low"
 HIGH_KEY = "slrs_threshold_high"
 URL_LOADED_KEY = "slrs_url_loaded"
@@ -138,7 +139,10 @@ def method_label(method: Method) -> str:
     return METHOD_LABELS[method]
 
 
-def sync_method_to_url() -> None:
+def store_method_choice() -> None:
+    """Keep the sidebar's choice under a non-widget key (widget state is dropped on runs that skip the
+    widget) and in the URL."""
+    st.session_state[METHOD_KEY] = st.session_state[METHOD_WIDGET_KEY]
     st.query_params[URL_METHOD] = active_method()
 
 

@@ -31,8 +31,9 @@ def test_model_card_shows_held_out_curves_and_metrics(app) -> None:
 
 def test_model_card_follows_the_study_method_as_a_comparison(app) -> None:
     app.run()
-    app.sidebar.radio(key=ui.METHOD_KEY).set_value("study")
+    app.sidebar.radio(key=ui.METHOD_WIDGET_KEY).set_value("study").run()
     app.switch_page(PAGE).run()
+    assert app.sidebar.radio(key=ui.METHOD_WIDGET_KEY).value == "study"
     assert not app.exception
     table = _metrics_table(app)
     assert table["Model"].iloc[0] == "Study method" and "in use" in table["Role"].iloc[0]

@@ -20,7 +20,7 @@ def test_app_starts_on_the_bundled_sample_with_content(app) -> None:
 def test_overview_follows_the_risk_method(app) -> None:
     app.run()
     outcome_recovery = _metric(app, "Expected recovery")
-    app.sidebar.radio(key="slrs_method").set_value("study").run()
+    app.sidebar.radio(key="sidebar_method").set_value("study").run()
     assert not app.exception
     assert _metric(app, "Expected recovery") != outcome_recovery
     assert any("comparison only" in info.value for info in app.info)
@@ -30,7 +30,7 @@ def test_overview_follows_the_risk_method(app) -> None:
 def test_method_is_restored_from_the_url(app) -> None:
     app.query_params["method"] = "study"
     app.run()
-    assert app.sidebar.radio(key="slrs_method").value == "study"
+    assert app.sidebar.radio(key="sidebar_method").value == "study"
 
 
 def test_an_upload_changes_only_the_session_that_made_it(app) -> None:
