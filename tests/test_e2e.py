@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from e2e_support import CHROMIUM, CHROMIUM_FLAGS, running_app
+from slrs.synth import generate_portfolio
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI") == "true":
@@ -85,3 +86,62 @@ def test_every_page_loads_without_error(page: Page, app_url: str, screenshots: P
     assert_no_exception(page)
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Active portfolio")
     page.screenshot(path=str(screenshots / f"{path or 'overview'}.png"), full_page=True)
+
+
+def metric_value(page: Page, label: str) -> str:
+    metric = page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True)).first
+    return metric.get_by_test_id("stMetricValue").inner_text()
+
+
+def test_upload_of_a_reference_format_file_replaces_the_portfolio(page: Page, app_url: str, screenshots: Path,
+                                                                   tmp_path: Path) -> None:
+    upload = tmp_path / "branch-north.csv"
+    # The reference format exactly: 21 columns, CRLF line endings, no newline after the last row.
+    text = generate_portfolio(60, seed=12).to_csv(index=False, lineterminator="\r\n").removesuffix("\r\n")
+    upload.write_bytes(text.encode())
+    open_page(page, app_url, "portfolio")
+    page.locator("input[type=file]").set_input_files(str(upload))
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_contain_text("branch-north.csv")
+    expect(sidebar).to_contain_text("60 rows")
+    wait_for_app(page)
+    assert_no_exception(page)
+    page.screenshot(path=str(screenshots / "portfolio-uploaded.png"), full_page=True)
+
+
+def test_a_broken_upload_shows_an_error_and_keeps_the_portfolio(page: Page, app_url: str, tmp_path: Path) -> None:
+    broken = tmp_path / "notes.csv"
+    broken.write_bytes(b"name,comment\nAnna,call back\n")
+    open_page(page, app_url, "portfolio")
+    page.locator("input[type=file]").set_input_files(str(broken))
+    expect(page.get_by_test_id("stAlertContentError").first).to_contain_text("missing required columns")
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("Bundled sample portfolio")
+    assert_no_exception(page)
+
+
+def test_moving_a_threshold_changes_the_counts(page: Page, app_url: str, screenshots: Path) -> None:
+    open_page(page, app_url, "strategy")
+    legal_before = metric_value(page, "Legal: borrowers")
+    high = page.get_by_test_id("stSlider").filter(has_text="High threshold").get_by_role("slider")
+    high.focus()
+    for _ in range(15):
+        high.press("ArrowLeft")
+    wait_for_app(page)
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("legal above 0.60")
+    assert int(metric_value(page, "Legal: borrowers").replace(",", "")) > int(legal_before.replace(",", ""))
+    assert "high=0.6" in page.url
+    page.screenshot(path=str(screenshots / "strategy-moved.png"), full_page=True)
+
+
+def test_editing_a_borrower_changes_the_live_score(page: Page, app_url: str, screenshots: Path) -> None:
+    open_page(page, app_url, "what_if")
+    before = float(metric_value(page, "Risk score, edited"))
+    missed = page.get_by_role("spinbutton", name="Num Missed Payments")
+    missed.fill("10")
+    missed.press("Enter")
+    expect(page.get_by_test_id("stMetric").filter(has=page.get_by_text("Risk score, edited", exact=True))
+           .get_by_test_id("stMetricDelta")).to_be_visible()
+    wait_for_app(page)
+    assert float(metric_value(page, "Risk score, edited")) > before
+    assert "edit.Num_Missed_Payments=10" in page.url
+    page.screenshot(path=str(screenshots / "what-if-edited.png"), full_page=True)
