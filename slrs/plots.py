@@ -102,24 +102,26 @@ def plot_silhouette(table: pd.DataFrame, current_k: int) -> go.Figure:
     return figure
 
 
-def plot_roc_curves(curves: dict[str, pd.DataFrame]) -> go.Figure:
-    """ROC curves; ``curves`` maps a label to a frame with columns ``fpr`` and ``tpr``."""
+def _curves_with_diagonal(curves: dict[str, pd.DataFrame], x: str, y: str, mode: str, diagonal: str,
+                          titles: tuple[str, str]) -> go.Figure:
     figure = go.Figure()
     for label, curve in curves.items():
-        figure.add_trace(go.Scatter(x=curve["fpr"], y=curve["tpr"], mode="lines", name=label))
-    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", line={"dash": "dot"}))
-    figure.update_layout(xaxis_title="False positive rate", yaxis_title="True positive rate")
+        figure.add_trace(go.Scatter(x=curve[x], y=curve[y], mode=mode, name=label))
+    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name=diagonal, line={"dash": "dot"}))
+    figure.update_layout(xaxis_title=titles[0], yaxis_title=titles[1])
     return figure
+
+
+def plot_roc_curves(curves: dict[str, pd.DataFrame]) -> go.Figure:
+    """ROC curves; ``curves`` maps a label to a frame with columns ``fpr`` and ``tpr``."""
+    return _curves_with_diagonal(curves, "fpr", "tpr", "lines", "chance",
+                                 ("False positive rate", "True positive rate"))
 
 
 def plot_calibration(curves: dict[str, pd.DataFrame]) -> go.Figure:
     """Reliability diagram; each frame has ``predicted`` and ``observed`` columns."""
-    figure = go.Figure()
-    for label, curve in curves.items():
-        figure.add_trace(go.Scatter(x=curve["predicted"], y=curve["observed"], mode="lines+markers", name=label))
-    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect", line={"dash": "dot"}))
-    figure.update_layout(xaxis_title="Predicted risk", yaxis_title="Observed share not fully recovered")
-    return figure
+    return _curves_with_diagonal(curves, "predicted", "observed", "lines+markers", "perfect",
+                                 ("Predicted risk", "Observed share not fully recovered"))
 
 
 def plot_importances(importances: pd.DataFrame) -> go.Figure:

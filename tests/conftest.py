@@ -49,3 +49,9 @@ def app():
     st.cache_data.clear()
     st.cache_resource.clear()
     return AppTest.from_file(APP_PATH, default_timeout=APP_TIMEOUT)
+
+
+def open_page(app, page: str):
+    """Run the app once (router and sidebar), then open ``page`` ("pages/<name>.py") as a user would."""
+    app.run()
+    return app.switch_page(page).run()

@@ -67,7 +67,7 @@ def wait_for_app(page: Page) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=RENDER_TIMEOUT_MS)
     charts = page.get_by_test_id("stPlotlyChart")
     for index in range(charts.count()):
-        charts.nth(index).locator(".main-svg").first.wait_for()
+        charts.nth(index).locator(".main-svg").first.wait_for(state="attached")
 
 
 def open_page(page: Page, url: str, path: str) -> None:

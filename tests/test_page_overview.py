@@ -34,9 +34,8 @@ def test_method_is_restored_from_the_url(app) -> None:
 
 
 def test_an_upload_changes_only_the_session_that_made_it(app) -> None:
-    from streamlit.testing.v1 import AppTest
-
     from conftest import APP_PATH, APP_TIMEOUT
+    from streamlit.testing.v1 import AppTest
 
     app.run()
     app.switch_page("pages/portfolio.py").run()

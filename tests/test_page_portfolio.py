@@ -9,6 +9,7 @@ portfolio through the page and session state instead.
 from __future__ import annotations
 
 import pandas as pd
+from conftest import open_page
 
 from slrs import ui
 from slrs.synth import generate_portfolio
@@ -16,10 +17,6 @@ from slrs.synth import generate_portfolio
 PAGE = "pages/portfolio.py"
 SMALL_CSV = generate_portfolio(50, seed=3).to_csv(index=False).encode()
 
-
-def _open(app):
-    app.run()
-    return app.switch_page(PAGE).run()
 
 
 def _upload(app, name: str, data: bytes):
@@ -40,7 +37,7 @@ def _texts(app) -> list[str]:
 
 
 def test_portfolio_page_scores_the_bundled_sample(app) -> None:
-    _open(app)
+    open_page(app, PAGE)
     assert not app.exception
     table = _scored(app)
     assert len(table) == 5_000
@@ -53,7 +50,7 @@ def test_portfolio_page_scores_the_bundled_sample(app) -> None:
 
 
 def test_search_narrows_the_scored_table(app) -> None:
-    _open(app)
+    open_page(app, PAGE)
     app.text_input(key="portfolio_search").set_value("brw_12").run()
     ids = _scored(app)["Borrower_ID"]
     assert len(ids) == 111  # BRW_12, BRW_120-129 and BRW_1200-1299
@@ -62,7 +59,7 @@ def test_search_narrows_the_scored_table(app) -> None:
 
 
 def test_upload_replaces_the_portfolio_once_and_the_sample_can_come_back(app) -> None:
-    _open(app)
+    open_page(app, PAGE)
     _upload(app, "small.csv", SMALL_CSV)
     assert not app.exception
     loaded = app.session_state[ui.PORTFOLIO_KEY]
@@ -76,7 +73,7 @@ def test_upload_replaces_the_portfolio_once_and_the_sample_can_come_back(app) ->
 
 
 def test_broken_upload_shows_the_missing_columns_and_keeps_the_previous_portfolio(app) -> None:
-    _open(app)
+    open_page(app, PAGE)
     _upload(app, "small.csv", SMALL_CSV)
     _upload(app, "broken.csv", b"foo,bar\n1,2\n")
     assert not app.exception
@@ -91,7 +88,7 @@ def test_a_bad_row_is_listed_and_can_be_filtered(app) -> None:
     text = generate_portfolio(20, seed=3).astype(str)
     text.loc[6, "Age"] = "forty"
     text.loc[9, "Loan_Type"] = "Boat"
-    _open(app)
+    open_page(app, PAGE)
     _upload(app, "two_bad_rows.csv", text.to_csv(index=False).encode())
     assert "20 rows read · 2 rows with issues · 0 rows not scored" in _texts(app)
     assert _issues(app)[["Row", "Column", "Value"]].values.tolist() == [[7, "Age", "forty"], [10, "Loan_Type", "Boat"]]

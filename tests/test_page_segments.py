@@ -7,6 +7,7 @@ import base64
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io
+from conftest import open_page
 
 PAGE = "pages/segments.py"
 
@@ -22,13 +23,9 @@ def _values(data: object) -> list:
     return list(data)
 
 
-def _open(app):
-    app.run()
-    return app.switch_page(PAGE).run()
-
 
 def test_segments_page_shows_the_committed_segments(app) -> None:
-    _open(app)
+    open_page(app, PAGE)
     assert not app.exception
     profiles = app.dataframe[0].value
     assert profiles["Borrower_Segment"].tolist() == [0, 1, 2, 3]
@@ -39,7 +36,7 @@ def test_segments_page_shows_the_committed_segments(app) -> None:
 
 
 def test_changing_k_resegments_this_page_only(app) -> None:
-    _open(app)
+    open_page(app, PAGE)
     app.select_slider(key="segments_k").set_value(3).run()
     assert not app.exception
     assert app.dataframe[0].value["Borrower_Segment"].tolist() == [0, 1, 2]
@@ -51,7 +48,7 @@ def test_changing_k_resegments_this_page_only(app) -> None:
 
 
 def test_chosen_axes_change_the_chart(app) -> None:
-    _open(app)
+    open_page(app, PAGE)
     before = _chart(app, "segments_features")
     app.selectbox(key="segments_x").set_value("Age")
     app.selectbox(key="segments_y").set_value("Loan_Tenure").run()

@@ -8,6 +8,7 @@ unaffected.
 from __future__ import annotations
 
 import pandas as pd
+from conftest import open_page
 
 from slrs import ui
 from slrs.strategy import LEGAL
@@ -24,13 +25,9 @@ def _legal(app) -> int:
     return int(_summary(app).set_index("Strategy").loc[LEGAL, "Borrowers"])
 
 
-def _open(app):
-    app.run()
-    return app.switch_page(PAGE).run()
-
 
 def test_lowering_the_high_threshold_sends_more_borrowers_to_legal(app) -> None:
-    _open(app)
+    open_page(app, PAGE)
     assert not app.exception
     assert len(app.get("plotly_chart")) == 2  # risk histogram and segment x action matrix
     legal_before = _legal(app)
@@ -45,7 +42,7 @@ def test_lowering_the_high_threshold_sends_more_borrowers_to_legal(app) -> None:
 
 
 def test_low_at_or_above_high_is_refused_and_the_last_valid_thresholds_stay(app) -> None:
-    _open(app)
+    open_page(app, PAGE)
     app.slider(key="strategy_high").set_value(0.7).run()
     legal_at_valid = _legal(app)
     app.slider(key="strategy_low").set_value(0.8).run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import open_page
 
 from slrs.io import load_bundle
 from slrs.schema import CATEGORICAL_MODEL_FEATURES, MODEL_FEATURES
@@ -29,13 +30,9 @@ def _inputs(app) -> dict:
             for name in MODEL_FEATURES}
 
 
-def _open(app):
-    app.run()
-    return app.switch_page(PAGE).run()
-
 
 def test_choosing_a_borrower_shows_their_row_as_in_the_file(app, sample: pd.DataFrame) -> None:
-    _open(app)
+    open_page(app, PAGE)
     assert not app.exception
     assert _metric(app, "Risk score, as in the file") == _metric(app, "Risk score, edited")
     app.text_input(key="what_if_borrower").input("BRW_7").run()
@@ -48,7 +45,7 @@ def test_choosing_a_borrower_shows_their_row_as_in_the_file(app, sample: pd.Data
 
 
 def test_more_missed_payments_raise_the_edited_risk_as_the_model_says(app) -> None:
-    _open(app)
+    open_page(app, PAGE)
     baseline = float(_metric(app, "Risk score, as in the file"))
     app.number_input(key=INPUT + "Num_Missed_Payments").set_value(12)
     app.number_input(key=INPUT + "Days_Past_Due").set_value(180).run()
@@ -61,7 +58,7 @@ def test_more_missed_payments_raise_the_edited_risk_as_the_model_says(app) -> No
 
 
 def test_reset_restores_the_baseline(app) -> None:
-    _open(app)
+    open_page(app, PAGE)
     before = _inputs(app)
     app.number_input(key=INPUT + "Num_Missed_Payments").set_value(12)
     app.selectbox(key=INPUT + "Payment_History").set_value("Missed").run()
@@ -76,7 +73,7 @@ def test_reset_restores_the_baseline(app) -> None:
 def test_a_link_restores_the_scenario_and_ignores_bad_values(app) -> None:
     app.query_params.update({"borrower": "BRW_12", "edit.Num_Missed_Payments": "9", "edit.Age": "999",
                              "edit.Loan_Type": "Spaceship"})
-    _open(app)
+    open_page(app, PAGE)
     assert not app.exception
     assert app.text_input(key="what_if_borrower").value == "BRW_12"
     assert app.number_input(key=INPUT + "Num_Missed_Payments").value == 9
@@ -88,7 +85,7 @@ def test_a_link_restores_the_scenario_and_ignores_bad_values(app) -> None:
 
 
 def test_an_unknown_borrower_id_says_so_and_keeps_the_current_one(app) -> None:
-    _open(app)
+    open_page(app, PAGE)
     shown = app.text_input(key="what_if_borrower").value
     app.text_input(key="what_if_borrower").input("NOBODY_42").run()
     assert not app.exception
