@@ -26,7 +26,9 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: 
 PAGES = {"": "Portfolio overview", "portfolio": "Portfolio", "explore": "Explore", "segments": "Segments",
          "what_if": "what-if", "strategy": "Strategy", "model": "Model"}
 RENDER_TIMEOUT_MS = 60_000
-VIEWPORT = {"width": 1400, "height": 3000}  # Streamlit scrolls inside its own container: a tall page shows all
+VIEWPORT = {"width": 1400, "height": 3000}
+ALL_CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .every(chart => chart.querySelector('.main-svg'))"""  # Streamlit scrolls inside its own container: a tall page shows all
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +67,8 @@ def wait_for_app(page: Page) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=RENDER_TIMEOUT_MS)
     page.wait_for_timeout(300)  # let the last websocket deltas paint
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=RENDER_TIMEOUT_MS)
-    charts = page.get_by_test_id("stPlotlyChart")
-    for index in range(charts.count()):
-        charts.nth(index).locator(".main-svg").first.wait_for(state="attached")
+    # Charts load their code lazily; re-checked as a whole because a rerun replaces chart elements.
+    page.wait_for_function(ALL_CHARTS_DRAWN)
 
 
 def open_page(page: Page, url: str, path: str) -> None:
@@ -145,3 +146,13 @@ def test_editing_a_borrower_changes_the_live_score(page: Page, app_url: str, scr
     assert float(metric_value(page, "Risk score, edited")) > before
     assert "edit.Num_Missed_Payments=10" in page.url
     page.screenshot(path=str(screenshots / "what-if-edited.png"), full_page=True)
+
+
+def test_a_shared_link_opens_its_page_with_its_thresholds_on_a_fresh_server(page: Page) -> None:
+    # The first request a new server gets is for a page's own address: it must still run inside the app's
+    # frame (sidebar, session set-up) and honour the link's thresholds.
+    with running_app() as fresh_url:
+        open_page(page, fresh_url, "strategy?low=0.3&high=0.6")
+        assert_no_exception(page)
+        expect(page.locator("h1").first).to_contain_text("Recovery strategy")
+        expect(page.get_by_test_id("stSidebar")).to_contain_text("legal above 0.60, settlement from 0.30")
