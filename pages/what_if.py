@@ -5,8 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from slrs import ui
+from slrs.counterfactual import find_counterfactuals
 from slrs.exceptions import SLRSError
-from slrs.plots import plot_comparison
+from slrs.explain import explain_inputs, reason_sentences, sum_text, waterfall_table
+from slrs.plots import plot_comparison, plot_reason_waterfall
+from slrs.portfolio import escape_markdown
 from slrs.schema import COLUMN_BY_NAME, MODEL_FEATURES
 from slrs.whatif import (Baseline, InputBounds, Scenario, apply_edits, changed_inputs, changes_table,
                          find_borrower, input_bounds, outcome_table, pick_borrower, result_cards, score_scenarios)
@@ -45,6 +48,44 @@ def edit_input(name: str, bounds: InputBounds) -> object:
                            key=INPUT_KEY + name, help=help_text)
 
 
+def show_reasons(edited: dict) -> None:
+    """Why the edited scenario scores as it does, under the active method: a waterfall and sentences."""
+    st.subheader("Why this score (edited)")
+    try:
+        codes = explain_inputs(ui.get_bundle(), edited, ui.active_method(), ui.get_explainer())
+    except SLRSError as error:
+        st.error(str(error))
+        return
+    st.plotly_chart(plot_reason_waterfall(waterfall_table(codes)), key="what_if_reasons")
+    st.caption(f"{codes.space} Here: {sum_text(codes)}.")
+    sentences = reason_sentences(codes.contributions.iloc[0], codes.values.iloc[0])
+    st.markdown("\n".join(f"- {escape_markdown(sentence)}" for sentence in sentences))
+
+
+def apply_option(edits: dict) -> None:
+    profile = ui.get_bundle().manifest["profile"]["numeric"]
+    for name, value in edits.items():
+        st.session_state[INPUT_KEY + name] = int(value) if profile[name]["integer"] else float(value)
+
+
+def show_options(edited: dict) -> None:
+    """What would move the edited scenario to a milder strategy; each option can be applied to the inputs."""
+    st.subheader("What would move this borrower to a milder strategy")
+    bundle = ui.get_bundle()
+    try:
+        search = find_counterfactuals(bundle, edited, ui.active_method(), ui.active_thresholds(),
+                                      bundle.manifest["profile"])
+    except SLRSError as error:
+        st.error(str(error))
+        return
+    st.text(search.message)
+    for number, option in enumerate(search.options, start=1):
+        text, button = st.columns([5, 1], vertical_alignment="center")
+        text.text(f"{number}. {option.text}\n   -> risk score {option.risk_score:.2f}: {option.tier}")
+        button.button("Apply", key=f"what_if_apply_{number}", on_click=apply_option, args=(option.edits,),
+                      help="Put these values into the inputs above (only actionable inputs change).")
+
+
 @st.fragment
 def edit_and_score(baseline: Baseline, start: dict) -> None:
     """The inputs and the results: an edit reruns only this part of the page."""
@@ -80,6 +121,8 @@ def edit_and_score(baseline: Baseline, start: dict) -> None:
     right.markdown("**Chance of each outcome**")
     right.plotly_chart(plot_comparison(chances["Baseline"], chances["Edited"], chances["Outcome"].tolist()),
                        key="what_if_outcomes")
+    show_reasons(edited)
+    show_options(edited)
 
 
 st.title("Borrower what-if")

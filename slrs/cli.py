@@ -1,4 +1,4 @@
-"""Command line: ``python -m slrs generate | train | score``.
+"""Command line: ``python -m slrs generate | train | score | explain``.
 
 A thin face over the library: parse arguments, call ``slrs``, report. Every ``SLRSError`` becomes a plain
 message on stderr and exit code 2; nothing else is caught, so a bug still shows its traceback.
@@ -7,6 +7,7 @@ message on stderr and exit code 2; nothing else is caught, so a bug still shows 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections import Counter
@@ -17,7 +18,9 @@ from typing import BinaryIO
 import pandas as pd
 
 from slrs.bundle import ModelBundle, train_bundle, training_rows
+from slrs.counterfactual import find_counterfactuals
 from slrs.exceptions import SLRSError
+from slrs.explain import explain_scores, format_value, reason_rows, reason_sentences
 from slrs.io import (
     DEFAULT_MODEL_DIR,
     iter_portfolio_file,
@@ -28,17 +31,21 @@ from slrs.io import (
     to_excel_bytes,
     write_csv_chunk,
 )
-from slrs.risk import METHODS
-from slrs.scoring import score_portfolio
+from slrs.risk import METHODS, Method
+from slrs.schema import ID_COLUMN, MODEL_FEATURES
+from slrs.scoring import score_portfolio, score_rows
 from slrs.segmentation import DEFAULT_K, SegmentConfig
 from slrs.strategy import DEFAULT_THRESHOLDS, NOT_SCORED, STRATEGIES, Thresholds
 from slrs.synth import generate_portfolio
 from slrs.validation import IdTracker, validate_portfolio
+from slrs.whatif import baseline_inputs, find_borrower
 
 logger = logging.getLogger("slrs")
 EXIT_USAGE = 2
 DEFAULT_CHUNK_ROWS = 200_000
 DEFAULT_TRAINING_DATA = DEFAULT_MODEL_DIR.parent / "data" / "portfolio.csv"
+# Where `explain` puts the counterfactual search: status, message and options (slrs.counterfactual).
+COUNTERFACTUALS_KEY = "counterfactuals"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,6 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--method", choices=METHODS, default="outcome")
     score.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=argparse.SUPPRESS)
     score.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=argparse.SUPPRESS)
+    explain = commands.add_parser("explain", help="why one borrower's risk score is what it is (reason codes)")
+    explain.add_argument("input", type=Path)
+    explain.add_argument("--id", required=True, dest="borrower_id", help="the borrower's Borrower_ID")
+    explain.add_argument("--method", choices=METHODS, default="outcome")
+    explain.add_argument("--low", type=float, default=DEFAULT_THRESHOLDS.low)
+    explain.add_argument("--high", type=float, default=DEFAULT_THRESHOLDS.high)
+    explain.add_argument("--json", action="store_true", help="print the same as JSON")
+    explain.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=argparse.SUPPRESS)
     return parser
 
 
@@ -162,7 +177,77 @@ def _report_scoring(summary: Counter, args: argparse.Namespace) -> None:
     print("\n".join(lines), file=sys.stderr)
 
 
-COMMANDS = {"generate": run_generate, "train": run_train, "score": run_score}
+def run_explain(args: argparse.Namespace) -> None:
+    thresholds = Thresholds(args.low, args.high)
+    bundle = load_bundle(args.models)
+    row, row_number = _find_scorable_borrower(args.input, args.borrower_id.strip())
+    report = explain_report(bundle, row, args.method, thresholds)
+    report.update({"file": args.input.name, "row": row_number})
+    inputs = baseline_inputs(row, report["borrower_id"], bundle.manifest["profile"]).inputs
+    report[COUNTERFACTUALS_KEY] = find_counterfactuals(bundle, inputs, args.method, thresholds,
+                                                       bundle.manifest["profile"]).to_dict()
+    print(json.dumps(report, indent=2) if args.json else format_explanation(report))
+
+
+def _find_scorable_borrower(path: Path, borrower_id: str) -> tuple[pd.DataFrame, int]:
+    """The validated, typed row of the first borrower with this ID, and its row number (1 = first data row)."""
+    tracker, first_row = IdTracker(), 1
+    for chunk in iter_portfolio_file(path, DEFAULT_CHUNK_ROWS):
+        validation = validate_portfolio(chunk, first_row=first_row, tracker=tracker, source=f"'{path.name}'")
+        if ID_COLUMN not in validation.clean:
+            raise SLRSError(f"'{path.name}' has no {ID_COLUMN} column; expected one to find borrower "
+                            f"{borrower_id!r}")
+        position = find_borrower(validation.clean, borrower_id)
+        if position is not None:
+            if not validation.scorable.iloc[position]:
+                raise SLRSError(f"borrower {borrower_id!r} (row {first_row + position}) cannot be scored: "
+                                f"{validation.row_issues.iloc[position]}")
+            return validation.clean.iloc[[position]], first_row + position
+        first_row += len(chunk)
+    raise SLRSError(f"no borrower with {ID_COLUMN} {borrower_id!r} in '{path.name}'; expected an ID exactly as "
+                    "in the file (case-sensitive)")
+
+
+def explain_report(bundle: ModelBundle, row: pd.DataFrame, method: Method, thresholds: Thresholds) -> dict:
+    """Score, strategy, reason codes and sentences of one typed row, as JSON-safe types."""
+    scored = score_rows(bundle, row, method, thresholds).iloc[0]
+    codes = explain_scores(bundle, row[list(MODEL_FEATURES)], method)
+    contributions = reason_rows(codes).rename(columns=str.lower).to_dict("records")
+    return {
+        "borrower_id": str(row[ID_COLUMN].iloc[0]), "method": method,
+        "thresholds": {"low": thresholds.low, "high": thresholds.high},
+        "risk_score": float(scored["Risk_Score"]), "strategy": str(scored["Recovery_Strategy"]),
+        "reason_codes": {"space": codes.space, "base_value": codes.base_value, "contributions": contributions,
+                         "calibration": float(codes.calibration.iloc[0]), "sum": float(codes.total().iloc[0])},
+        "sentences": reason_sentences(codes.contributions.iloc[0], codes.values.iloc[0]),
+    }
+
+
+def format_explanation(report: dict) -> str:
+    """The report of ``explain_report`` as plain text: score, strategy, every contribution, the sum, sentences."""
+    codes, thresholds = report["reason_codes"], report["thresholds"]
+    lines = [(f"Borrower {report['borrower_id']} (row {report['row']} of {report['file']}), "
+              f"{report['method']} method"),
+             (f"Risk score {report['risk_score']:.3f}: {report['strategy']} "
+              f"(thresholds low {thresholds['low']:g}, high {thresholds['high']:g})"),
+             "", "Reason codes, largest first:", f"  {'Input':28s} {'Value':>26s} {'Contribution':>13s}"]
+    lines += [f"  {item['label']:28s} {format_value(item['input'], item['value']):>26s} {item['contribution']:+13.4f}"
+              for item in codes["contributions"]]
+    # round(...) + 0.0 keeps a sum of -1e-17 from showing as -0.0000
+    lines += [f"  {'Base value':55s} {codes['base_value']:13.4f}",
+              f"  {'Calibration':55s} {codes['calibration']:+13.4f}",
+              f"  {'Sum (= risk score)':55s} {round(codes['sum'], 12) + 0.0:13.4f}", f"  {codes['space']}",
+              "", "In words:"]
+    lines += [f"  - {sentence}" for sentence in report["sentences"]]
+    if COUNTERFACTUALS_KEY in report:
+        search = report[COUNTERFACTUALS_KEY]
+        lines += ["", "What would move this borrower to a milder strategy:", f"  {search['message']}"]
+        lines += [f"  {number}. {option['text']} -> risk {option['risk_score']:.3f}: {option['tier']}"
+                  for number, option in enumerate(search["options"], start=1)]
+    return "\n".join(lines)
+
+
+COMMANDS = {"generate": run_generate, "train": run_train, "score": run_score, "explain": run_explain}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

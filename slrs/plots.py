@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from slrs.strategy import LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, STRATEGIES, Thresholds
 
 MAX_PLOT_POINTS = 5_000
 STRATEGY_COLORS = {REMINDERS: "#2e7d32", SETTLEMENT: "#f9a825", LEGAL: "#c62828", NOT_SCORED: "#9e9e9e"}
 OUTCOME_COLORS = {"Fully Recovered": "#2e7d32", "Partially Recovered": "#f9a825", "Written Off": "#c62828"}
+METHOD_COLORS = ("#1565c0", "#757575")
 SHORT_STRATEGY = {REMINDERS: "Reminders", SETTLEMENT: "Settlement", LEGAL: "Legal", NOT_SCORED: "Not scored"}
 
 
@@ -124,11 +126,34 @@ def plot_calibration(curves: dict[str, pd.DataFrame]) -> go.Figure:
                                  ("Predicted risk", "Observed share not fully recovered"))
 
 
-def plot_importances(importances: pd.DataFrame) -> go.Figure:
-    """Horizontal bars of ``Importance`` per ``Feature`` (largest on top)."""
+def plot_importances(importances: pd.DataFrame, title: str | None = None,
+                     x_title: str = "Importance") -> go.Figure:
+    """Horizontal bars of ``Importance`` per ``Feature`` (largest on top), error bars from ``Std`` if given."""
     ordered = importances.sort_values("Importance")
-    figure = px.bar(ordered, x="Importance", y="Feature", orientation="h", error_x=ordered.get("Std"))
-    figure.update_layout(height=max(300, 28 * len(ordered)), yaxis_title=None)
+    figure = px.bar(ordered, x="Importance", y="Feature", orientation="h", error_x=ordered.get("Std"), title=title)
+    figure.update_layout(height=max(300, 28 * len(ordered)), yaxis_title=None, xaxis_title=x_title)
+    return figure
+
+
+def plot_partial_dependence(curves: pd.DataFrame, columns: int = 3) -> go.Figure:
+    """One panel per ``Feature``: ``Risk_Score`` against ``Value``, a line per ``Method``.
+
+    ``curves`` is long form (Method, Feature, Value, Risk_Score); the first method is drawn solid, the others
+    dotted. Numbers give a numeric axis, categories a category axis; every panel runs from 0 to 1.
+    """
+    features, methods = list(dict.fromkeys(curves["Feature"])), list(dict.fromkeys(curves["Method"]))
+    rows = -(-len(features) // columns)
+    figure = make_subplots(rows=rows, cols=columns, subplot_titles=features, vertical_spacing=0.3 / rows)
+    for position, feature in enumerate(features):
+        for rank, method in enumerate(methods):
+            curve = curves[(curves["Feature"] == feature) & (curves["Method"] == method)]
+            figure.add_trace(go.Scatter(
+                x=curve["Value"], y=curve["Risk_Score"], mode="lines+markers", name=method, legendgroup=method,
+                showlegend=position == 0, line={"color": METHOD_COLORS[rank % len(METHOD_COLORS)],
+                                                "dash": "solid" if rank == 0 else "dot"}),
+                row=position // columns + 1, col=position % columns + 1)
+    figure.update_yaxes(range=[0, 1])
+    figure.update_layout(height=260 * rows, legend={"orientation": "h", "y": -0.08})
     return figure
 
 
@@ -143,4 +168,23 @@ def plot_matrix(matrix: pd.DataFrame, title: str) -> go.Figure:
 def plot_comparison(before: np.ndarray, after: np.ndarray, labels: list[str]) -> go.Figure:
     figure = go.Figure([go.Bar(name="Baseline", x=labels, y=before), go.Bar(name="Edited", x=labels, y=after)])
     figure.update_layout(barmode="group")
+    return figure
+
+
+def plot_reason_waterfall(steps: pd.DataFrame, axis_title: str = "Risk score (probability, 0 to 1)") -> go.Figure:
+    """Waterfall from the base value through each contribution to the displayed risk score, top to bottom.
+
+    ``steps`` has columns Step, Amount (probability) and Measure ("absolute" for the base value, "relative"
+    for an input or the calibration term, "total" for the score), as ``explain.waterfall_table`` gives.
+    Contributions that raise the risk are red, those that lower it green.
+    """
+    text = [f"{amount:+.3f}" if measure == "relative" else f"{amount:.3f}"
+            for amount, measure in zip(steps["Amount"], steps["Measure"])]
+    figure = go.Figure(go.Waterfall(
+        orientation="h", y=steps["Step"], x=steps["Amount"], measure=steps["Measure"], text=text,
+        textposition="outside", connector={"line": {"color": "#9e9e9e", "width": 1}},
+        increasing={"marker": {"color": STRATEGY_COLORS[LEGAL]}},
+        decreasing={"marker": {"color": STRATEGY_COLORS[REMINDERS]}}, totals={"marker": {"color": "#1565c0"}}))
+    figure.update_layout(height=max(320, 26 * len(steps)), showlegend=False, xaxis_title=axis_title,
+                         yaxis={"autorange": "reversed", "title": None}, margin={"l": 10})
     return figure

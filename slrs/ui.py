@@ -16,6 +16,7 @@ from streamlit.typing import UploadedFile
 
 from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError, DataValidationError
+from slrs.explain import ReasonExplainer
 from slrs.io import DEFAULT_MODEL_DIR, load_bundle
 from slrs.portfolio import LoadedPortfolio, ProgressCallback, build_view, load_portfolio
 from slrs.risk import METHOD_LABELS, METHODS, Method
@@ -58,6 +59,12 @@ def require_app_frame() -> None:
 def get_bundle(directory: Path = DEFAULT_MODEL_DIR) -> ModelBundle:
     """The committed model bundle, loaded once per process and shared read-only by every session."""
     return load_bundle(directory)
+
+
+@st.cache_resource(show_spinner=False)
+def get_explainer() -> ReasonExplainer:
+    """The SHAP explainers of ``get_bundle()``'s forests, built once per process (read-only)."""
+    return ReasonExplainer(get_bundle())  # called exactly as the pages call it: the same cached bundle
 
 
 @st.cache_resource(show_spinner="Loading the sample portfolio...")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +99,54 @@ def test_train_on_data_without_signal_completes_and_says_so(tmp_path: Path) -> N
     result = run_slrs("train", "--data", str(data), "--out", str(tmp_path / "models"))
     assert result.returncode == 0, result.stderr
     assert "NO SIGNAL" in result.stderr and (tmp_path / "models" / "manifest.json").is_file()
+
+
+# --- explain: reason codes for one borrower ------------------------------------------------------------------
+
+
+def test_explain_prints_score_strategy_reasons_and_sentences(portfolio_csv: Path) -> None:
+    result = run_slrs("explain", str(portfolio_csv), "--id", "BRW_5")
+    assert result.returncode == 0, result.stderr
+    expected = pd.read_csv(io.StringIO(run_slrs("score", str(portfolio_csv)).stdout)).set_index("Borrower_ID")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Borrower BRW_5 (row 5 of book.csv), outcome method")
+    assert f"Risk score {expected.loc['BRW_5', 'Risk_Score']:.3f}: {expected.loc['BRW_5', 'Recovery_Strategy']}" \
+        in result.stdout
+    for label in ("Missed payments", "Collateral coverage", "Base value", "Calibration", "Sum (= risk score)"):
+        assert label in result.stdout
+    assert any(line.startswith("  - ") and " the risk by " in line for line in lines)
+
+
+@pytest.mark.parametrize("method", ["outcome", "study"])
+def test_explain_json_contributions_sum_to_the_score(portfolio_csv: Path, method: str) -> None:
+    result = run_slrs("explain", str(portfolio_csv), "--id", "BRW_9", "--method", method, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    codes = report["reason_codes"]
+    total = codes["base_value"] + sum(item["contribution"] for item in codes["contributions"]) + codes["calibration"]
+    assert total == pytest.approx(report["risk_score"], abs=1e-9) and codes["sum"] == pytest.approx(total)
+    assert report["borrower_id"] == "BRW_9" and report["method"] == method and len(report["sentences"]) == 3
+    assert (codes["calibration"] == 0) == (method == "study")
+    assert {"input", "label", "value", "contribution"} <= set(codes["contributions"][0])
+
+
+def test_explain_unknown_or_unscorable_borrower_exits_2_without_traceback(portfolio_csv: Path,
+                                                                         tmp_path: Path) -> None:
+    missing = run_slrs("explain", str(portfolio_csv), "--id", "NOBODY")
+    assert missing.returncode == 2 and "no borrower with Borrower_ID 'NOBODY'" in missing.stderr
+    frame = pd.read_csv(portfolio_csv, dtype=str)
+    frame.loc[1, "Outstanding_Loan_Amount"] = ""
+    broken = tmp_path / "broken.csv"
+    frame.to_csv(broken, index=False)
+    unscorable = run_slrs("explain", str(broken), "--id", "BRW_2", "--json")
+    assert unscorable.returncode == 2 and "'BRW_2' (row 2) cannot be scored" in unscorable.stderr
+    assert "Traceback" not in missing.stderr + unscorable.stderr and unscorable.stdout == ""
+
+
+def test_explain_lists_counterfactual_options_checked_by_rescoring() -> None:
+    result = run_slrs("explain", "data/portfolio.csv", "--id", "BRW_4", "--json")
+    assert result.returncode == 0, result.stderr
+    search = json.loads(result.stdout)["counterfactuals"]
+    assert search["status"] == "found" and 1 <= len(search["options"]) <= 3
+    assert all(option["risk_score"] <= 0.75 for option in search["options"])
+    assert set().union(*(option["inputs"] for option in search["options"])) <= set(search["actionable_inputs"])

@@ -92,3 +92,75 @@ def test_an_unknown_borrower_id_says_so_and_keeps_the_current_one(app) -> None:
     assert any("No borrower with the ID typed above" in warning.value for warning in app.warning)
     assert shown in [text.value for text in app.text]
     assert app.query_params["borrower"] in (shown, [shown])
+
+
+# --- reason codes of the edited scenario ---------------------------------------------------------------------
+
+
+def _waterfall(app) -> tuple[list[str], list[float]]:
+    """The reason-code waterfall's step labels and amounts (Plotly may send numbers base64-encoded)."""
+    import base64
+
+    import numpy as np
+    import plotly.io
+
+    chart = next(chart for chart in app.get("plotly_chart") if chart.key == "what_if_reasons")
+    trace = plotly.io.from_json(chart.proto.spec).data[0]
+    amounts = trace.x
+    if isinstance(amounts, dict) and "bdata" in amounts:
+        amounts = np.frombuffer(base64.b64decode(amounts["bdata"]), dtype=amounts["dtype"])
+    return list(trace.y), [float(amount) for amount in amounts]
+
+
+def _sentences(app) -> list[str]:
+    text = next(block.value for block in app.markdown if "the risk by" in block.value)
+    return [line.removeprefix("- ").replace("\\", "") for line in text.splitlines()]
+
+
+def test_reason_codes_of_the_edited_scenario_follow_each_edit(app) -> None:
+    open_page(app, PAGE)
+    assert not app.exception
+    steps, amounts = _waterfall(app)
+    assert steps[0] == "Base value" and steps[-2] == "Calibration" and steps[-1] == "Risk score"
+    assert f"{amounts[-1]:.2f}" == _metric(app, "Risk score, edited")
+    assert sum(amounts[:-1]) == pytest.approx(amounts[-1], abs=1e-9)
+    assert any("calibration" in caption.value and f"= {amounts[-1]:.3f}" in caption.value for caption in app.caption)
+    before = _sentences(app)
+    assert len(before) == 3
+    app.number_input(key=INPUT + "Num_Missed_Payments").set_value(12)
+    app.number_input(key=INPUT + "Days_Past_Due").set_value(180).run()
+    assert not app.exception
+    edited_steps, edited_amounts = _waterfall(app)
+    assert "Missed payments: 12" in edited_steps and "Days past due: 180" in edited_steps
+    assert f"{edited_amounts[-1]:.2f}" == _metric(app, "Risk score, edited") and edited_amounts[-1] > amounts[-1]
+    after = _sentences(app)
+    assert after != before and any("12 missed payments raise the risk" in sentence for sentence in after)
+
+
+def test_reason_codes_follow_the_study_method(app) -> None:
+    from slrs import ui
+
+    app.run()
+    app.sidebar.radio(key=ui.METHOD_WIDGET_KEY).set_value("study").run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    steps, amounts = _waterfall(app)
+    assert "Calibration" not in steps and len(steps) == 12  # base, the ten segment features, the score
+    assert f"{amounts[-1]:.2f}" == _metric(app, "Risk score, edited")
+    assert any("study's high-risk flag" in caption.value for caption in app.caption)
+
+
+def test_applying_a_counterfactual_option_moves_the_borrower_to_a_milder_tier(app) -> None:
+    app.query_params["borrower"] = "BRW_4"
+    open_page(app, PAGE)
+    assert not app.exception
+
+    def edited_strategy() -> str:
+        return next(metric.value for metric in app.metric if metric.label == "Strategy, edited")
+
+    assert edited_strategy() == "Legal"
+    app.button(key="what_if_apply_1").click().run()
+    assert not app.exception
+    assert edited_strategy() in {"Settlement", "Reminders"}
+    assert any("Cure" in text.value or "Add collateral" in text.value or "days past due" in text.value
+               for text in app.text)
