@@ -18,6 +18,7 @@ import pandas as pd
 
 from slrs.bundle import ModelBundle
 from slrs.exceptions import DataValidationError
+from slrs.explain import ReasonExplainer, reason_codes_table
 from slrs.io import EXCEL_SUFFIXES, check_suffix, iter_csv_chunks, read_excel
 from slrs.risk import Method
 from slrs.schema import ID_COLUMN, ISSUES_COLUMN, TARGET
@@ -131,6 +132,15 @@ def scored_download(portfolio: LoadedPortfolio, bundle: ModelBundle, method: Met
                     thresholds: Thresholds) -> pd.DataFrame:
     """The scored file to download: input columns unchanged, rows in order, score columns appended."""
     return score_validated(portfolio.raw, portfolio.validation, bundle, method, thresholds)
+
+
+def reason_codes_download(view: pd.DataFrame, portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method,
+                          explainer: ReasonExplainer | None = None) -> pd.DataFrame:
+    """Row, Borrower_ID, Risk_Score and the top reasons of every row (blank where a row was not scored)."""
+    validation = portfolio.validation
+    reasons = reason_codes_table(bundle, validation.clean, method, scorable=validation.scorable,
+                                 explainer=explainer)
+    return pd.concat([view[["Row", ID_COLUMN, "Risk_Score"]], reasons.reset_index(drop=True)], axis=1)
 
 
 def portfolio_kpis(view: pd.DataFrame) -> dict[str, float]:

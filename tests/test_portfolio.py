@@ -133,3 +133,17 @@ def test_portfolio_kpis_sum_the_view(view: pd.DataFrame) -> None:
 def test_portfolio_kpis_of_an_empty_outstanding_give_no_rate(view: pd.DataFrame) -> None:
     zero = view.assign(Outstanding_Loan_Amount=0.0)
     assert np.isnan(portfolio_kpis(zero)["expected_recovery_rate"])
+
+
+def test_reason_codes_download_has_one_row_per_borrower_with_blanks_where_unscored() -> None:
+    from slrs.io import load_bundle
+    from slrs.portfolio import build_view, load_portfolio, reason_codes_download
+    from slrs.synth import generate_portfolio
+
+    frame = generate_portfolio(30, seed=4)
+    frame.loc[2, "Outstanding_Loan_Amount"] = None
+    bundle = load_bundle()
+    portfolio = load_portfolio(frame.to_csv(index=False).encode(), "book.csv")
+    table = reason_codes_download(build_view(portfolio, bundle, "outcome"), portfolio, bundle, "outcome")
+    assert len(table) == 30 and list(table.columns[:3]) == ["Row", "Borrower_ID", "Risk_Score"]
+    assert table.loc[2, "Reason_1"] == "" and (table.drop(index=2)["Reason_1"] != "").all()
