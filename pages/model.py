@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from slrs import model_card, ui
+from slrs import global_explain, model_card, ui
 from slrs.evaluation import CV_FOLDS
 from slrs.exceptions import SLRSError
-from slrs.plots import plot_calibration, plot_importances, plot_matrix, plot_roc_curves
+from slrs.plots import plot_calibration, plot_importances, plot_matrix, plot_partial_dependence, plot_roc_curves
 
 ui.require_app_frame()
 
@@ -54,6 +54,24 @@ st.dataframe(model_card.row_shares(confusion), column_config={name: SHARE for na
 st.caption("Rows: the real outcome. Columns: the action the held-out score recommends at the active "
            "thresholds (change them on the Strategy page). The table gives each outcome's split across actions.")
 
+st.subheader("What drives the scores overall")
+try:
+    view = global_explain.global_view(bundle.global_explanations, method)
+except SLRSError as error:  # a bundle made before the global view existed
+    st.error(str(error))
+else:
+    keys = ("model_global_importance", "model_global_importance_other")
+    for column, (title, table), key in zip(st.columns(2), view.importances, keys, strict=True):
+        column.plotly_chart(plot_importances(table, title, "Drop in held-out ROC AUC"), key=key)
+    st.caption(f"Permutation importance: how much the held-out AUC drops when this input is scrambled (shuffled "
+               f"among the held-out borrowers, {view.n_repeats} times per fold; bars: mean over the {CV_FOLDS} "
+               "folds, whiskers: spread across folds). Exactly 0: the method never uses the input; below 0: "
+               "scrambling it ranks loans better, so the method leans on it in a way that does not predict recovery.")
+    st.plotly_chart(plot_partial_dependence(view.curves), key="model_partial_dependence")
+    st.caption(f"Partial dependence: average risk score as this input changes, others as in the data "
+               f"({view.sample_rows:,} training borrowers, each given the value on the axis). Solid: the method in "
+               "use; dotted: the other method. It shows what the model does with an input, not what causes recovery.")
+
 st.subheader("What the outcome model looks at")
 try:
     importances = model_card.impurity_importances(bundle.outcome_model)
@@ -61,8 +79,8 @@ except SLRSError as error:  # a model with other inputs than this version of SLR
     st.error(str(error))
 else:
     if importances is None:
-        st.info("The kept model (HistGradientBoosting) computes no built-in importances; importances measured "
-                "on held-out data will come in a later release.")
+        st.info("The kept model (HistGradientBoosting) computes no built-in importances; see 'What drives the "
+                "scores overall' above for importances measured on held-out data.")
     else:
         st.plotly_chart(plot_importances(importances), key="model_importances")
         st.caption("Impurity-based importances, from training data: how much each input splits the outcome "

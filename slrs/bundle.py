@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from importlib.metadata import version
 
 import numpy as np
@@ -18,6 +19,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.pipeline import Pipeline
 
 from slrs.evaluation import Evaluation, cross_validate
+from slrs.global_explain import build_global_explanations, outcome_risk, study_risk
 from slrs.risk import (
     METHODS,
     RANDOM_STATE,
@@ -52,13 +54,18 @@ NO_SIGNAL_WARNING = (
 
 @dataclass(frozen=True)
 class ModelBundle:
-    """Everything needed to score a portfolio, plus the manifest that says how it was made."""
+    """Everything needed to score a portfolio, plus the manifest that says how it was made.
+
+    ``global_explanations`` is the global view of both methods (held-out permutation importances and partial
+    dependence, see ``slrs.global_explain``), as stored in ``global_explanations.json``.
+    """
 
     segmenter: RiskOrderedKMeans
     outcome_model: ClassifierMixin
     study_model: Pipeline
     holdout: pd.DataFrame
     manifest: dict
+    global_explanations: dict = field(default_factory=dict)
 
     @property
     def segment_names(self) -> list[str]:
@@ -90,7 +97,11 @@ def train_bundle(clean: pd.DataFrame, *, data_sha256: str, data_name: str, k: in
     study_model = fit_study_model(X, segmenter)
     _use_one_thread(outcome_model, study_model)
     manifest = build_manifest(X, outcome, evaluation, segmenter, data_sha256=data_sha256, data_name=data_name)
-    return ModelBundle(segmenter, outcome_model, study_model, evaluation.holdout, manifest)
+    logger.info("partial dependence of the main inputs")
+    explanations = build_global_explanations(
+        X, {"outcome": partial(outcome_risk, outcome_model), "study": partial(study_risk, study_model)},
+        evaluation.importances, evaluation.chosen)
+    return ModelBundle(segmenter, outcome_model, study_model, evaluation.holdout, manifest, explanations)
 
 
 def _use_one_thread(*models: object) -> None:

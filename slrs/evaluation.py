@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -14,15 +15,9 @@ from sklearn.metrics import accuracy_score, brier_score_loss, log_loss, roc_auc_
 from sklearn.model_selection import StratifiedKFold
 
 from slrs.exceptions import ConfigError
-from slrs.risk import (
-    RANDOM_STATE,
-    build_candidates,
-    build_outcome_model,
-    fit_study_model,
-    outcome_probabilities,
-    study_flag,
-)
-from slrs.schema import FULLY_RECOVERED, OUTCOME_CLASSES
+from slrs.global_explain import held_out_importances, outcome_risk, study_risk, summarise_importances
+from slrs.risk import RANDOM_STATE, build_candidates, build_outcome_model, fit_study_model, study_flag
+from slrs.schema import FULLY_RECOVERED
 from slrs.segmentation import RiskOrderedKMeans
 
 logger = logging.getLogger(__name__)
@@ -35,13 +30,18 @@ STUDY_COLUMN = "study"
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Cross-validated results: per-method metrics and the out-of-fold scores they came from."""
+    """Cross-validated results: per-method metrics and the out-of-fold scores they came from.
+
+    ``importances`` holds, per candidate and for the study, the held-out permutation importance of each model
+    input (``slrs.global_explain.summarise_importances``).
+    """
 
     metrics: dict[str, dict[str, float]]
     holdout: pd.DataFrame
     chosen: str
     study_flag_accuracy: float
     has_signal: bool
+    importances: dict
 
 
 def not_fully_recovered(outcome: pd.Series) -> np.ndarray:
@@ -86,7 +86,7 @@ def cross_validate(X: pd.DataFrame, outcome: pd.Series, n_segments: int) -> Eval
     candidates = build_candidates()
     holdout = pd.DataFrame({"fold": 0, "outcome": outcome.to_numpy(), "not_fully_recovered": y,
                             **{name: np.nan for name in [*candidates, STUDY_COLUMN]}}, index=X.index)
-    flag_hits = []
+    flag_hits, importances = [], {name: [] for name in [*candidates, STUDY_COLUMN]}
     splitter = StratifiedKFold(CV_FOLDS, shuffle=True, random_state=RANDOM_STATE)
     for fold, (train, test) in enumerate(splitter.split(X, outcome)):
         logger.info("cross-validation fold %d of %d", fold + 1, CV_FOLDS)
@@ -94,16 +94,20 @@ def cross_validate(X: pd.DataFrame, outcome: pd.Series, n_segments: int) -> Eval
         holdout.iloc[test, 0] = fold
         for name, estimator in candidates.items():
             model = build_outcome_model(estimator).fit(X_train, outcome.iloc[train])
-            proba = outcome_probabilities(model, X_test)
-            holdout.iloc[test, holdout.columns.get_loc(name)] = 1 - proba[:, OUTCOME_CLASSES.index(FULLY_RECOVERED)]
+            holdout.iloc[test, holdout.columns.get_loc(name)] = outcome_risk(model, X_test)
+            importances[name].append(held_out_importances(partial(outcome_risk, model), X_test, y[test],
+                                                          seed=RANDOM_STATE + fold))
         segmenter = RiskOrderedKMeans(n_segments, RANDOM_STATE).fit(X_train)
         study = fit_study_model(X_train, segmenter)
-        holdout.iloc[test, holdout.columns.get_loc(STUDY_COLUMN)] = study.predict_proba(X_test)[:, -1]
+        holdout.iloc[test, holdout.columns.get_loc(STUDY_COLUMN)] = study_risk(study, X_test)
+        importances[STUDY_COLUMN].append(held_out_importances(partial(study_risk, study), X_test, y[test],
+                                                              seed=RANDOM_STATE + fold))
         flag_hits.append(study.predict(X_test) == study_flag(segmenter.predict(X_test), n_segments))
-    return _summarise(holdout, list(candidates), float(np.concatenate(flag_hits).mean()))
+    return _summarise(holdout, list(candidates), float(np.concatenate(flag_hits).mean()),
+                      summarise_importances(importances, list(X.columns)))
 
 
-def _summarise(holdout: pd.DataFrame, candidates: list[str], flag_accuracy: float) -> Evaluation:
+def _summarise(holdout: pd.DataFrame, candidates: list[str], flag_accuracy: float, importances: dict) -> Evaluation:
     y, folds = holdout["not_fully_recovered"].to_numpy(), holdout["fold"].to_numpy()
     metrics = {name: binary_metrics(y, holdout[name].to_numpy(), folds) for name in [*candidates, STUDY_COLUMN]}
     chosen = max(candidates, key=lambda name: metrics[name]["roc_auc"])
@@ -112,4 +116,4 @@ def _summarise(holdout: pd.DataFrame, candidates: list[str], flag_accuracy: floa
     has_signal = metrics[chosen]["roc_auc"] > threshold
     for values in metrics.values():
         values["signal_auc_threshold"] = float(threshold)
-    return Evaluation(metrics, holdout, chosen, flag_accuracy, bool(has_signal))
+    return Evaluation(metrics, holdout, chosen, flag_accuracy, bool(has_signal), importances)

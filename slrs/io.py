@@ -231,7 +231,8 @@ def to_excel_bytes(frame: pd.DataFrame, sheet_name: str = "Portfolio") -> bytes:
 
 MANIFEST_NAME = "manifest.json"
 ARTIFACT_FILES = {"segmenter": "segmenter.joblib", "outcome_model": "outcome_model.joblib",
-                  "study_model": "study_model.joblib", "holdout": "holdout_predictions.csv"}
+                  "study_model": "study_model.joblib", "holdout": "holdout_predictions.csv",
+                  "global_explanations": "global_explanations.json"}
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 REBUILD_HINT = "rebuild them with: python -m slrs train --out {directory}"
 
@@ -246,12 +247,14 @@ def sha256_file(path: Path) -> str:
 
 
 def save_bundle(bundle: ModelBundle, directory: Path) -> Path:
-    """Write the bundle's joblib files, held-out predictions and a manifest with their sha256."""
+    """Write the bundle's joblib files, held-out predictions, global explanations and a manifest with their sha256."""
     directory.mkdir(parents=True, exist_ok=True)
     joblib.dump(bundle.segmenter, directory / ARTIFACT_FILES["segmenter"])
     joblib.dump(bundle.outcome_model, directory / ARTIFACT_FILES["outcome_model"])
     joblib.dump(bundle.study_model, directory / ARTIFACT_FILES["study_model"])
     bundle.holdout.to_csv(directory / ARTIFACT_FILES["holdout"], index=False, lineterminator="\n")
+    (directory / ARTIFACT_FILES["global_explanations"]).write_text(
+        json.dumps(bundle.global_explanations, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     manifest = {**bundle.manifest,
                 "files": {name: sha256_file(directory / name) for name in ARTIFACT_FILES.values()}}
     path = directory / MANIFEST_NAME
@@ -272,7 +275,8 @@ def load_bundle(directory: Path = DEFAULT_MODEL_DIR) -> ModelBundle:
     parts = {name: joblib.load(directory / ARTIFACT_FILES[name])
              for name in ("segmenter", "outcome_model", "study_model")}
     holdout = pd.read_csv(directory / ARTIFACT_FILES["holdout"])
-    return ModelBundle(**parts, holdout=holdout, manifest=manifest)
+    explanations = json.loads((directory / ARTIFACT_FILES["global_explanations"]).read_text(encoding="utf-8"))
+    return ModelBundle(**parts, holdout=holdout, manifest=manifest, global_explanations=explanations)
 
 
 def _artifact_problems(manifest: dict, directory: Path) -> list[str]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 
+import numpy as np
 import pytest
 
 from slrs import ui
+from slrs.global_explain import importance_table
 from slrs.io import load_bundle
 
 PAGE = "pages/model.py"
@@ -58,3 +61,67 @@ def test_model_card_shows_manifest_warnings_as_errors(app, bundle_with_warning) 
     app.switch_page(PAGE).run()
     assert not app.exception
     assert [error.value for error in app.main.error] == ["NO SIGNAL: test warning"]
+
+
+GLOBAL_CHARTS = {"model_global_importance", "model_global_importance_other", "model_partial_dependence"}
+
+
+def _figure(app, key: str):
+    import plotly.io
+
+    return plotly.io.from_json(next(chart for chart in app.get("plotly_chart") if chart.key == key).proto.spec)
+
+
+def _numbers(array) -> list[float]:
+    """A figure's number array as read back from JSON (plotly sends it as base64 typed data)."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+    return list(array)
+
+
+@pytest.mark.parametrize(("method", "in_use", "other"), [("outcome", "Outcome model", "Study method"),
+                                                          ("study", "Study method", "Outcome model")])
+def test_global_view_follows_the_active_method(app, method, in_use, other) -> None:
+    app.run()
+    app.sidebar.radio(key=ui.METHOD_WIDGET_KEY).set_value(method).run()
+    app.switch_page(PAGE).run()
+    assert not app.exception and not app.main.error
+    assert "What drives the scores overall" in [heading.value for heading in app.subheader]
+    assert GLOBAL_CHARTS <= {chart.key for chart in app.get("plotly_chart")}
+    importance = _figure(app, "model_global_importance")
+    assert importance.layout.title.text == f"{in_use} (in use)"
+    assert _figure(app, "model_global_importance_other").layout.title.text == f"{other} (for comparison)"
+    expected = importance_table(load_bundle().global_explanations, method)
+    bars = importance.data[0]
+    assert dict(zip(bars.y, _numbers(bars.x))) == pytest.approx(dict(zip(expected["Feature"], expected["Importance"])))
+    assert dict(zip(bars.y, _numbers(bars.error_x.array))) == pytest.approx(dict(zip(expected["Feature"],
+                                                                                   expected["Std"])))
+    curves = _figure(app, "model_partial_dependence")
+    assert (curves.data[0].name, curves.data[0].line.dash) == (in_use, "solid")
+    assert (curves.data[1].name, curves.data[1].line.dash) == (other, "dot")
+    inputs = load_bundle().global_explanations["partial_dependence"]["inputs"]
+    assert [annotation.text for annotation in curves.layout.annotations] == inputs
+    captions = " ".join(caption.value for caption in app.caption)
+    assert "how much the held-out AUC drops when this input is scrambled" in captions
+    assert "average risk score as this input changes, others as in the data" in captions
+
+
+@pytest.fixture
+def bundle_without_global_view(monkeypatch):
+    """The committed bundle as an older release saved it: no global explanations."""
+    import streamlit as st
+
+    bundle = load_bundle()
+    monkeypatch.setattr(ui, "load_bundle", lambda directory: dataclasses.replace(bundle, global_explanations={}))
+    yield
+    st.cache_resource.clear()
+
+
+def test_model_card_without_a_global_view_names_the_fix(app, bundle_without_global_view) -> None:
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    assert [error.value for error in app.main.error] == [
+        "the model bundle holds no global explanations; rebuild the model with: python -m slrs train"]
+    assert not GLOBAL_CHARTS & {chart.key for chart in app.get("plotly_chart")}
+    assert "model_roc" in {chart.key for chart in app.get("plotly_chart")}
