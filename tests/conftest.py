@@ -55,3 +55,17 @@ def open_page(app, page: str):
     """Run the app once (router and sidebar), then open ``page`` ("pages/<name>.py") as a user would."""
     app.run()
     return app.switch_page(page).run()
+
+
+@pytest.fixture(scope="session")
+def bundle():
+    """The committed model bundle (read-only; tests never retrain it in place)."""
+    from slrs.io import load_bundle
+
+    return load_bundle()
+
+
+@pytest.fixture(scope="session")
+def profile(bundle) -> dict:
+    """The committed bundle's training profile: ranges and typical values of every model input."""
+    return bundle.manifest["profile"]

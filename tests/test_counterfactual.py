@@ -71,16 +71,6 @@ def _options(source: str, method: str):
             for option in result.options]
 
 
-@pytest.fixture(scope="module")
-def bundle():
-    return _bundle()
-
-
-@pytest.fixture(scope="module")
-def profile(bundle) -> dict:
-    return bundle.manifest["profile"]
-
-
 def _score_like_slrs_score(source: str, borrower: str, edits: dict, bundle, method: str) -> pd.Series:
     """The borrower's row of the file as text, with the edits written in, scored by ``slrs score``'s path."""
     raw = _portfolio(source).raw

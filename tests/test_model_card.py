@@ -11,14 +11,8 @@ import pytest
 
 from slrs import model_card
 from slrs.exceptions import ModelArtifactError
-from slrs.io import load_bundle
 from slrs.schema import FULLY_RECOVERED, OUTCOME_CLASSES, PARTIALLY_RECOVERED, WRITTEN_OFF
 from slrs.strategy import DEFAULT_THRESHOLDS, LEGAL, REMINDERS, SETTLEMENT, STRATEGIES, Thresholds
-
-
-@pytest.fixture(scope="module")
-def bundle():
-    return load_bundle()
 
 
 def _holdout(outcomes: list[str], **scores: list[float]) -> pd.DataFrame:

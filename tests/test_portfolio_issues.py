@@ -11,7 +11,7 @@ import io
 import pandas as pd
 import pytest
 
-from slrs.io import load_bundle, to_csv_bytes
+from slrs.io import to_csv_bytes
 from slrs.portfolio import (LEADING_COLUMNS, LoadedPortfolio, build_view, escape_markdown, filter_issues,
                             issue_kinds, load_portfolio, scored_download, scored_table, strategies_for)
 from slrs.strategy import DEFAULT_THRESHOLDS
@@ -26,11 +26,6 @@ def flawed() -> LoadedPortfolio:
     text.loc[2, "Loan_Type"] = "Boat"
     text.loc[2, "Outstanding_Loan_Amount"] = ""
     return load_portfolio(text.to_csv(index=False).encode(), "flawed.csv")
-
-
-@pytest.fixture(scope="module")
-def bundle():
-    return load_bundle()
 
 
 def test_loaded_portfolio_counts_rows_with_issues_and_rows_not_scored(flawed: LoadedPortfolio) -> None:

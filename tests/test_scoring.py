@@ -4,17 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from slrs.io import load_bundle
 from slrs.schema import SCORE_COLUMNS
 from slrs.scoring import score_portfolio, score_rows
 from slrs.strategy import NOT_SCORED, STRATEGIES, Thresholds
 from slrs.synth import generate_portfolio
 from slrs.validation import validate_portfolio
-
-
-@pytest.fixture(scope="module")
-def bundle():
-    return load_bundle()
 
 
 @pytest.fixture(scope="module")

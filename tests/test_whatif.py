@@ -5,7 +5,6 @@ import pandas as pd
 import pytest
 
 from slrs.exceptions import ConfigError
-from slrs.io import load_bundle
 from slrs.portfolio import build_view, load_portfolio
 from slrs.schema import MODEL_FEATURES
 from slrs.strategy import LEGAL, REMINDERS, Thresholds
@@ -15,16 +14,6 @@ from slrs.whatif import (Scenario, apply_edits, baseline_inputs, changed_inputs,
                          scenario_to_query, score_scenario, score_scenarios)
 
 THRESHOLDS = Thresholds(0.5, 0.75)
-
-
-@pytest.fixture(scope="module")
-def bundle():
-    return load_bundle()
-
-
-@pytest.fixture(scope="module")
-def profile(bundle) -> dict:
-    return bundle.manifest["profile"]
 
 
 @pytest.fixture(scope="module")
