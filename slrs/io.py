@@ -176,15 +176,21 @@ def _header_text(header: object) -> str:
     return "" if text.startswith("Unnamed: ") else text
 
 
-def read_portfolio_bytes(data: bytes, filename: str) -> pd.DataFrame:
-    """Read a whole uploaded file (CSV or .xlsx) into a frame of text values."""
+def iter_portfolio_bytes(data: bytes, filename: str, chunk_rows: int | None) -> Iterator[pd.DataFrame]:
+    """Yield an uploaded file (CSV in chunks of ``chunk_rows`` rows, all at once if None; .xlsx whole)."""
     suffix = check_suffix(filename)
     if not data.strip():
         raise DataValidationError(["the file is empty; expected a header row and at least one data row"],
                                   source=f"'{filename}'")
     if suffix in EXCEL_SUFFIXES:
-        return read_excel(data, filename)
-    return next(iter_csv_chunks(io.BytesIO(data), filename, chunk_rows=None))
+        yield read_excel(data, filename)
+    else:
+        yield from iter_csv_chunks(io.BytesIO(data), filename, chunk_rows)
+
+
+def read_portfolio_bytes(data: bytes, filename: str) -> pd.DataFrame:
+    """Read a whole uploaded file (CSV or .xlsx) into a frame of text values."""
+    return next(iter_portfolio_bytes(data, filename, chunk_rows=None))
 
 
 def iter_portfolio_file(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:

@@ -8,18 +8,16 @@ so moving a threshold never re-scores anything.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from slrs.bundle import ModelBundle
-from slrs.exceptions import DataValidationError
 from slrs.explain import ReasonExplainer, reason_codes_table
-from slrs.io import EXCEL_SUFFIXES, check_suffix, iter_csv_chunks, read_excel
+from slrs.io import iter_portfolio_bytes
 from slrs.risk import Method
 from slrs.schema import ID_COLUMN, ISSUES_COLUMN, TARGET
 from slrs.scoring import score_rows, score_validated
@@ -56,17 +54,9 @@ class LoadedPortfolio:
 def load_portfolio(data: bytes, name: str, *, is_sample: bool = False,
                    on_progress: ProgressCallback | None = None) -> LoadedPortfolio:
     """Read and validate a whole file (CSV in chunks, so progress can be shown), keeping every row."""
-    suffix = check_suffix(name)
-    if not data.strip():
-        raise DataValidationError(["the file is empty; expected a header row and at least one data row"],
-                                  source=f"'{name}'")
-    if suffix in EXCEL_SUFFIXES:
-        chunks: Iterable[pd.DataFrame] = [read_excel(data, name)]
-    else:
-        chunks = iter_csv_chunks(io.BytesIO(data), name, UPLOAD_CHUNK_ROWS)
     expected_rows = max(1, data.count(b"\n"))
     frames, results, tracker, first_row = [], [], IdTracker(), 1
-    for chunk in chunks:
+    for chunk in iter_portfolio_bytes(data, name, UPLOAD_CHUNK_ROWS):
         chunk.index = pd.RangeIndex(first_row - 1, first_row - 1 + len(chunk))
         results.append(validate_portfolio(chunk, first_row=first_row, tracker=tracker, source=f"'{name}'"))
         frames.append(chunk)
