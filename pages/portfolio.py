@@ -91,7 +91,7 @@ st.dataframe(scored_table(view, strategies)[mask], hide_index=True, key="portfol
 
 st.caption("The downloads hold every row: your columns unchanged, then segment, risk score, strategy, expected "
            "recovery and data issues under the current method and thresholds.")
-scored = partial(scored_download, portfolio, ui.get_bundle(), method, thresholds)  # built only on click
+scored = partial(scored_download, portfolio, view, thresholds)  # built only on click
 reasons = partial(reason_codes_download, view, portfolio, ui.get_bundle(), method, ui.get_explainer())
 columns = st.columns(3)
 columns[2].download_button("Download reason codes (CSV)", lambda: to_csv_bytes(reasons()), "reason_codes.csv",

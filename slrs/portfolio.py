@@ -19,8 +19,8 @@ from slrs.bundle import ModelBundle
 from slrs.explain import ReasonExplainer, reason_codes_table
 from slrs.io import iter_portfolio_bytes
 from slrs.risk import Method
-from slrs.schema import ID_COLUMN, ISSUES_COLUMN, TARGET
-from slrs.scoring import score_rows, score_validated
+from slrs.schema import ID_COLUMN, ISSUES_COLUMN, SCORE_COLUMNS, TARGET
+from slrs.scoring import score_rows
 from slrs.strategy import NOT_SCORED, STRATEGIES, Thresholds, assign_strategy
 from slrs.validation import IdTracker, ValidationResult, validate_portfolio
 
@@ -118,10 +118,14 @@ def scored_table(view: pd.DataFrame, strategies: pd.Series) -> pd.DataFrame:
     return table[[*LEADING_COLUMNS, *(c for c in table.columns if c not in LEADING_COLUMNS)]]
 
 
-def scored_download(portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method,
-                    thresholds: Thresholds) -> pd.DataFrame:
-    """The scored file to download: input columns unchanged, rows in order, score columns appended."""
-    return score_validated(portfolio.raw, portfolio.validation, bundle, method, thresholds)
+def scored_download(portfolio: LoadedPortfolio, view: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
+    """The scored file to download: input columns unchanged, rows in order, score columns appended.
+
+    Built from the view's scores (the same ``score_rows`` output), so a download never re-scores anything.
+    """
+    scores = view.assign(Recovery_Strategy=strategies_for(view, thresholds))[list(SCORE_COLUMNS)]
+    kept = portfolio.raw.drop(columns=[c for c in SCORE_COLUMNS if c in portfolio.raw.columns])
+    return pd.concat([kept, scores.set_axis(kept.index)], axis=1)
 
 
 def reason_codes_download(view: pd.DataFrame, portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method,

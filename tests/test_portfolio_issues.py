@@ -14,7 +14,7 @@ import pytest
 from slrs.io import to_csv_bytes
 from slrs.portfolio import (LEADING_COLUMNS, LoadedPortfolio, build_view, escape_markdown, filter_issues,
                             issue_kinds, load_portfolio, scored_download, scored_table, strategies_for)
-from slrs.strategy import DEFAULT_THRESHOLDS
+from slrs.strategy import DEFAULT_THRESHOLDS, Thresholds
 from slrs.synth import generate_portfolio
 
 
@@ -85,7 +85,7 @@ def test_scored_table_puts_the_decision_columns_first(flawed: LoadedPortfolio, b
 
 
 def test_scored_download_as_csv_keeps_input_text_and_adds_scores(flawed: LoadedPortfolio, bundle) -> None:
-    data = to_csv_bytes(scored_download(flawed, bundle, "outcome", DEFAULT_THRESHOLDS))
+    data = to_csv_bytes(scored_download(flawed, build_view(flawed, bundle, "outcome"), DEFAULT_THRESHOLDS))
     back = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     assert len(back) == 10
     assert back.loc[1, "Age"] == "forty"
@@ -93,3 +93,12 @@ def test_scored_download_as_csv_keeps_input_text_and_adds_scores(flawed: LoadedP
     assert "not scored" in back.loc[2, "Data_Issues"]
     assert back.columns[-6:].tolist() == ["Borrower_Segment", "Segment_Name", "Risk_Score", "Recovery_Strategy",
                                           "Expected_Recovery", "Data_Issues"]
+
+
+def test_scored_download_equals_what_slrs_score_writes(flawed: LoadedPortfolio, bundle) -> None:
+    from slrs.scoring import score_validated
+
+    thresholds = Thresholds(0.3, 0.6)
+    download = scored_download(flawed, build_view(flawed, bundle, "study"), thresholds)
+    expected = score_validated(flawed.raw, flawed.validation, bundle, "study", thresholds)
+    pd.testing.assert_frame_equal(download, expected, check_dtype=False)
