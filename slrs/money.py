@@ -1,0 +1,354 @@
+"""Deciding with money: what each action costs, what it is expected to bring back, and the best thresholds.
+
+The bank's assumptions are data (``Assumptions``): for each of the three actions, a cost per account
+(currency), the expected recovered share of the outstanding amount in each risk band under that action, and
+an optional capacity (at most that many accounts get the action). The model only says how risky a borrower
+is; how much an action recovers from a borrower of that risk is the bank's own experience, so it is an
+assumption the user can see and change, never something SLRS pretends to have learnt.
+
+For one borrower under action ``a``: expected recovered = outstanding x share(a, risk band); net recovery =
+expected recovered - cost(a). A plan assigns actions by the two thresholds; with a capacity, the assigned
+accounts with the highest marginal value (net under the action minus net under the next milder action) keep
+it and the rest fall back to the next milder action. Reminders, the fallback of last resort, have no capacity.
+
+The defaults below are plausible round numbers for a retail lender, not measured values: reminders are almost
+free and work on borrowers who would pay anyway; a settlement gives up part of the balance (lower shares in
+the low bands) but recovers more from stressed borrowers; legal action is expensive and damages cooperative
+relationships, but recovers most from the riskiest accounts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from slrs.exceptions import ConfigError
+from slrs.strategy import NOT_SCORED, STRATEGIES, Thresholds
+
+Action = Literal["reminders", "settlement", "legal"]
+ACTIONS: tuple[Action, ...] = ("reminders", "settlement", "legal")  # mildest first, as ``STRATEGIES``
+STRATEGY_OF: dict[Action, str] = dict(zip(ACTIONS, STRATEGIES, strict=True))
+# Risk-score band edges: band 0 is below 0.25, band 3 is 0.75 and above.
+BAND_EDGES = (0.25, 0.50, 0.75)
+BANDS = ("Low (below 0.25)", "Moderate (0.25 to 0.50)", "High (0.50 to 0.75)", "Very high (0.75 and above)")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class ActionTerms:
+    """Cost and effect of one action.
+
+    Attributes
+    ----------
+    cost : float
+        Cost per account, currency (0 or more).
+    shares : tuple of 4 floats
+        Expected recovered share of the outstanding amount (0 to 1) in each risk band of ``BANDS``.
+    capacity : int or None
+        At most this many accounts get the action; None: no limit.
+    """
+
+    cost: float
+    shares: tuple[float, float, float, float]
+    capacity: int | None = None
+
+    def __post_init__(self) -> None:
+        if not _is_number(self.cost) or self.cost < 0:
+            raise ConfigError(f"cost {self.cost!r} should be an amount of 0 or more")
+        if isinstance(self.shares, (list, tuple)):  # a list would make the frozen terms unhashable
+            object.__setattr__(self, "shares", tuple(self.shares))
+        if not isinstance(self.shares, tuple) or len(self.shares) != len(BANDS) or \
+                not all(_is_number(s) and 0 <= s <= 1 for s in self.shares):
+            raise ConfigError(f"recovered shares {self.shares!r} should be {len(BANDS)} numbers from 0 to 1, "
+                              "one per risk band")
+        if self.capacity is not None and (not isinstance(self.capacity, int) or isinstance(self.capacity, bool)
+                                          or self.capacity < 0):
+            raise ConfigError(f"capacity {self.capacity!r} should be a whole number of 0 or more, or empty "
+                              "for no limit")
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """The cost and effect of each action (see the module docstring for the defaults' reasoning)."""
+
+    reminders: ActionTerms = ActionTerms(25.0, (0.97, 0.85, 0.55, 0.25))
+    settlement: ActionTerms = ActionTerms(800.0, (0.93, 0.84, 0.68, 0.45))
+    legal: ActionTerms = ActionTerms(6000.0, (0.88, 0.80, 0.66, 0.52))
+
+    def __post_init__(self) -> None:
+        if self.reminders.capacity is not None:
+            raise ConfigError(f"reminders capacity {self.reminders.capacity} should be empty: reminders are the "
+                              "action every account falls back to, so they cannot be limited")
+
+    def terms(self, action: Action) -> ActionTerms:
+        return getattr(self, action)
+
+
+DEFAULT_ASSUMPTIONS = Assumptions()
+
+
+
+# --- assumptions as plain data: a dict (JSON/YAML) and a table (the app's editor) -----------------------------
+
+def assumptions_to_dict(assumptions: Assumptions) -> dict:
+    """``{"reminders": {"cost": .., "shares": [..4], "capacity": None}, ...}``, JSON-ready."""
+    return {action: {"cost": terms.cost, "shares": list(terms.shares), "capacity": terms.capacity}
+            for action in ACTIONS for terms in [assumptions.terms(action)]}
+
+
+def assumptions_from_dict(data: object) -> Assumptions:
+    """Read assumptions written by ``assumptions_to_dict`` (missing actions or keys keep their defaults).
+
+    Raises ``ConfigError`` listing every problem, each naming the action and field.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(f"assumptions should be a mapping of actions {list(ACTIONS)}, found {type(data).__name__}")
+    problems = [f"unknown action {name!r}; expected one of {list(ACTIONS)}" for name in data if name not in ACTIONS]
+    terms = {}
+    for action in ACTIONS:
+        given = data.get(action, {})
+        default = assumptions_to_dict(DEFAULT_ASSUMPTIONS)[action]
+        if not isinstance(given, dict):
+            problems.append(f"{action}: should be a mapping with cost, shares and capacity")
+            continue
+        problems += [f"{action}: unknown field {key!r}; expected cost, shares, capacity"
+                     for key in given if key not in default]
+        merged = {**default, **given}
+        try:
+            terms[action] = ActionTerms(_as_float(merged["cost"]), tuple(_as_float(s) for s in _as_list(merged["shares"])),
+                                        _as_capacity(merged["capacity"]))
+        except ConfigError as error:
+            problems.append(f"{action}: {error}")
+    if not problems:
+        try:
+            return Assumptions(**terms)
+        except ConfigError as error:
+            problems.append(str(error))
+    raise ConfigError("the assumptions cannot be used: " + "; ".join(problems))
+
+
+def _as_float(value: object) -> object:
+    """Whole numbers and numeric text become floats; anything else is left for the validator to name."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.replace(",", ""))
+        except ValueError:
+            return value
+    return value
+
+
+def _as_list(value: object) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _as_capacity(value: object) -> object:
+    """Empty (None, "", NaN) means no limit; a whole float such as 200.0 (a table cell) becomes 200."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number = _as_float(value)
+    if isinstance(number, float):
+        if math.isnan(number):
+            return None
+        if number.is_integer():
+            return int(number)
+    return number
+
+
+TABLE_COLUMNS = ("Action", "Cost_per_account", *(f"Share_{band.split(' (')[0].replace(' ', '_')}" for band in BANDS),
+                 "Capacity")
+
+
+def assumptions_table(assumptions: Assumptions) -> pd.DataFrame:
+    """One row per action (mildest first): cost, the four recovered shares and the capacity (empty: no limit)."""
+    rows = [[STRATEGY_OF[action], terms.cost, *terms.shares, terms.capacity]
+            for action in ACTIONS for terms in [assumptions.terms(action)]]
+    table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    table["Capacity"] = table["Capacity"].astype("Int64")
+    return table
+
+
+def assumptions_from_table(table: pd.DataFrame) -> Assumptions:
+    """Read an edited ``assumptions_table``; raise ``ConfigError`` naming each bad cell and what is expected."""
+    # The rows are read by position, so their order is checked too (a sorted table would swap actions).
+    if list(table.columns) != list(TABLE_COLUMNS) or table["Action"].tolist() != list(STRATEGIES):
+        raise ConfigError(f"the assumptions table should have the rows {list(STRATEGIES)} and the columns "
+                          f"{list(TABLE_COLUMNS)}")
+    data = {}
+    for action, (_, row) in zip(ACTIONS, table.iterrows(), strict=True):
+        capacity = row["Capacity"]
+        data[action] = {"cost": _cell(row["Cost_per_account"]), "shares": [_cell(row[c]) for c in TABLE_COLUMNS[2:6]],
+                        "capacity": None if pd.isna(capacity) else _cell(capacity)}
+    return assumptions_from_dict(data)
+
+
+def _cell(value: object) -> object:
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else \
+        value.item() if isinstance(value, np.generic) else value
+
+
+# --- plans: who gets which action, and what it is worth ------------------------------------------------------
+
+def risk_bands(risk: np.ndarray) -> np.ndarray:
+    """Band number (0 to 3, see ``BANDS``) per risk score; -1 where the score is missing."""
+    risk = np.asarray(risk, dtype=float)
+    return np.where(np.isnan(risk), -1, np.searchsorted(BAND_EDGES, risk, side="right"))
+
+
+def action_values(risk: np.ndarray, outstanding: np.ndarray, assumptions: Assumptions) -> tuple[np.ndarray, np.ndarray]:
+    """Expected recovered amount and cost (currency) of every row under every action.
+
+    Returns two arrays of shape (n, 3), actions mildest first; rows with a missing score get NaN.
+    """
+    bands = risk_bands(risk)
+    shares = np.array([assumptions.terms(a).shares for a in ACTIONS]).T  # (4 bands, 3 actions)
+    costs = np.array([assumptions.terms(a).cost for a in ACTIONS])
+    scored = bands >= 0
+    recovered = np.full((len(bands), len(ACTIONS)), np.nan)
+    recovered[scored] = np.asarray(outstanding, dtype=float)[scored, None] * shares[bands[scored]]
+    cost = np.where(scored[:, None], costs[None, :], np.nan)
+    return recovered, cost
+
+
+def assign_actions(risk: np.ndarray, thresholds: Thresholds) -> np.ndarray:
+    """Action number per row by thresholds alone: 0 reminders, 1 settlement, 2 legal, -1 not scored."""
+    risk = np.asarray(risk, dtype=float)
+    actions = np.where(risk > thresholds.high, 2, np.where(risk >= thresholds.low, 1, 0))
+    return np.where(np.isnan(risk), -1, actions)
+
+
+def apply_capacity(actions: np.ndarray, net: np.ndarray, assumptions: Assumptions) -> np.ndarray:
+    """Actions after capacities: the highest-value accounts keep a scarce action, the rest fall back one step.
+
+    Legal is limited first, so accounts it cannot take compete for settlement with those assigned it.
+    ``net`` is (n, 3), net recovery under each action. Ties keep the earlier row (a stable order).
+    """
+    actions = actions.copy()
+    for level in (2, 1):
+        capacity = assumptions.terms(ACTIONS[level]).capacity
+        chosen = np.flatnonzero(actions == level)
+        if capacity is None or len(chosen) <= capacity:
+            continue
+        marginal = net[chosen, level] - net[chosen, level - 1]
+        ranked = chosen[np.argsort(-marginal, kind="stable")]
+        actions[ranked[capacity:]] = level - 1
+    return actions
+
+
+PLAN_COLUMNS = ("Recovery_Strategy", "Risk_Band", "Action_Cost", "Expected_Recovered", "Expected_Net_Recovery",
+                "Capacity_Fallback")
+
+
+def plan_actions(risk: np.ndarray, outstanding: np.ndarray, thresholds: Thresholds,
+                 assumptions: Assumptions = DEFAULT_ASSUMPTIONS, index: pd.Index | None = None) -> pd.DataFrame:
+    """The plan for each row: strategy (after capacities), risk band, cost, expected recovered and net (currency).
+
+    ``Capacity_Fallback`` is True where a capacity moved the row to a milder action than its thresholds gave.
+    Rows without a score get ``NOT_SCORED`` and empty amounts; they count in no total.
+    """
+    recovered, cost = action_values(risk, outstanding, assumptions)
+    by_thresholds = assign_actions(risk, thresholds)
+    actions = apply_capacity(by_thresholds, recovered - cost, assumptions)
+    rows, scored = np.arange(len(actions)), actions >= 0
+    pick = np.where(scored, actions, 0)
+    bands = risk_bands(risk)
+    plan = pd.DataFrame({
+        "Recovery_Strategy": np.array([*STRATEGIES, NOT_SCORED], dtype=object)[np.where(scored, actions, 3)],
+        "Risk_Band": np.array([*BANDS, NOT_SCORED], dtype=object)[np.where(bands >= 0, bands, 4)],
+        "Action_Cost": np.where(scored, cost[rows, pick], np.nan),
+        "Expected_Recovered": np.where(scored, recovered[rows, pick], np.nan),
+    }, index=index)
+    plan["Expected_Net_Recovery"] = plan["Expected_Recovered"] - plan["Action_Cost"]
+    plan["Capacity_Fallback"] = actions != by_thresholds
+    return plan
+
+
+MONEY_MEASURES = ("Borrowers", "Action_Cost", "Expected_Recovered", "Expected_Net_Recovery")
+
+
+def plan_summary(plan: pd.DataFrame) -> pd.DataFrame:
+    """Borrowers, cost, expected recovered and net recovery (currency) per strategy, mildest first, with a Total row."""
+    order = [*STRATEGIES, NOT_SCORED]
+    table = plan.groupby("Recovery_Strategy").agg(
+        Borrowers=("Action_Cost", "size"), Action_Cost=("Action_Cost", "sum"),
+        Expected_Recovered=("Expected_Recovered", "sum"), Expected_Net_Recovery=("Expected_Net_Recovery", "sum"),
+        Capacity_Fallbacks=("Capacity_Fallback", "sum"))
+    table = table.reindex([s for s in order if s in table.index or s in STRATEGIES], fill_value=0)
+    table.loc["Total"] = table.sum()
+    return table.rename_axis("Strategy").reset_index()
+
+
+def plan_totals(plan: pd.DataFrame) -> dict[str, float]:
+    """Portfolio totals (currency) of a plan, and the number of accounts per action."""
+    totals = {measure: float(plan[measure].sum()) for measure in MONEY_MEASURES[1:]}
+    counts = plan["Recovery_Strategy"].value_counts()
+    return {**totals, **{f"{action}_accounts": int(counts.get(STRATEGY_OF[action], 0)) for action in ACTIONS},
+            "capacity_fallbacks": int(plan["Capacity_Fallback"].sum())}
+
+
+# --- threshold sweep and efficient frontier ------------------------------------------------------------------
+
+SWEEP_STEP = 0.05
+
+
+def threshold_grid(step: float = SWEEP_STEP) -> list[Thresholds]:
+    """Every valid (low, high) pair on a grid of ``step`` from ``step`` to 1 - ``step`` (low < high)."""
+    if not 0 < step <= 0.5:
+        raise ConfigError(f"sweep step {step!r} should be above 0 and at most 0.5")
+    values = np.round(np.arange(step, 1 - step / 2, step), 10)
+    grid = [Thresholds(float(low), float(high)) for low in values for high in values if low < high]
+    if not grid:  # a step of 0.4 or more leaves a single value between 0 and 1
+        raise ConfigError(f"sweep step {step!r} gives no (low, high) pair; expected a step below 0.4")
+    return grid
+
+
+def sweep_thresholds(risk: np.ndarray, outstanding: np.ndarray, assumptions: Assumptions,
+                     grid: list[Thresholds]) -> pd.DataFrame:
+    """Portfolio totals of the plan at every grid point: Low, High, cost, recovered, net, accounts per action.
+
+    The scores are computed once; each point only re-assigns actions (and capacities) over them.
+    """
+    risk = np.asarray(risk, dtype=float)
+    scored = ~np.isnan(risk)
+    risk = risk[scored]
+    recovered, cost = action_values(risk, np.asarray(outstanding, dtype=float)[scored], assumptions)
+    net = recovered - cost
+    rows = np.arange(len(risk))
+    records = []
+    for thresholds in grid:
+        actions = apply_capacity(assign_actions(risk, thresholds), net, assumptions)
+        counts = np.bincount(actions, minlength=len(ACTIONS))
+        records.append((thresholds.low, thresholds.high, cost[rows, actions].sum(), recovered[rows, actions].sum(),
+                        net[rows, actions].sum(), *counts))
+    columns = ["Low", "High", "Action_Cost", "Expected_Recovered", "Expected_Net_Recovery",
+               *(f"{action.capitalize()}_Accounts" for action in ACTIONS)]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def best_thresholds(sweep: pd.DataFrame) -> Thresholds:
+    """The grid point with the highest net recovery (ties: fewer legal cases, then the lower thresholds)."""
+    if sweep.empty:
+        raise ConfigError("the sweep has no grid points; expected at least one (low, high) pair")
+    best = sweep.sort_values(["Expected_Net_Recovery", "Legal_Accounts", "Low", "High"],
+                             ascending=[False, True, True, True], kind="stable").iloc[0]
+    return Thresholds(float(best["Low"]), float(best["High"]))
+
+
+def efficient_frontier(sweep: pd.DataFrame) -> pd.DataFrame:
+    """The grid points no other point beats: none has as few legal cases or fewer and a higher net recovery.
+
+    Sorted by the number of legal cases; net recovery rises along it.
+    """
+    ordered = sweep.sort_values(["Legal_Accounts", "Expected_Net_Recovery"], ascending=[True, False], kind="stable")
+    best_so_far = ordered["Expected_Net_Recovery"].cummax().shift(fill_value=-np.inf)
+    return ordered[ordered["Expected_Net_Recovery"] > best_so_far].reset_index(drop=True)
