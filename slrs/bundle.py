@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from importlib.metadata import version
@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.base import ClassifierMixin
 from sklearn.pipeline import Pipeline
 
+from slrs.drift import build_drift_reference
 from slrs.evaluation import Evaluation, cross_validate
 from slrs.global_explain import build_global_explanations, outcome_risk, study_risk
 from slrs.risk import (
@@ -101,7 +102,17 @@ def train_bundle(clean: pd.DataFrame, *, data_sha256: str, data_name: str, k: in
     explanations = build_global_explanations(
         X, {"outcome": partial(outcome_risk, outcome_model), "study": partial(study_risk, study_model)},
         evaluation.importances, evaluation.chosen)
-    return ModelBundle(segmenter, outcome_model, study_model, evaluation.holdout, manifest, explanations)
+    bundle = ModelBundle(segmenter, outcome_model, study_model, evaluation.holdout, manifest, explanations)
+    return replace(bundle, manifest={**manifest, "drift_reference": training_drift_reference(bundle, X)})
+
+
+def training_drift_reference(bundle: ModelBundle, X: pd.DataFrame) -> dict:
+    """The drift check's summary of the training data (see ``slrs.drift.build_drift_reference``).
+
+    It holds the training inputs ``X`` and the risk scores (0 to 1) of ``bundle``'s final models on them, so
+    that the training data compared with themselves give a PSI of exactly 0.
+    """
+    return build_drift_reference(X, {method: 1 - bundle.probabilities(X, method)[:, 0] for method in METHODS})
 
 
 def _use_one_thread(*models: object) -> None:
