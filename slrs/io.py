@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from xml.etree.ElementTree import ParseError
 
 import joblib
@@ -28,8 +28,11 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from slrs.bundle import ModelBundle, library_versions
-from slrs.exceptions import DataValidationError, ModelArtifactError
+from slrs.exceptions import ConfigError, DataValidationError, ModelArtifactError
 from slrs.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from slrs.scenario import DecisionScenario
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx",)
@@ -231,6 +234,21 @@ def to_excel_bytes(frame: pd.DataFrame, sheet_name: str = "Portfolio") -> bytes:
     buffer = io.BytesIO()
     frame.to_excel(buffer, index=False, sheet_name=sheet_name, engine="openpyxl")
     return buffer.getvalue()
+
+
+# --- scenario files ---------------------------------------------------------------------------------------
+
+def read_scenario_file(path: Path) -> DecisionScenario:
+    """Read a scenario file (.json, .yaml or .yml; see ``slrs.scenario``) for the command line.
+
+    Raises ``ConfigError`` when there is no such file, it is not UTF-8 text, or its content is unusable.
+    """
+    # Imported here: slrs.scenario -> slrs.whatif -> slrs.scoring -> slrs.validation imports this module.
+    from slrs.scenario import read_scenario_bytes
+
+    if not path.is_file():
+        raise ConfigError(f"no scenario file at {path}; expected an existing .json, .yaml or .yml file")
+    return read_scenario_bytes(path.read_bytes(), path.name)
 
 
 # --- model artifacts --------------------------------------------------------------------------------------

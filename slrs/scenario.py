@@ -1,0 +1,449 @@
+"""Scenarios to share: everything that decides the recommended actions, as a file and as a link.
+
+A ``DecisionScenario`` is the risk method, the two thresholds, the bank's cost and recovery assumptions
+(``slrs.money``) and, if one was picked, the what-if page's borrower with their edited inputs
+(``slrs.whatif.Scenario``). It is written as JSON (or read from JSON/YAML, for the command line)::
+
+    {"format": "slrs-scenario", "version": 1, "method": "outcome",
+     "thresholds": {"low": 0.5, "high": 0.75},
+     "assumptions": {"legal": {"cost": 6000.0, "shares": [0.88, 0.8, 0.66, 0.52], "capacity": 200}, ...},
+     "borrower": {"id": "BRW_12", "edits": {"Age": 45, "Loan_Type": "Home"}}}
+
+Any part left out keeps its default. A file with a mistake is refused as a whole, with every problem named
+by where it is (``assumptions.legal.shares: ...``). In a link the same scenario is a set of URL parameters
+(``method``, ``low``, ``high``, ``cost.legal``, ``shares.legal``, ``cap.legal``, ``borrower``,
+``edit.<input>``); there a bad value is dropped with a warning instead, because a hand-edited link must never
+stop the app.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+
+from slrs.exceptions import ConfigError
+from slrs.money import (
+    ACTIONS,
+    DEFAULT_ASSUMPTIONS,
+    STRATEGY_OF,
+    ActionTerms,
+    Assumptions,
+    assumptions_to_dict,
+)
+from slrs.plots import SHORT_STRATEGY
+from slrs.risk import METHOD_LABELS, METHODS, Method
+from slrs.schema import CATEGORICAL_MODEL_FEATURES, MODEL_FEATURES
+from slrs.strategy import DEFAULT_THRESHOLDS, Thresholds
+from slrs.whatif import QUERY_BORROWER, QUERY_EDIT_PREFIX, Scenario, Value
+from slrs.whatif import scenario_to_query as whatif_query
+
+FORMAT, VERSION = "slrs-scenario", 1
+TOP_KEYS = ("format", "version", "method", "thresholds", "assumptions", "borrower")
+TERM_FIELDS = ("cost", "shares", "capacity")
+JSON_SUFFIXES, YAML_SUFFIXES = (".json",), (".yaml", ".yml")
+# A scenario is a few hundred bytes; anything far larger is not one.
+MAX_SCENARIO_BYTES = 1_000_000
+# URL parameter names (method/low/high as the app has always written them; see slrs.ui).
+QUERY_METHOD, QUERY_LOW, QUERY_HIGH = "method", "low", "high"
+QUERY_TERMS = {"cost": "cost.", "shares": "shares.", "capacity": "cap."}
+NO_LIMIT = "none"
+
+
+@dataclass(frozen=True)
+class DecisionScenario:
+    """What decides the recommended actions: method, thresholds, assumptions, and the what-if borrower.
+
+    Attributes
+    ----------
+    method : {"outcome", "study"}
+        The risk method.
+    thresholds : Thresholds
+        Risk-score cut-offs (0 to 1).
+    assumptions : Assumptions
+        Cost (currency per account), recovered shares (0 to 1) and capacity (accounts) of each action.
+    borrower : slrs.whatif.Scenario or None
+        The borrower on the what-if page and the inputs edited away from their row; None: none chosen.
+    """
+
+    method: Method = "outcome"
+    thresholds: Thresholds = DEFAULT_THRESHOLDS
+    assumptions: Assumptions = DEFAULT_ASSUMPTIONS
+    borrower: Scenario | None = None
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ConfigError(f"method {self.method!r} should be one of {', '.join(METHODS)}")
+        for name, kind in (("thresholds", Thresholds), ("assumptions", Assumptions)):
+            if not isinstance(getattr(self, name), kind):
+                raise ConfigError(f"{name} should be {kind.__name__}, found {type(getattr(self, name)).__name__}")
+        if self.borrower is not None and not isinstance(self.borrower, Scenario):
+            raise ConfigError(f"borrower should be a what-if Scenario or None, found {type(self.borrower).__name__}")
+
+
+# --- as a mapping (JSON / YAML) ------------------------------------------------------------------------------
+
+def scenario_to_dict(scenario: DecisionScenario) -> dict:
+    """The scenario as plain JSON-ready data, with ``format`` and ``version`` (see the module docstring)."""
+    borrower = None if scenario.borrower is None else \
+        {"id": scenario.borrower.borrower_id, "edits": dict(scenario.borrower.edits)}
+    return {"format": FORMAT, "version": VERSION, "method": scenario.method,
+            "thresholds": {"low": scenario.thresholds.low, "high": scenario.thresholds.high},
+            "assumptions": assumptions_to_dict(scenario.assumptions), "borrower": borrower}
+
+
+def scenario_to_json(scenario: DecisionScenario) -> str:
+    """``scenario_to_dict`` as JSON text: indented by 2, keys sorted, ending in a newline."""
+    return json.dumps(scenario_to_dict(scenario), indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
+def scenario_from_dict(data: object, source: str = "the scenario") -> DecisionScenario:
+    """Read a scenario written by ``scenario_to_dict`` (or by hand); parts left out keep their defaults.
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem, each starting with where it is (``thresholds.low``, ``assumptions.legal.cost``).
+    """
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source} cannot be used: it should be a mapping with the keys {', '.join(TOP_KEYS)}; "
+                          f"found {_kind(data)}")
+    problems = [f"unknown key {key!r}; expected {', '.join(TOP_KEYS)}" for key in data if key not in TOP_KEYS]
+    if data.get("format", FORMAT) != FORMAT:
+        problems.append(f"format: {data['format']!r} should be {FORMAT!r}")
+    if data.get("version", VERSION) != VERSION:
+        problems.append(f"version: {data['version']!r} should be {VERSION} (the only version this SLRS reads)")
+    method = data.get("method", "outcome")
+    if method not in METHODS:
+        problems.append(f"method: {method!r} should be one of {', '.join(METHODS)}")
+    thresholds = _read_thresholds(data.get("thresholds", {}), problems)
+    assumptions = _read_assumptions(data.get("assumptions", {}), problems)
+    borrower = _read_borrower(data.get("borrower"), problems)
+    if problems:
+        raise ConfigError(f"{source} cannot be used:\n" + "\n".join(f"- {problem}" for problem in problems))
+    return DecisionScenario(method, thresholds, assumptions, borrower)
+
+
+def _kind(value: object) -> str:
+    return "nothing" if value is None else f"{type(value).__name__} {value!r}"[:80]
+
+
+def _unknown(place: str, given: Mapping, known: tuple[str, ...]) -> list[str]:
+    return [f"{place}: unknown field {key!r}; expected {', '.join(known)}" for key in given if key not in known]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _read_thresholds(data: object, problems: list[str]) -> Thresholds:
+    if not isinstance(data, Mapping):
+        problems.append(f"thresholds: should be a mapping with low and high, found {_kind(data)}")
+        return DEFAULT_THRESHOLDS
+    problems += _unknown("thresholds", data, ("low", "high"))
+    values = {name: data.get(name, getattr(DEFAULT_THRESHOLDS, name)) for name in ("low", "high")}
+    bad = [name for name, value in values.items() if not _is_number(value) or not 0 <= value <= 1]
+    problems += [f"thresholds.{name}: {values[name]!r} should be a number from 0 to 1" for name in bad]
+    if not bad:
+        try:
+            return Thresholds(float(values["low"]), float(values["high"]))
+        except ConfigError as error:
+            problems.append(str(error))  # names both thresholds
+    return DEFAULT_THRESHOLDS
+
+
+def _read_assumptions(data: object, problems: list[str]) -> Assumptions:
+    if not isinstance(data, Mapping):
+        problems.append(f"assumptions: should be a mapping of the actions {', '.join(ACTIONS)}, found {_kind(data)}")
+        return DEFAULT_ASSUMPTIONS
+    problems += [f"assumptions: unknown action {name!r}; expected {', '.join(ACTIONS)}"
+                 for name in data if name not in ACTIONS]
+    terms = {}
+    for action in ACTIONS:
+        given = data.get(action, {})
+        if not isinstance(given, Mapping):
+            problems.append(f"assumptions.{action}: should be a mapping with {', '.join(TERM_FIELDS)}, "
+                            f"found {_kind(given)}")
+            continue
+        problems += _unknown(f"assumptions.{action}", given, TERM_FIELDS)
+        terms[action] = DEFAULT_ASSUMPTIONS.terms(action)
+        for field in [field for field in TERM_FIELDS if field in given]:
+            try:
+                terms[action] = replace(terms[action], **{field: TERM_READERS[field](given[field])})
+            except ConfigError as error:
+                problems.append(f"assumptions.{action}.{field}: {error}")
+    try:
+        return Assumptions(**terms)
+    except ConfigError as error:
+        problems.append(f"assumptions: {error}")
+        return DEFAULT_ASSUMPTIONS
+
+
+def _to_number(value: object) -> object:
+    """Numbers and numeric text (YAML reads ``1e5`` as text) become floats; the rest is left for the validator."""
+    if _is_number(value):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.replace(",", ""))
+        except ValueError:
+            return value
+    return value
+
+
+def _to_shares(value: object) -> tuple:
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"recovered shares {value!r} should be a list of 4 numbers from 0 to 1, one per risk band")
+    return tuple(_to_number(share) for share in value)
+
+
+def _to_capacity(value: object) -> object:
+    """Empty (None, "", "none") means no limit; a whole float such as 200.0 becomes 200."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", NO_LIMIT)):
+        return None
+    number = _to_number(value)
+    return int(number) if isinstance(number, float) and number.is_integer() else number
+
+
+TERM_READERS: dict[str, Callable[[object], object]] = {"cost": _to_number, "shares": _to_shares,
+                                                       "capacity": _to_capacity}
+
+
+def _read_borrower(data: object, problems: list[str]) -> Scenario | None:
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        problems.append(f"borrower: should be a mapping with id and edits (or null for none), found {_kind(data)}")
+        return None
+    problems += _unknown("borrower", data, ("id", "edits"))
+    borrower_id, edits = data.get("id"), data.get("edits", {})
+    if isinstance(borrower_id, bool) or not isinstance(borrower_id, (str, int)) or not str(borrower_id).strip():
+        problems.append(f"borrower.id: {borrower_id!r} should be the borrower's Borrower_ID, as text")
+    if not isinstance(edits, Mapping):
+        problems.append(f"borrower.edits: should be a mapping of model inputs to values, found {_kind(edits)}")
+        edits = {}
+    parsed: dict[str, Value] = {}
+    for name, value in edits.items():
+        try:
+            parsed[name] = _edit_value(name, value)
+        except ConfigError as error:
+            problems.append(f"borrower.edits.{name}: {error}")
+    return Scenario(str(borrower_id).strip(), parsed)
+
+
+def _edit_value(name: object, value: object) -> Value:
+    """An edited input as the what-if page keeps it: text for a category, a number otherwise.
+
+    Whole-number text (``45``, as the what-if page writes an integer input into a link) becomes an int. Whether
+    the value lies in the training range is for the what-if page to check, against the active portfolio.
+    """
+    if name not in MODEL_FEATURES:
+        raise ConfigError(f"not a model input; expected one of {', '.join(MODEL_FEATURES)}")
+    if name in CATEGORICAL_MODEL_FEATURES:
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{value!r} should be a category, as text")
+        return value
+    if isinstance(value, str) and value.strip().removeprefix("-").isdigit():
+        return int(value)
+    number = value if _is_number(value) else _to_number(value)
+    if not _is_number(number):
+        raise ConfigError(f"{value!r} should be a number")
+    return number
+
+
+# --- files ---------------------------------------------------------------------------------------------------
+
+def read_scenario_text(text: str, name: str) -> DecisionScenario:
+    """Parse a scenario file's text: JSON for ``.json``, YAML for ``.yaml``/``.yml`` (by ``name``'s suffix).
+
+    Raises ``ConfigError`` for another suffix, unparseable text (with the line and column the parser gives)
+    and any problem ``scenario_from_dict`` finds.
+    """
+    suffix, source = Path(name).suffix.lower(), f"the scenario in '{name}'"
+    if suffix in JSON_SUFFIXES + YAML_SUFFIXES and not text.strip():
+        raise ConfigError(f"{source} is empty; expected the scenario's settings (see the README's example)")
+    if suffix in JSON_SUFFIXES:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ConfigError(f"{source} is not valid JSON: {error.msg} at line {error.lineno}, "
+                              f"column {error.colno}") from None
+    elif suffix in YAML_SUFFIXES:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise ConfigError(f"{source} is not valid YAML: {_yaml_problem(error)}") from None
+    else:
+        found = f"'{suffix}'" if suffix else "no extension"
+        raise ConfigError(f"'{name}' has {found}; expected a scenario file ending in .json, .yaml or .yml")
+    return scenario_from_dict(data, source)
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or "unreadable text"
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else problem
+
+
+def read_scenario_bytes(data: bytes, name: str) -> DecisionScenario:
+    """``read_scenario_text`` of a file's bytes (UTF-8, with or without a byte-order mark)."""
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise ConfigError(f"'{name}' has {len(data):,} bytes; a scenario file has at most {MAX_SCENARIO_BYTES:,}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"'{name}' is not UTF-8 text (byte {error.start + 1} cannot be read); expected a "
+                          "JSON or YAML scenario file") from None
+    return read_scenario_text(text, name)
+
+
+# --- as URL parameters ---------------------------------------------------------------------------------------
+
+def number_text(value: float) -> str:
+    """The shortest text that reads back as the same number: ``6000`` for 6000.0, ``0.88``, ``1e-07``."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def assumptions_to_query(assumptions: Assumptions) -> dict[str, str]:
+    """URL parameters for the assumptions that differ from the defaults (``cost.legal=5000``, ...)."""
+    return {QUERY_TERMS[field] + action: QUERY_WRITERS[field](getattr(assumptions.terms(action), field))
+            for action in ACTIONS for field in TERM_FIELDS
+            if getattr(assumptions.terms(action), field) != getattr(DEFAULT_ASSUMPTIONS.terms(action), field)}
+
+
+QUERY_WRITERS: dict[str, Callable[[object], str]] = {
+    "cost": number_text, "shares": lambda shares: ",".join(number_text(share) for share in shares),
+    "capacity": lambda capacity: NO_LIMIT if capacity is None else str(capacity)}
+
+
+def is_assumption_parameter(name: str) -> bool:
+    """Whether a URL parameter holds an assumption (``cost.*``, ``shares.*``, ``cap.*``)."""
+    return name.startswith(tuple(QUERY_TERMS.values()))
+
+
+def scenario_to_query(scenario: DecisionScenario) -> dict[str, str]:
+    """URL parameters: method, low, high, the assumptions that differ from the defaults, borrower and edits."""
+    query = {QUERY_METHOD: scenario.method, QUERY_LOW: number_text(scenario.thresholds.low),
+             QUERY_HIGH: number_text(scenario.thresholds.high), **assumptions_to_query(scenario.assumptions)}
+    return query if scenario.borrower is None else {**query, **whatif_query(scenario.borrower)}
+
+
+def scenario_from_query(query: Mapping[str, str]) -> tuple[DecisionScenario, list[str]]:
+    """The scenario in URL parameters, and one warning per value dropped (its default stays).
+
+    Parameters that belong to no scenario part are ignored; whether the borrower exists and the edits lie in
+    range is for the what-if page to check.
+    """
+    warnings: list[str] = []
+    method = query.get(QUERY_METHOD, "outcome")
+    if method not in METHODS:
+        warnings.append(f"{QUERY_METHOD}={method!r} ignored: expected one of {', '.join(METHODS)}")
+        method = "outcome"
+    return DecisionScenario(method, _thresholds_from_query(query, warnings), _assumptions_from_query(query, warnings),
+                            _borrower_from_query(query, warnings)), warnings
+
+
+def _thresholds_from_query(query: Mapping[str, str], warnings: list[str]) -> Thresholds:
+    if QUERY_LOW not in query and QUERY_HIGH not in query:
+        return DEFAULT_THRESHOLDS
+    try:
+        return Thresholds(float(query.get(QUERY_LOW, DEFAULT_THRESHOLDS.low)),
+                          float(query.get(QUERY_HIGH, DEFAULT_THRESHOLDS.high)))
+    except (ValueError, ConfigError):
+        warnings.append(f"{QUERY_LOW}={query.get(QUERY_LOW)!r}, {QUERY_HIGH}={query.get(QUERY_HIGH)!r} ignored: "
+                        "expected two numbers with 0 <= low < high <= 1; the defaults "
+                        f"{DEFAULT_THRESHOLDS.low:g} / {DEFAULT_THRESHOLDS.high:g} stay")
+        return DEFAULT_THRESHOLDS
+
+
+def _assumptions_from_query(query: Mapping[str, str], warnings: list[str]) -> Assumptions:
+    terms = {action: DEFAULT_ASSUMPTIONS.terms(action) for action in ACTIONS}
+    for name, text in query.items():
+        field = next((field for field, prefix in QUERY_TERMS.items() if name.startswith(prefix)), None)
+        if field is None:
+            continue
+        action = name.split(".", 1)[1]
+        try:
+            terms[action] = _query_term(terms, action, field, text)
+        except ConfigError as error:
+            warnings.append(f"{name} ignored: {error}")
+    return Assumptions(**terms)
+
+
+def _query_term(terms: dict[str, ActionTerms], action: str, field: str, text: str) -> ActionTerms:
+    if action not in terms:
+        raise ConfigError(f"unknown action {action!r}; expected {', '.join(ACTIONS)}")
+    if action == "reminders" and field == "capacity":
+        raise ConfigError("reminders cannot be limited: every account falls back to them")
+    value = text.split(",") if field == "shares" else text
+    return replace(terms[action], **{field: TERM_READERS[field](value)})
+
+
+def _borrower_from_query(query: Mapping[str, str], warnings: list[str]) -> Scenario | None:
+    edits = {name: text for name, text in query.items() if name.startswith(QUERY_EDIT_PREFIX)}
+    borrower_id = str(query.get(QUERY_BORROWER, "")).strip()
+    if not borrower_id:
+        warnings += [f"{name} ignored: the link names no borrower" for name in edits]
+        return None
+    parsed: dict[str, Value] = {}
+    for name, text in edits.items():
+        try:
+            parsed[name.removeprefix(QUERY_EDIT_PREFIX)] = _edit_value(name.removeprefix(QUERY_EDIT_PREFIX), text)
+        except ConfigError as error:
+            warnings.append(f"{name} ignored: {error}")
+    return Scenario(borrower_id, parsed)
+
+
+# --- in words ------------------------------------------------------------------------------------------------
+
+def describe_scenario(scenario: DecisionScenario) -> list[str]:
+    """The scenario in plain sentences for a credit committee: method, thresholds, assumptions, borrower."""
+    low, high = scenario.thresholds.low, scenario.thresholds.high
+    lines = [f"Risk method: {METHOD_LABELS[scenario.method]}.",
+             (f"Thresholds: legal action above a risk score of {high:.2f}, settlement offers from {low:.2f} "
+              f"up to {high:.2f}, automated reminders below {low:.2f}.")]
+    changes = assumption_changes(scenario.assumptions)
+    lines.append("Cost and recovery assumptions: the defaults." if not changes else
+                 "Cost and recovery assumptions changed from the defaults: " + "; ".join(changes) + ".")
+    borrower = scenario.borrower
+    if borrower is None:
+        lines.append("Borrower what-if: no borrower chosen (that page starts on a typical borrower).")
+    else:
+        edits = ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in borrower.edits.items())
+        lines.append(f"Borrower what-if: {borrower.borrower_id}, "
+                     + (f"with {len(borrower.edits)} edited input(s): {edits}." if edits else "as in the file."))
+    return lines
+
+
+def assumption_changes(assumptions: Assumptions) -> list[str]:
+    """One phrase per assumption that differs from the default, e.g. ``Legal cost per account 6,000 -> 5,000``."""
+    changes = []
+    for action in ACTIONS:
+        terms, default_terms = assumptions.terms(action), DEFAULT_ASSUMPTIONS.terms(action)
+        for field, (words, text) in PHRASES.items():
+            default, chosen = getattr(default_terms, field), getattr(terms, field)
+            if chosen != default:
+                changes.append(f"{SHORT_STRATEGY[STRATEGY_OF[action]]} {words} {text(default)} -> {text(chosen)}")
+    return changes
+
+
+def _money(amount: float) -> str:
+    return f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+
+
+def _shares(shares: tuple[float, ...]) -> str:
+    return " / ".join(f"{share:.0%}" if round(share * 100, 6).is_integer() else f"{share:.2%}" for share in shares)
+
+
+def _capacity(capacity: int | None) -> str:
+    return "no limit" if capacity is None else f"{capacity:,} accounts"
+
+
+PHRASES: dict[str, tuple[str, Callable]] = {"cost": ("cost per account", _money),
+                                            "shares": ("recovered shares by risk band", _shares),
+                                            "capacity": ("capacity", _capacity)}
