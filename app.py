@@ -18,7 +18,11 @@ PAGES = [
     st.Page("pages/segments.py", title="Segments", icon=":material/category:"),
     st.Page("pages/what_if.py", title="Borrower what-if", icon=":material/person_search:"),
     st.Page("pages/strategy.py", title="Strategy", icon=":material/tune:"),
+    st.Page("pages/money.py", title="Money & thresholds", icon=":material/payments:"),
+    st.Page("pages/compare.py", title="Champion vs challenger", icon=":material/compare_arrows:"),
+    st.Page("pages/fairness.py", title="Fairness of actions", icon=":material/balance:"),
     st.Page("pages/model.py", title="Model", icon=":material/model_training:"),
+    st.Page("pages/scenario.py", title="Scenario & report", icon=":material/share:"),
 ]
 
 
@@ -40,9 +44,13 @@ def render_sidebar() -> None:
 
 try:
     ui.init_session()
+    ui.keep_scenario_in_url()  # the query string is cleared on every page change
     render_sidebar()
+    drift = ui.active_drift()
 except SLRSError as error:  # e.g. missing or altered model artifacts: say what to do, no traceback
     st.error(str(error))
     st.stop()
+if drift.warning:  # on every page: the portfolio is too unlike the training data to trust the numbers
+    st.warning(f"{drift.warning} See Portfolio > Data drift.", icon=":material/warning:")
 
 st.navigation(PAGES).run()

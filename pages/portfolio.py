@@ -7,7 +7,9 @@ from functools import partial
 import streamlit as st
 
 from slrs import ui
+from slrs.drift import STATUS_ICONS
 from slrs.io import EXCEL_MAX_ROWS, SUPPORTED_SUFFIXES, to_csv_bytes, to_excel_bytes
+from slrs.plots import plot_psi
 from slrs.portfolio import (
     escape_markdown,
     filter_issues,
@@ -25,6 +27,13 @@ ui.require_app_frame()
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AMOUNT = st.column_config.NumberColumn(format="%,.0f")
+DRIFT_COLUMNS = {
+    "PSI": st.column_config.NumberColumn(format="%.3f"), "Rows": "Rows compared",
+    "Out_of_range_share": st.column_config.NumberColumn("Outside training range", format="percent"),
+    "Unseen_share": st.column_config.NumberColumn("New categories", format="percent",
+                                                  help="Categories the training data never had"),
+    "Missing_share": st.column_config.NumberColumn("Missing", format="percent",
+                                                   help="Filled in by the models; left out of the PSI")}
 
 st.title("Portfolio")
 uploaded = st.file_uploader(
@@ -67,6 +76,19 @@ else:
     shown = filter_issues(issues, columns=chosen_columns, kinds=kinds)
     st.caption(f"{len(shown):,} of {len(issues):,} problems. Row 1 is the first row under the header.")
     st.dataframe(shown, hide_index=True, key="portfolio_issues")
+
+st.subheader("Data drift against the training data")
+st.caption("How far the scored rows are from the data the models learned from, input by input: the population "
+           "stability index (PSI) is 0 for the same spread of values; under 0.10 is stable, 0.10 to 0.25 some "
+           "shift, 0.25 or more a major shift.")
+drift = ui.active_drift()
+for note in drift.notes:
+    st.info(note)
+if not drift.table.empty:
+    columns = st.columns([3, 2])
+    columns[0].dataframe(drift.table.assign(Status=[f"{STATUS_ICONS[s]} {s}" for s in drift.table["Status"]]),
+                         hide_index=True, key="portfolio_drift", column_config=DRIFT_COLUMNS)
+    columns[1].plotly_chart(plot_psi(drift.table), key="portfolio_drift_chart")
 
 st.subheader("Scored portfolio")
 view, thresholds, method = ui.active_view(), ui.active_thresholds(), ui.active_method()

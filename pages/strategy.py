@@ -10,14 +10,14 @@ from __future__ import annotations
 import streamlit as st
 
 from slrs import ui
+from slrs.money import plan_summary
 from slrs.plots import SHORT_STRATEGY, plot_matrix, plot_risk_histogram
-from slrs.portfolio import (COMPARED_MEASURES, compare_summaries, segment_strategy_matrix, strategies_for,
-                            strategy_summary)
+from slrs.portfolio import COMPARED_MEASURES, compare_summaries, segment_strategy_matrix, strategy_summary
 from slrs.strategy import DEFAULT_THRESHOLDS, Thresholds
 
 ui.require_app_frame()
 
-LOW_SLIDER, HIGH_SLIDER = "strategy_low", "strategy_high"
+LOW_SLIDER, HIGH_SLIDER = ui.STRATEGY_LOW_SLIDER, ui.STRATEGY_HIGH_SLIDER
 MONEY = st.column_config.NumberColumn(format="%,.0f")
 DEFAULTS = f"{DEFAULT_THRESHOLDS.low:.2f} / {DEFAULT_THRESHOLDS.high:.2f}"
 
@@ -55,9 +55,11 @@ if low >= high:
              f"The last valid thresholds, {active.low:.2f} / {active.high:.2f}, stay in use.")
 thresholds = ui.active_thresholds()
 
-strategies = strategies_for(view, thresholds)
+plan = ui.active_plan()  # thresholds, then the capacities of the Money & thresholds page
+strategies = plan["Recovery_Strategy"]
+net = plan_summary(plan).set_index("Strategy")["Expected_Net_Recovery"]
 summary = strategy_summary(view, strategies)
-default_summary = strategy_summary(view, strategies_for(view, DEFAULT_THRESHOLDS))
+default_summary = strategy_summary(view, ui.plan_at(DEFAULT_THRESHOLDS)["Recovery_Strategy"])
 comparison = compare_summaries(default_summary, summary).set_index("Strategy")
 st.subheader(f"Recommended actions at {thresholds.low:.2f} / {thresholds.high:.2f}")
 for column, row in zip(st.columns(len(summary)), summary.itertuples()):
@@ -65,13 +67,19 @@ for column, row in zip(st.columns(len(summary)), summary.itertuples()):
     column.metric(f"{SHORT_STRATEGY[row.Strategy]}: borrowers", f"{row.Borrowers:,}",
                   delta=f"{change:+,} vs defaults" if change else None, delta_color="off", help=row.Strategy)
     column.metric("Outstanding", f"{row.Outstanding:,.0f}")
-    column.metric("Expected recovery", f"{row.Expected_Recovery:,.0f}")
+    column.metric("Expected recovery", f"{row.Expected_Recovery:,.0f}",
+                  help="The model's expected recovery of these borrowers, whatever the action.")
+    column.metric("Expected net recovery under the plan", f"{net.get(row.Strategy, 0):,.0f}",
+                  help="What this action is expected to recover minus what it costs, by the bank's assumptions "
+                       "on the Money & thresholds page.")
 st.dataframe(summary, hide_index=True, key="strategy_summary", column_config={
     "Outstanding": MONEY, "Expected_Recovery": st.column_config.NumberColumn("Expected recovery", format="%,.0f"),
     "Share_of_Borrowers": st.column_config.NumberColumn("Share of borrowers", format="percent")})
 st.caption(f"{summary['Borrowers'].sum():,} borrowers in all: the whole portfolio, including any rows that "
-           "could not be scored. The total expected recovery stays the same: thresholds change who gets which "
-           "action, not the scores (the data cannot say how much an action itself changes recovery).")
+           "could not be scored. The model's total expected recovery stays the same: thresholds change who gets "
+           "which action, not the scores (the data cannot say how much an action itself changes recovery). The "
+           "expected net recovery under the plan does change: it follows the bank's assumptions of what each "
+           "action costs and recovers, set on the Money & thresholds page, which also finds the best thresholds.")
 
 st.subheader("Where the thresholds cut the risk scores")
 st.plotly_chart(plot_risk_histogram(view["Risk_Score"], thresholds, reference=DEFAULT_THRESHOLDS),

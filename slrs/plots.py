@@ -11,6 +11,9 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from slrs.compare import TOTAL as TRANSITION_TOTAL
+from slrs.drift import MAJOR_SHIFT, MAJOR_SHIFT_FROM, SOME_SHIFT, SOME_SHIFT_FROM, STABLE, TOO_FEW_ROWS
+from slrs.fairness import ATTRIBUTE_LABELS, DEFAULT_LIMITS, LESS_OFTEN, MORE_OFTEN, TOO_FEW, FairnessLimits
 from slrs.strategy import LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, STRATEGIES, Thresholds
 
 MAX_PLOT_POINTS = 5_000
@@ -187,4 +190,154 @@ def plot_reason_waterfall(steps: pd.DataFrame, axis_title: str = "Risk score (pr
         decreasing={"marker": {"color": STRATEGY_COLORS[REMINDERS]}}, totals={"marker": {"color": "#1565c0"}}))
     figure.update_layout(height=max(320, 26 * len(steps)), showlegend=False, xaxis_title=axis_title,
                          yaxis={"autorange": "reversed", "title": None}, margin={"l": 10})
+    return figure
+
+
+def plot_action_rates(rates: pd.DataFrame, attribute: str, limits: FairnessLimits = DEFAULT_LIMITS) -> go.Figure:
+    """Grouped bars of each group's Ratio (its rate of an action / the overall rate) for one ``attribute``.
+
+    ``rates`` is ``slrs.fairness.action_rates`` output. One bar colour per strategy; a solid line at 1 (the
+    overall rate) and dashed lines at the limits. Flagged bars are hatched, outlined and labelled "!"; bars of
+    groups too small to judge are faded.
+    """
+    table = rates[rates["Attribute"] == attribute]
+    figure = go.Figure()
+    for strategy in STRATEGIES:
+        rows = table[table["Strategy"] == strategy]
+        flagged = rows["Flag"].isin([MORE_OFTEN, LESS_OFTEN]).to_numpy()
+        figure.add_trace(go.Bar(
+            name=SHORT_STRATEGY[strategy], x=rows["Group"], y=rows["Ratio"],
+            text=["" if np.isnan(ratio) else f"{ratio:.2f}x" + (" !" if flag else "")
+                  for ratio, flag in zip(rows["Ratio"], flagged)], textposition="outside", cliponaxis=False,
+            marker={"color": STRATEGY_COLORS[strategy], "opacity": np.where(rows["Flag"] == TOO_FEW, 0.35, 1.0),
+                    "pattern": {"shape": np.where(flagged, "/", "")},
+                    "line": {"color": "black", "width": np.where(flagged, 2, 0)}},
+            customdata=rows[["Rate", "Overall_Rate", "Borrowers", "Flag"]].to_numpy(dtype=object),
+            hovertemplate=(f"%{{x}}, {SHORT_STRATEGY[strategy]}<br>%{{customdata[0]:.1%}} of the group vs "
+                           "%{customdata[1]:.1%} overall (%{y:.2f}x)<br>%{customdata[2]:,} scored borrowers"
+                           "<br>%{customdata[3]}<extra></extra>")))
+    figure.add_hline(y=1, line_color="grey", annotation_text="overall rate")
+    for value in (limits.low_ratio, limits.high_ratio):
+        figure.add_hline(y=value, line_color="black", line_dash="dash", annotation_text=f"limit {value:g}x")
+    highest = table["Ratio"].max()  # NaN when no group has a ratio
+    top = max(limits.high_ratio * 1.2, 0.0 if pd.isna(highest) else float(highest) * 1.15)
+    figure.update_layout(barmode="group", yaxis_range=[0, top], legend_title="Action",
+                         yaxis_title="Group's rate / overall rate", xaxis_title=ATTRIBUTE_LABELS.get(attribute))
+    figure.update_xaxes(type="category")
+    return figure
+
+
+def plot_transitions(transitions: pd.DataFrame) -> go.Figure:
+    """Heatmap of borrowers per champion action (rows) and challenger action (columns), counts written in.
+
+    ``transitions`` is ``slrs.compare.Comparison.transitions``: its Total row and column become the axis labels'
+    counts. The diagonal (borrowers whose action stays the same) is outlined.
+    """
+    counts = transitions.drop(index=TRANSITION_TOTAL, columns=TRANSITION_TOTAL)
+    rows = [f"{SHORT_STRATEGY.get(s, s)} ({transitions.loc[s, TRANSITION_TOTAL]:,})" for s in counts.index]
+    columns = [f"{SHORT_STRATEGY.get(s, s)} ({transitions.loc[TRANSITION_TOTAL, s]:,})" for s in counts.columns]
+    figure = go.Figure(go.Heatmap(
+        z=counts.to_numpy(), x=columns, y=rows, text=counts.to_numpy(), texttemplate="%{text:,}",
+        colorscale="Blues", showscale=False,
+        hovertemplate="Champion: %{y}<br>Challenger: %{x}<br>%{z:,} borrowers<extra></extra>"))
+    for position in range(len(counts)):  # categories sit at 0, 1, ... on both axes
+        figure.add_shape(type="rect", x0=position - 0.5, x1=position + 0.5, y0=position - 0.5, y1=position + 0.5,
+                         line={"color": "black", "width": 2})
+    figure.update_layout(xaxis_title="Challenger's action (borrowers)", yaxis_title="Champion's action (borrowers)",
+                         yaxis={"autorange": "reversed"}, xaxis={"side": "top"}, height=380)
+    return figure
+
+
+def plot_segment_change(by_segment: pd.DataFrame, measure: str = "Expected_Net_Recovery") -> go.Figure:
+    """Bars of the change (challenger - champion, currency) in ``measure`` per segment; gains green, losses red.
+
+    ``by_segment`` is ``slrs.compare.Comparison.by_segment``; the row of unscored borrowers is left out.
+    """
+    table = by_segment[by_segment["Borrower_Segment"].notna()]
+    change = table[f"{measure}_Change"].to_numpy(dtype=float)
+    figure = go.Figure(go.Bar(
+        x=table["Borrower_Segment"].astype(str) + " " + table["Segment_Name"].astype(str), y=change,
+        marker_color=np.where(change >= 0, STRATEGY_COLORS[REMINDERS], STRATEGY_COLORS[LEGAL]),
+        text=[f"{value:+,.0f}" for value in change], textposition="outside",
+        customdata=table[["Moved", "Borrowers"]].to_numpy(),
+        hovertemplate="%{x}<br>change %{y:+,.0f}<br>%{customdata[0]:,} of %{customdata[1]:,} borrowers change "
+                      "action<extra></extra>"))
+    figure.add_hline(y=0, line_color="grey")
+    figure.update_layout(xaxis_title="Segment", xaxis_type="category",
+                         yaxis_title=measure.replace("_", " ").lower().capitalize() + ": challenger - champion")
+    return figure
+
+
+DRIFT_COLORS = {STABLE: "#2e7d32", SOME_SHIFT: "#f9a825", MAJOR_SHIFT: "#c62828", TOO_FEW_ROWS: "#9e9e9e"}
+
+
+def plot_psi(table: pd.DataFrame) -> go.Figure:
+    """Horizontal bars of the PSI per input, coloured by status, with the 0.10 and 0.25 limits as dashed lines.
+
+    ``table`` is ``slrs.drift.DriftReport.table``; its first row is drawn on top. Rows without a PSI (no values)
+    get no bar.
+    """
+    figure = px.bar(table, x="PSI", y="Input", color="Status", orientation="h", color_discrete_map=DRIFT_COLORS,
+                    category_orders={"Input": list(table["Input"]), "Status": list(DRIFT_COLORS)},
+                    hover_data={"Rows": ":,"})
+    for value, name in ((SOME_SHIFT_FROM, "some shift"), (MAJOR_SHIFT_FROM, "major shift")):
+        figure.add_vline(x=value, line_color="black", line_dash="dash", annotation_text=f"{name} {value:.2f}")
+    top = max(MAJOR_SHIFT_FROM * 1.3, float(np.nanmax(table["PSI"], initial=0)) * 1.1)
+    figure.update_layout(xaxis_range=[0, top], yaxis_title=None, legend_title="Status",
+                         xaxis_title="Population stability index (0 = same spread as the training data)",
+                         height=max(320, 26 * len(table)))
+    return figure
+
+
+# The current thresholds and the best grid point look the same on the sweep heatmap and the frontier.
+CURRENT_MARKER = {"symbol": "circle-open", "size": 18, "color": "black", "line": {"width": 3}}
+BEST_MARKER = {"symbol": "star", "size": 18, "color": "#fdd835", "line": {"color": "black", "width": 1.5}}
+NET_RECOVERY_TITLE = "Expected net recovery (recovered minus cost)"
+
+
+def plot_sweep_heatmap(sweep: pd.DataFrame, current: Thresholds, best: Thresholds) -> go.Figure:
+    """Heatmap of expected net recovery (currency) over the (low, high) grid of ``money.sweep_thresholds``.
+
+    Pairs with low >= high are not on the grid and stay empty. The ``current`` thresholds (an open circle, drawn
+    where they are, even between grid points) and the ``best`` grid point (a star) each have a legend entry.
+    """
+    grid = sweep.pivot(index="High", columns="Low", values="Expected_Net_Recovery")
+    figure = go.Figure(go.Heatmap(
+        z=grid.to_numpy(), x=grid.columns, y=grid.index, colorscale="Viridis", hoverongaps=False,
+        colorbar={"title": {"text": "Net recovery"}},
+        hovertemplate="low %{x:.2f}, high %{y:.2f}<br>net recovery %{z:,.0f}<extra></extra>"))
+    for thresholds, name, marker in ((current, "Your thresholds", CURRENT_MARKER),
+                                     (best, "Best on the grid", BEST_MARKER)):
+        figure.add_trace(go.Scatter(x=[thresholds.low], y=[thresholds.high], mode="markers", marker=marker,
+                                    name=f"{name} ({thresholds.low:.2f} / {thresholds.high:.2f})",
+                                    hovertemplate=f"{name}<br>low %{{x:.2f}}, high %{{y:.2f}}<extra></extra>"))
+    figure.update_layout(xaxis_title="Low threshold (settlement from here)",
+                         yaxis_title="High threshold (legal action above here)",
+                         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"}, height=520)
+    return figure
+
+
+def plot_frontier(sweep: pd.DataFrame, frontier: pd.DataFrame, current: dict[str, float]) -> go.Figure:
+    """Expected net recovery (currency) against the number of legal cases, for every grid point of ``sweep``.
+
+    All grid points are faint dots; ``frontier`` (``money.efficient_frontier``) is the line; ``current`` (the
+    current plan's ``money.plan_totals``: ``legal_accounts`` and ``Expected_Net_Recovery``) is an open circle.
+    """
+    point_hover = ("low %{customdata[0]:.2f}, high %{customdata[1]:.2f}<br>%{x:,} legal cases<br>"
+                   "net recovery %{y:,.0f}<extra></extra>")
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(
+        x=sweep["Legal_Accounts"], y=sweep["Expected_Net_Recovery"], mode="markers", name="A pair of thresholds",
+        marker={"color": "#9e9e9e", "opacity": 0.35, "size": 7}, customdata=sweep[["Low", "High"]].to_numpy(),
+        hovertemplate=point_hover))
+    figure.add_trace(go.Scatter(
+        x=frontier["Legal_Accounts"], y=frontier["Expected_Net_Recovery"], mode="lines+markers",
+        name="Efficient frontier", line={"color": "#1565c0", "width": 3},
+        customdata=frontier[["Low", "High"]].to_numpy(), hovertemplate=point_hover))
+    figure.add_trace(go.Scatter(
+        x=[current["legal_accounts"]], y=[current["Expected_Net_Recovery"]], mode="markers", name="Your thresholds",
+        marker=CURRENT_MARKER, hovertemplate="Your thresholds<br>%{x:,} legal cases<br>net recovery %{y:,.0f}"
+                                             "<extra></extra>"))
+    figure.update_layout(xaxis_title="Legal cases (accounts sent to legal action)", yaxis_title=NET_RECOVERY_TITLE,
+                         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"})
     return figure

@@ -8,10 +8,13 @@ portfolio through the page and session state instead.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 from conftest import open_page
 
 from slrs import ui
+from slrs.io import load_bundle
 from slrs.synth import generate_portfolio
 
 PAGE = "pages/portfolio.py"
@@ -95,3 +98,70 @@ def test_a_bad_row_is_listed_and_can_be_filtered(app) -> None:
     app.multiselect(key="portfolio_issue_kinds").set_value(["is not a number"]).run()
     assert _issues(app)["Row"].tolist() == [7]
     assert "1 of 2 problems. Row 1 is the first row under the header." in _texts(app)
+
+
+# --- data drift against the training data -----------------------------------------------------------------
+
+def _shifted_csv(n_rows: int = 300) -> bytes:
+    frame = generate_portfolio(n_rows, seed=8)
+    frame["Days_Past_Due"] *= 3  # far longer delays than in the training data
+    return frame.to_csv(index=False).encode()
+
+
+def _drift_table(app) -> pd.DataFrame:
+    return next(frame.value for frame in app.dataframe if "PSI" in frame.value.columns)
+
+
+def _drift_banners(app) -> list[str]:
+    return [warning.value for warning in app.warning if "See Portfolio > Data drift" in warning.value]
+
+
+def test_sample_shows_a_stable_drift_table_and_no_banner(app) -> None:
+    open_page(app, PAGE)
+    assert not app.exception
+    table = _drift_table(app)
+    assert table["Input"].iloc[0] == "Risk score" and len(table) == 15
+    assert table["PSI"].abs().max() < 1e-12
+    assert (table["Status"] == "🟢 Stable").all()
+    assert "portfolio_drift_chart" in {chart.key for chart in app.get("plotly_chart")}
+    assert _drift_banners(app) == []
+
+
+def test_shifted_upload_shows_the_drift_banner_on_every_page(app) -> None:
+    open_page(app, PAGE)
+    _upload(app, "shifted.csv", _shifted_csv())
+    assert not app.exception
+    table = _drift_table(app).set_index("Input")
+    assert table.loc["Days past due", "Status"] == "🔴 Major shift" and table.loc["Days past due", "PSI"] > 1
+    [banner] = _drift_banners(app)
+    assert "should not be trusted" in banner and "days past due" in banner
+    app.switch_page("pages/overview.py").run()
+    assert not app.exception
+    assert _drift_banners(app) == [banner]
+    app.switch_page(PAGE).run()
+    app.button(key="portfolio_use_sample").click().run()
+    assert _drift_banners(app) == []
+
+
+def test_small_upload_gets_no_traffic_lights_and_no_banner(app) -> None:
+    open_page(app, PAGE)
+    _upload(app, "tiny.csv", _shifted_csv(40))
+    assert (_drift_table(app)["Status"] == "⚪ Too few rows").all()
+    assert any("fewer than 100" in info.value for info in app.info)
+    assert _drift_banners(app) == []
+
+
+def test_artifacts_without_a_drift_reference_still_work(app, monkeypatch) -> None:
+    import streamlit as st
+
+    bundle = load_bundle()
+    manifest = {key: value for key, value in bundle.manifest.items() if key != "drift_reference"}
+    monkeypatch.setattr(ui, "load_bundle", lambda directory: dataclasses.replace(bundle, manifest=manifest))
+    try:
+        open_page(app, PAGE)
+        _upload(app, "shifted.csv", _shifted_csv())
+        assert not app.exception and _drift_banners(app) == []
+        assert any("no training reference in these artifacts" in info.value for info in app.info)
+        assert len(_scored(app)) == 300
+    finally:
+        st.cache_resource.clear()  # never leave the altered bundle cached for another test

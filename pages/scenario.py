@@ -1,0 +1,61 @@
+"""Scenario & report: the whole scenario in plain words, shared as a link or a file, and loaded back."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from slrs import ui
+from slrs.money import BANDS, TABLE_COLUMNS, assumptions_table
+from slrs.portfolio import escape_markdown
+from slrs.scenario import describe_scenario, scenario_to_json
+
+ui.require_app_frame()
+
+ASSUMPTION_COLUMNS = {
+    "Cost_per_account": st.column_config.NumberColumn("Cost per account", format="%,.2f"),
+    **{column: st.column_config.NumberColumn(f"{band.split(' (')[0]} risk", format="percent",
+                                             help=f"Share of the outstanding amount expected back: {band}")
+       for column, band in zip(TABLE_COLUMNS[2:6], BANDS, strict=True)},
+    "Capacity": st.column_config.NumberColumn("Capacity (accounts; empty: no limit)", format="%,d"),
+}
+
+st.title("Scenario & report")
+st.write("A scenario is everything that decides the recommended actions: the risk method, the two thresholds, "
+         "the bank's cost and recovery assumptions, and the borrower shown on the Borrower what-if page with the "
+         "details you changed. Share it as a link or as a file: opening either one restores the app as it is now.")
+if warnings := ui.url_warnings():
+    st.warning("Part of the link this session was opened with could not be used and was ignored; the defaults "
+               "stay in its place:")
+    st.text("\n".join(warnings))
+
+scenario = ui.current_scenario()
+st.subheader("The scenario in use")
+st.markdown("\n".join(f"- {escape_markdown(line)}" for line in describe_scenario(scenario)))
+st.dataframe(assumptions_table(scenario.assumptions), hide_index=True, key="scenario_assumptions",
+             column_config=ASSUMPTION_COLUMNS)
+st.caption("Cost per account in currency. Low to very high risk: the share of the outstanding amount the bank "
+           f"expects back under that action, by the borrower's risk score ({'; '.join(BANDS)}). Capacity: the "
+           "most accounts that can get the action. Change them on the Money & thresholds page, the thresholds on "
+           "the Strategy page.")
+
+st.subheader("Share it")
+st.info("Copy this link: the address in your browser's address bar already holds this scenario, and anyone who "
+        "opens it sees the same method, thresholds, assumptions and borrower. A link cannot carry an uploaded "
+        "portfolio: they see the same portfolio only if they load the same file.", icon=":material/link:")
+st.download_button("Download the scenario (JSON file)", scenario_to_json(scenario), file_name="slrs_scenario.json",
+                   mime="application/json", key="scenario_download", icon=":material/download:",
+                   help="Load it here later, or use it with the command line: python -m slrs score --scenario FILE")
+
+st.subheader("Load a scenario")
+uploaded = st.file_uploader("Scenario file (.json, .yaml or .yml)", type=["json", "yaml", "yml"],
+                            key=ui.SCENARIO_UPLOAD_KEY, on_change=ui.load_scenario_upload,
+                            help="A file downloaded above, or one written by hand (see the README).")
+if uploaded is not None:
+    problems = ui.scenario_upload_result(uploaded)
+    if problems:
+        st.error(f"{escape_markdown(uploaded.name)} could not be loaded, so nothing changed.  \n"
+                 + "  \n".join(escape_markdown(line) for line in problems.splitlines()))
+    elif problems == "":
+        st.success(f"Loaded {escape_markdown(uploaded.name)}: the scenario shown above is now in use on every page.")
+
+# --- Committee pack: the report download goes here (below the scenario it documents). ---
