@@ -1,4 +1,4 @@
-"""Command line: ``python -m slrs generate | train | score | explain``.
+"""Command line: ``python -m slrs generate | train | score | sweep | explain``.
 
 A thin face over the library: parse arguments, call ``slrs``, report. Every ``SLRSError`` becomes a plain
 message on stderr and exit code 2; nothing else is caught, so a bug still shows its traceback.
@@ -26,14 +26,25 @@ from slrs.io import (
     iter_portfolio_file,
     load_bundle,
     read_portfolio_bytes,
+    read_scenario_file,
     save_bundle,
     sha256_file,
     to_excel_bytes,
     write_csv_chunk,
 )
+from slrs.money import (
+    ACTIONS,
+    SWEEP_STEP,
+    best_thresholds,
+    plan_actions,
+    plan_totals,
+    sweep_thresholds,
+    threshold_grid,
+)
 from slrs.risk import METHODS, Method
-from slrs.schema import ID_COLUMN, MODEL_FEATURES
-from slrs.scoring import score_portfolio, score_rows
+from slrs.scenario import DecisionScenario
+from slrs.schema import ID_COLUMN, ISSUES_COLUMN, MODEL_FEATURES
+from slrs.scoring import ScoredPortfolio, score_portfolio, score_rows
 from slrs.segmentation import DEFAULT_K, SegmentConfig
 from slrs.strategy import DEFAULT_THRESHOLDS, NOT_SCORED, STRATEGIES, Thresholds
 from slrs.synth import generate_portfolio
@@ -46,6 +57,9 @@ DEFAULT_CHUNK_ROWS = 200_000
 DEFAULT_TRAINING_DATA = DEFAULT_MODEL_DIR.parent / "data" / "portfolio.csv"
 # Where `explain` puts the counterfactual search: status, message and options (slrs.counterfactual).
 COUNTERFACTUALS_KEY = "counterfactuals"
+# What `score --scenario` adds to each row (currency), from slrs.money's plan.
+PLAN_OUTPUT_COLUMNS = ("Action_Cost", "Expected_Recovered", "Expected_Net_Recovery")
+SCENARIO_HELP = "JSON or YAML scenario file (method, thresholds, assumptions); see the README"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,11 +81,20 @@ def build_parser() -> argparse.ArgumentParser:
     score = commands.add_parser("score", help="score a portfolio file (CSV or .xlsx)")
     score.add_argument("input", type=Path)
     score.add_argument("-o", "--output", type=Path, help="CSV or .xlsx file (default: CSV on stdout)")
-    score.add_argument("--low", type=float, default=DEFAULT_THRESHOLDS.low)
-    score.add_argument("--high", type=float, default=DEFAULT_THRESHOLDS.high)
-    score.add_argument("--method", choices=METHODS, default="outcome")
+    score.add_argument("--low", type=float, help=f"default {DEFAULT_THRESHOLDS.low:g}")
+    score.add_argument("--high", type=float, help=f"default {DEFAULT_THRESHOLDS.high:g}")
+    score.add_argument("--method", choices=METHODS, help="default outcome")
+    score.add_argument("--scenario", type=Path, metavar="FILE",
+                       help=f"{SCENARIO_HELP}; adds {', '.join(PLAN_OUTPUT_COLUMNS)}")
     score.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=argparse.SUPPRESS)
     score.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=argparse.SUPPRESS)
+    sweep = commands.add_parser("sweep", help="expected net recovery at every pair of thresholds, and the best pair")
+    sweep.add_argument("input", type=Path)
+    sweep.add_argument("--scenario", type=Path, metavar="FILE", help=SCENARIO_HELP)
+    sweep.add_argument("-o", "--output", type=Path, help="CSV file for the grid (default: stdout)")
+    sweep.add_argument("--step", type=float, default=SWEEP_STEP, help=f"grid step (default {SWEEP_STEP:g})")
+    sweep.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=argparse.SUPPRESS)
+    sweep.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=argparse.SUPPRESS)
     explain = commands.add_parser("explain", help="why one borrower's risk score is what it is (reason codes)")
     explain.add_argument("input", type=Path)
     explain.add_argument("--id", required=True, dest="borrower_id", help="the borrower's Borrower_ID")
@@ -128,12 +151,14 @@ def _report_training(manifest: dict, path: Path) -> None:
 
 
 def run_score(args: argparse.Namespace) -> None:
-    thresholds = Thresholds(args.low, args.high)
+    scenario = decision_scenario(args)
     if args.chunk_rows < 1:
         raise SLRSError(f"--chunk-rows={args.chunk_rows} should be >= 1")
     bundle = load_bundle(args.models)
     summary: Counter = Counter()
-    scored = (_summarise(table, summary) for table in _score_chunks(args, bundle, thresholds))
+    parts = _score_chunks(args, bundle, scenario.method, scenario.thresholds)
+    tables = _plan_chunks(parts, scenario) if args.scenario else (part.table for part in parts)
+    scored = (_summarise(table, summary) for table in tables)
     if args.output is not None and args.output.suffix.lower() == ".xlsx":
         args.output.write_bytes(to_excel_bytes(pd.concat(scored)))  # Excel cannot be written in chunks
     elif args.output is not None:
@@ -142,16 +167,60 @@ def run_score(args: argparse.Namespace) -> None:
             _write_chunks(scored, stream)
     else:
         _write_chunks(scored, sys.stdout.buffer)
-    _report_scoring(summary, args)
+    _report_scoring(summary, args, scenario)
 
 
-def _score_chunks(args: argparse.Namespace, bundle: ModelBundle, thresholds: Thresholds) -> Iterator[pd.DataFrame]:
+def decision_scenario(args: argparse.Namespace) -> DecisionScenario:
+    """The ``--scenario`` file, or the ``--method``/``--low``/``--high`` flags; never both (which would win?)."""
+    flags = {name: getattr(args, name, None) for name in ("method", "low", "high")}
+    given = [f"--{name}" for name, value in flags.items() if value is not None]
+    if args.scenario is None:
+        low, high = (getattr(DEFAULT_THRESHOLDS, name) if flags[name] is None else flags[name]
+                     for name in ("low", "high"))
+        return DecisionScenario(flags["method"] or "outcome", Thresholds(low, high))
+    if given:
+        raise SLRSError(f"--scenario {args.scenario.name} already sets the method and thresholds; leave out "
+                        f"{', '.join(given)} or change them in the file")
+    return read_scenario_file(args.scenario)
+
+
+def _score_chunks(args: argparse.Namespace, bundle: ModelBundle, method: Method,
+                  thresholds: Thresholds) -> Iterator[ScoredPortfolio]:
     tracker, first_row = IdTracker(), 1
     for chunk in iter_portfolio_file(args.input, args.chunk_rows):
         chunk.index = pd.RangeIndex(first_row - 1, first_row - 1 + len(chunk))
-        yield score_portfolio(chunk, bundle, args.method, thresholds, first_row=first_row, tracker=tracker,
-                              source=f"'{args.input.name}'").table
+        yield score_portfolio(chunk, bundle, method, thresholds, first_row=first_row, tracker=tracker,
+                              source=f"'{args.input.name}'")
         first_row += len(chunk)
+
+
+def _plan_chunks(parts: Iterator[ScoredPortfolio], scenario: DecisionScenario) -> Iterator[pd.DataFrame]:
+    """Each scored table with the plan's columns; the plan's strategy (after capacities) replaces the thresholds'.
+
+    A capacity is portfolio-wide (the most valuable accounts of the whole file get the action), so with one
+    the whole file is scored first and planned at once, in memory; without, each chunk is planned as it comes.
+    """
+    if all(scenario.assumptions.terms(action).capacity is None for action in ACTIONS):
+        yield from (_with_plan(part.table, _outstanding(part), scenario) for part in parts)
+        return
+    parts = list(parts)
+    yield _with_plan(pd.concat([part.table for part in parts]), pd.concat([_outstanding(part) for part in parts]),
+                     scenario)
+
+
+def _outstanding(part: ScoredPortfolio) -> pd.Series:
+    """The validated outstanding amount (currency) of each row of ``part.table`` (missing where unusable)."""
+    return part.validation.clean["Outstanding_Loan_Amount"].reindex(part.table.index)
+
+
+def _with_plan(table: pd.DataFrame, outstanding: pd.Series, scenario: DecisionScenario) -> pd.DataFrame:
+    plan = plan_actions(table["Risk_Score"].to_numpy(dtype=float), outstanding.to_numpy(dtype=float),
+                        scenario.thresholds, scenario.assumptions, index=table.index)
+    table = table.drop(columns=[column for column in PLAN_OUTPUT_COLUMNS if column in table.columns])
+    table["Recovery_Strategy"] = plan["Recovery_Strategy"]
+    for column in PLAN_OUTPUT_COLUMNS:  # in order, before Data_Issues, which stays last
+        table.insert(table.columns.get_loc(ISSUES_COLUMN), column, plan[column])
+    return table
 
 
 def _summarise(table: pd.DataFrame, summary: Counter) -> pd.DataFrame:
@@ -159,6 +228,8 @@ def _summarise(table: pd.DataFrame, summary: Counter) -> pd.DataFrame:
     summary["rows"] += len(table)
     summary["rows with data issues"] += int((table["Data_Issues"] != "").sum())
     summary["expected recovery"] += float(table["Expected_Recovery"].sum())
+    for column in PLAN_OUTPUT_COLUMNS:
+        summary[column] += float(table[column].sum()) if column in table.columns else 0.0
     return table
 
 
@@ -168,13 +239,45 @@ def _write_chunks(tables: Iterator[pd.DataFrame], stream: BinaryIO) -> None:
     stream.flush()
 
 
-def _report_scoring(summary: Counter, args: argparse.Namespace) -> None:
-    lines = [f"scored {summary['rows']:,} rows of {args.input.name} with the {args.method} method "
-             f"(low {args.low:g}, high {args.high:g}); output: {args.output or 'stdout'}"]
+def _report_scoring(summary: Counter, args: argparse.Namespace, scenario: DecisionScenario) -> None:
+    thresholds, source = scenario.thresholds, f", scenario {args.scenario.name}" if args.scenario else ""
+    lines = [(f"scored {summary['rows']:,} rows of {args.input.name} with the {scenario.method} method "
+              f"(low {thresholds.low:g}, high {thresholds.high:g}{source}); output: {args.output or 'stdout'}")]
     lines += [f"  {strategy}: {summary[strategy]:,}" for strategy in (*STRATEGIES, NOT_SCORED)]
     lines.append(f"  expected recovery: {summary['expected recovery']:,.0f}")
+    if args.scenario:
+        lines += [f"  cost of the actions: {summary['Action_Cost']:,.0f}",
+                  f"  expected recovered under the plan: {summary['Expected_Recovered']:,.0f}",
+                  f"  expected net recovery (recovered minus cost): {summary['Expected_Net_Recovery']:,.0f}"]
     lines.append(f"  rows with data issues: {summary['rows with data issues']:,} (see the Data_Issues column)")
     print("\n".join(lines), file=sys.stderr)
+
+
+def run_sweep(args: argparse.Namespace) -> None:
+    scenario, grid = decision_scenario(args), threshold_grid(args.step)
+    if args.chunk_rows < 1:
+        raise SLRSError(f"--chunk-rows={args.chunk_rows} should be >= 1")
+    parts = list(_score_chunks(args, load_bundle(args.models), scenario.method, scenario.thresholds))
+    # Scores do not change with thresholds: the file is scored once and only the plan is redone per grid point.
+    risk = pd.concat([part.table["Risk_Score"] for part in parts]).to_numpy(dtype=float)
+    outstanding = pd.concat([_outstanding(part) for part in parts]).to_numpy(dtype=float)
+    sweep = sweep_thresholds(risk, outstanding, scenario.assumptions, grid)
+    text = sweep.to_csv(index=False, lineterminator="\n")
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+    best = best_thresholds(sweep)
+    best_net = float(sweep.loc[(sweep["Low"] == best.low) & (sweep["High"] == best.high),
+                               "Expected_Net_Recovery"].iloc[0])
+    current = plan_totals(plan_actions(risk, outstanding, scenario.thresholds, scenario.assumptions))
+    chosen, current_net = scenario.thresholds, current["Expected_Net_Recovery"]
+    print(f"swept {len(grid)} pairs of thresholds (step {args.step:g}) over {len(risk):,} rows of "
+          f"{args.input.name} with the {scenario.method} method; grid: {args.output or 'stdout'}\n"
+          f"best thresholds: low {best.low:g}, high {best.high:g}; expected net recovery {best_net:,.0f}\n"
+          f"the scenario's thresholds (low {chosen.low:g}, high {chosen.high:g}): expected net recovery "
+          f"{current_net:,.0f}; the best pair gains {best_net - current_net:+,.0f}", file=sys.stderr)
 
 
 def run_explain(args: argparse.Namespace) -> None:
@@ -247,7 +350,8 @@ def format_explanation(report: dict) -> str:
     return "\n".join(lines)
 
 
-COMMANDS = {"generate": run_generate, "train": run_train, "score": run_score, "explain": run_explain}
+COMMANDS = {"generate": run_generate, "train": run_train, "score": run_score, "sweep": run_sweep,
+            "explain": run_explain}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,7 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from slrs.io import read_scenario_file
+from slrs.money import best_thresholds, plan_actions, sweep_thresholds, threshold_grid
+from slrs.scenario import read_scenario_text
 from slrs.schema import SCORE_COLUMNS
+from slrs.strategy import LEGAL
 from slrs.synth import generate_portfolio
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,3 +154,109 @@ def test_explain_lists_counterfactual_options_checked_by_rescoring() -> None:
     assert search["status"] == "found" and 1 <= len(search["options"]) <= 3
     assert all(option["risk_score"] <= 0.75 for option in search["options"])
     assert set().union(*(option["inputs"] for option in search["options"])) <= set(search["actionable_inputs"])
+
+
+# --- scenarios: score --scenario and sweep ---------------------------------------------------------------------
+
+SCENARIO_YAML = """method: outcome
+thresholds: {low: 0.3, high: 0.6}
+assumptions:
+  legal: {cost: 5000, shares: [0.9, 0.8, 0.7, 0.6]}
+"""
+
+
+def _scenario_file(tmp_path: Path, text: str = SCENARIO_YAML, name: str = "scenario.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _expected_plan(portfolio_csv: Path, scored: pd.DataFrame, scenario_path: Path) -> pd.DataFrame:
+    scenario = read_scenario_file(scenario_path)
+    outstanding = pd.read_csv(portfolio_csv)["Outstanding_Loan_Amount"].to_numpy(dtype=float)
+    return plan_actions(scored["Risk_Score"].to_numpy(dtype=float), outstanding, scenario.thresholds,
+                        scenario.assumptions)
+
+
+def test_score_with_a_scenario_adds_the_plan_and_its_net_recovery(portfolio_csv: Path, tmp_path: Path) -> None:
+    scenario = _scenario_file(tmp_path)
+    result = run_slrs("score", str(portfolio_csv), "--scenario", str(scenario), "--chunk-rows", "50")
+    assert result.returncode == 0, result.stderr
+    scored = pd.read_csv(io.StringIO(result.stdout))
+    original = pd.read_csv(portfolio_csv, nrows=0).columns.tolist()
+    assert scored.columns.tolist() == [*original, *SCORE_COLUMNS[:-1], "Action_Cost", "Expected_Recovered",
+                                       "Expected_Net_Recovery", "Data_Issues"]
+    assert scored["Expected_Net_Recovery"].to_numpy() == pytest.approx(
+        (scored["Expected_Recovered"] - scored["Action_Cost"]).to_numpy(), rel=1e-12)
+    plan = _expected_plan(portfolio_csv, scored, scenario)
+    assert scored["Recovery_Strategy"].tolist() == plan["Recovery_Strategy"].tolist()
+    assert scored["Action_Cost"].tolist() == plan["Action_Cost"].tolist()  # legal now costs 5,000
+    assert f"expected net recovery (recovered minus cost): {plan['Expected_Net_Recovery'].sum():,.0f}" \
+        in result.stderr
+    assert "(low 0.3, high 0.6, scenario scenario.yaml)" in result.stderr
+
+
+def test_a_capacity_in_the_scenario_holds_for_the_whole_file_not_for_each_chunk(portfolio_csv: Path,
+                                                                                 tmp_path: Path) -> None:
+    scenario = _scenario_file(tmp_path, "thresholds: {low: 0.2, high: 0.4}\nassumptions:\n  legal: {capacity: 4}\n")
+    output = tmp_path / "planned.csv"
+    result = run_slrs("score", str(portfolio_csv), "--scenario", str(scenario), "--chunk-rows", "50", "-o",
+                      str(output))
+    assert result.returncode == 0, result.stderr
+    scored = pd.read_csv(output)
+    legal = scored["Recovery_Strategy"] == LEGAL
+    assert legal.sum() == 4 and "Immediate legal notices & aggressive recovery: 4" in result.stderr
+    assert (scored["Risk_Score"] > 0.4).sum() > 3 * 4  # more than a per-chunk capacity would let through
+    plan = _expected_plan(portfolio_csv, scored, scenario)
+    assert scored["Recovery_Strategy"].tolist() == plan["Recovery_Strategy"].tolist()
+    assert scored["Expected_Net_Recovery"].sum() == pytest.approx(plan["Expected_Net_Recovery"].sum())
+
+
+def test_sweep_writes_the_grid_and_prints_the_best_thresholds(portfolio_csv: Path, tmp_path: Path) -> None:
+    scenario, grid_path = _scenario_file(tmp_path), tmp_path / "grid.csv"
+    result = run_slrs("sweep", str(portfolio_csv), "--scenario", str(scenario), "-o", str(grid_path))
+    assert result.returncode == 0, result.stderr
+    grid = pd.read_csv(grid_path)
+    scores = pd.read_csv(io.StringIO(run_slrs("score", str(portfolio_csv)).stdout))["Risk_Score"]
+    outstanding = pd.read_csv(portfolio_csv)["Outstanding_Loan_Amount"]
+    expected = sweep_thresholds(scores.to_numpy(dtype=float), outstanding.to_numpy(dtype=float),
+                                read_scenario_text(SCENARIO_YAML, "s.yaml").assumptions, threshold_grid())
+    pd.testing.assert_frame_equal(grid, expected, check_dtype=False, rtol=1e-9)
+    best = best_thresholds(expected)
+    assert f"best thresholds: low {best.low:g}, high {best.high:g}; expected net recovery" in result.stderr
+    assert "the scenario's thresholds (low 0.3, high 0.6): expected net recovery" in result.stderr
+    assert "the best pair gains +" in result.stderr
+
+
+def test_sweep_without_a_scenario_writes_csv_to_stdout_on_the_requested_grid(portfolio_csv: Path) -> None:
+    result = run_slrs("sweep", str(portfolio_csv), "--step", "0.1")
+    assert result.returncode == 0, result.stderr
+    grid = pd.read_csv(io.StringIO(result.stdout))
+    assert len(grid) == 36 and grid.columns.tolist()[:5] == ["Low", "High", "Action_Cost", "Expected_Recovered",
+                                                            "Expected_Net_Recovery"]
+    assert (grid[["Reminders_Accounts", "Settlement_Accounts", "Legal_Accounts"]].sum(axis=1) == 120).all()
+    assert "the scenario's thresholds (low 0.5, high 0.75)" in result.stderr
+
+
+@pytest.mark.parametrize(("command", "name", "text", "message"), [
+    ("score", "missing.yaml", None, "no scenario file at"),
+    ("score", "s.json", '{"method": "study",}', "is not valid JSON: Expecting property name enclosed in double quotes"),
+    ("sweep", "s.yaml", "assumptions:\n  legal:\n    shares: [1.5, 0.5, 0.5, 0.5]\n",
+     "- assumptions.legal.shares: recovered shares (1.5, 0.5, 0.5, 0.5) should be 4 numbers from 0 to 1"),
+    ("sweep", "s.yml", "thresholds: {low: 0.9, high: 0.2}\ncolour: red\n", "- unknown key 'colour'"),
+    ("score", "s.txt", "{}", "expected a scenario file ending in .json, .yaml or .yml"),
+])
+def test_a_bad_scenario_file_exits_2_with_a_plain_message(command: str, name: str, text: str | None, message: str,
+                                                          portfolio_csv: Path, tmp_path: Path) -> None:
+    path = tmp_path / name if text is None else _scenario_file(tmp_path, text, name)
+    result = run_slrs(command, str(portfolio_csv), "--scenario", str(path))
+    assert result.returncode == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_scenario_and_threshold_flags_together_are_refused(portfolio_csv: Path, tmp_path: Path) -> None:
+    result = run_slrs("score", str(portfolio_csv), "--scenario", str(_scenario_file(tmp_path)), "--low", "0.2",
+                      "--method", "study")
+    assert result.returncode == 2
+    assert "--scenario scenario.yaml already sets the method and thresholds; leave out --method, --low" \
+        in result.stderr
