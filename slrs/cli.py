@@ -1,4 +1,4 @@
-"""Command line: ``python -m slrs generate | train | score | sweep | explain``.
+"""Command line: ``python -m slrs generate | train | score | sweep | report | explain``.
 
 A thin face over the library: parse arguments, call ``slrs``, report. Every ``SLRSError`` becomes a plain
 message on stderr and exit code 2; nothing else is caught, so a bug still shows its traceback.
@@ -18,6 +18,7 @@ from typing import BinaryIO
 import pandas as pd
 
 from slrs.bundle import ModelBundle, train_bundle, training_rows
+from slrs.compare import PlanSide
 from slrs.counterfactual import find_counterfactuals
 from slrs.exceptions import SLRSError
 from slrs.explain import explain_scores, format_value, reason_rows, reason_sentences
@@ -41,6 +42,8 @@ from slrs.money import (
     sweep_thresholds,
     threshold_grid,
 )
+from slrs.portfolio import load_portfolio
+from slrs.report import PackInputs, build_committee_pack
 from slrs.risk import METHODS, Method
 from slrs.scenario import DecisionScenario
 from slrs.schema import ID_COLUMN, ISSUES_COLUMN, MODEL_FEATURES
@@ -95,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--step", type=float, default=SWEEP_STEP, help=f"grid step (default {SWEEP_STEP:g})")
     sweep.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=argparse.SUPPRESS)
     sweep.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=argparse.SUPPRESS)
+    report = commands.add_parser("report", help="the committee pack: one self-contained HTML file")
+    report.add_argument("input", type=Path)
+    report.add_argument("--scenario", type=Path, metavar="FILE", help=SCENARIO_HELP)
+    report.add_argument("--challenger", type=Path, metavar="FILE",
+                        help="a scenario file to compare with (default: the same method at the study's thresholds "
+                             "and the default assumptions)")
+    report.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
+    report.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=argparse.SUPPRESS)
     explain = commands.add_parser("explain", help="why one borrower's risk score is what it is (reason codes)")
     explain.add_argument("input", type=Path)
     explain.add_argument("--id", required=True, dest="borrower_id", help="the borrower's Borrower_ID")
@@ -280,6 +291,18 @@ def run_sweep(args: argparse.Namespace) -> None:
           f"{current_net:,.0f}; the best pair gains {best_net - current_net:+,.0f}", file=sys.stderr)
 
 
+def run_report(args: argparse.Namespace) -> None:
+    scenario = read_scenario_file(args.scenario) if args.scenario else DecisionScenario()
+    challenger = read_scenario_file(args.challenger) if args.challenger else DecisionScenario(scenario.method)
+    portfolio = load_portfolio(_read_bytes(args.input), args.input.name)
+    side = PlanSide(challenger.method, challenger.thresholds, challenger.assumptions)
+    text = build_committee_pack(PackInputs(portfolio, load_bundle(args.models), scenario, side))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote the committee pack for {portfolio.n_rows:,} rows of {args.input.name} to {args.output} "
+          f"({len(text.encode('utf-8')) / 1e6:.1f} MB, opens offline)", file=sys.stderr)
+
+
 def run_explain(args: argparse.Namespace) -> None:
     thresholds = Thresholds(args.low, args.high)
     bundle = load_bundle(args.models)
@@ -351,7 +374,7 @@ def format_explanation(report: dict) -> str:
 
 
 COMMANDS = {"generate": run_generate, "train": run_train, "score": run_score, "sweep": run_sweep,
-            "explain": run_explain}
+            "report": run_report, "explain": run_explain}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

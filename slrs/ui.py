@@ -27,6 +27,7 @@ from slrs.io import DEFAULT_MODEL_DIR, load_bundle
 from slrs.money import (DEFAULT_ASSUMPTIONS, Assumptions, assumptions_from_dict, assumptions_to_dict, plan_actions,
                         sweep_thresholds, threshold_grid)
 from slrs.portfolio import LoadedPortfolio, ProgressCallback, build_view, load_portfolio
+from slrs.report import PackInputs, build_committee_pack
 from slrs.risk import METHOD_LABELS, METHODS, Method
 from slrs.scenario import (DecisionScenario, assumptions_to_query, is_assumption_parameter, number_text,
                            read_scenario_bytes, scenario_from_query)
@@ -466,3 +467,14 @@ def scenario_upload_result(uploaded: UploadedFile) -> str | None:
 def url_warnings() -> list[str]:
     """What the link this session opened with held that could not be used (each value was dropped)."""
     return st.session_state.get(URL_WARNINGS_KEY, [])
+
+
+def committee_pack() -> bytes:
+    """The committee pack (UTF-8 HTML) of the active portfolio and scenario, against ``challenger_side()``.
+
+    Uses the views this session has already scored, so the pack shows exactly the app's numbers.
+    """
+    scenario, challenger = current_scenario(), challenger_side()
+    views = {method: view_for(method) for method in (scenario.method, challenger.method)}
+    inputs = PackInputs(active_portfolio(), get_bundle(), scenario, challenger, views)
+    return build_committee_pack(inputs).encode("utf-8")

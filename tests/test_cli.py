@@ -260,3 +260,23 @@ def test_scenario_and_threshold_flags_together_are_refused(portfolio_csv: Path, 
     assert result.returncode == 2
     assert "--scenario scenario.yaml already sets the method and thresholds; leave out --method, --low" \
         in result.stderr
+
+
+def test_report_writes_a_self_contained_committee_pack(portfolio_csv: Path, tmp_path: Path) -> None:
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text("thresholds: {low: 0.4, high: 0.8}\nassumptions:\n  legal: {capacity: 5}\n", encoding="utf-8")
+    output = tmp_path / "pack" / "report.html"
+    result = run_slrs("report", str(portfolio_csv), "--scenario", str(scenario), "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    assert "opens offline" in result.stderr
+    text = output.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "<script src=" not in text
+    assert "legal action above 0.80, settlement from 0.40" in text and "book.csv" in text
+
+
+def test_report_with_a_bad_scenario_exits_2_without_traceback(portfolio_csv: Path, tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.json"
+    scenario.write_text('{"thresholds": {"low": 0.9, "high": 0.2}}', encoding="utf-8")
+    result = run_slrs("report", str(portfolio_csv), "--scenario", str(scenario), "-o", str(tmp_path / "r.html"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr and "low" in result.stderr
+    assert not (tmp_path / "r.html").exists()

@@ -9,8 +9,10 @@ from conftest import open_page
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from slrs import ui
+from slrs.compare import PlanSide
 from slrs.money import DEFAULT_ASSUMPTIONS, ActionTerms, Assumptions
 from slrs.portfolio import escape_markdown
+from slrs.report import PackInputs, build_committee_pack
 from slrs.scenario import DecisionScenario, scenario_to_json, scenario_to_query
 from slrs.strategy import Thresholds
 from slrs.whatif import Scenario
@@ -151,3 +153,16 @@ def test_the_url_holds_the_scenario_again_after_a_page_change(app) -> None:
     assert not app.exception
     assert {name: app.query_params[name] for name in app.query_params} in [
         scenario_to_query(LINKED), {name: [value] for name, value in scenario_to_query(LINKED).items()}]
+
+
+def test_the_committee_pack_is_offered_and_holds_the_app_numbers(app, bundle) -> None:
+    open_page(app, "pages/money.py")
+    net = next(metric.value for metric in app.metric if metric.label.startswith("Expected net recovery"))
+    app.switch_page(PAGE).run()
+    labels = [button.proto.label for button in app.get("download_button")]
+    assert "Download the committee pack (HTML)" in labels  # built on click only (the browser test downloads it)
+    # The pack the button builds, from this session's portfolio and scenario:
+    scenario = DecisionScenario(*_state(app))
+    pack = build_committee_pack(PackInputs(app.session_state[ui.PORTFOLIO_KEY], bundle, scenario,
+                                           PlanSide(scenario.method)))
+    assert net in pack

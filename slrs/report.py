@@ -1,0 +1,273 @@
+"""The committee pack: one self-contained HTML file with the portfolio, the scenario and the evidence behind it.
+
+It opens offline: Plotly's JavaScript is written into the file once and every chart uses it, there is no remote
+script, style sheet or font. Every number comes from the same functions the app uses, on the same scores, so
+the pack and the app agree. User text (file names, identifiers) is escaped, never rendered as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from slrs import compare, drift, fairness, model_card, money, plots
+from slrs.bundle import ModelBundle
+from slrs.portfolio import LoadedPortfolio, build_view, portfolio_kpis
+from slrs.risk import METHOD_LABELS, Method
+from slrs.scenario import DecisionScenario
+from slrs.strategy import DEFAULT_THRESHOLDS
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto; max-width: 1100px;
+       color: #212121; line-height: 1.45; padding: 0 1rem; }
+h1 { margin-bottom: 0.2rem; } h2 { border-bottom: 2px solid #1565c0; padding-bottom: 0.2rem; margin-top: 2.2rem; }
+table { border-collapse: collapse; margin: 0.6rem 0 1rem; font-size: 0.9rem; }
+th, td { border: 1px solid #ddd; padding: 0.25rem 0.55rem; text-align: right; }
+th { background: #f5f5f5; } td:first-child, th:first-child { text-align: left; }
+.kpis { display: flex; flex-wrap: wrap; gap: 1rem; } .kpi { border: 1px solid #ddd; border-radius: 6px;
+       padding: 0.5rem 0.9rem; min-width: 11rem; } .kpi b { display: block; font-size: 1.3rem; }
+.warning { background: #fff3e0; border-left: 4px solid #ef6c00; padding: 0.5rem 0.8rem; margin: 0.6rem 0; }
+.note { color: #616161; font-size: 0.9rem; }
+"""
+
+
+@dataclass(frozen=True)
+class PackInputs:
+    """What a pack is made from: the portfolio, the models, the two scenarios and (optionally) their views.
+
+    ``views`` maps a risk method to ``portfolio.build_view`` of this portfolio (the app passes the ones it has
+    already scored; missing ones are scored here).
+    """
+
+    portfolio: LoadedPortfolio
+    bundle: ModelBundle
+    champion: DecisionScenario
+    challenger: compare.PlanSide
+    views: Mapping[Method, pd.DataFrame] | None = None
+
+
+def build_committee_pack(inputs: PackInputs, created: datetime | None = None) -> str:
+    """The committee pack as one HTML document (text)."""
+    views = dict(inputs.views or {})
+    for method in {inputs.champion.method, inputs.challenger.method}:
+        if method not in views:
+            views[method] = build_view(inputs.portfolio, inputs.bundle, method)
+    champion = inputs.champion
+    view = views[champion.method]
+    plan = _plan(view, champion.thresholds, champion.assumptions)
+    figures = _FigureWriter()
+    sections = [
+        _summary_section(inputs.portfolio, view, plan, champion, figures),
+        _scenario_section(view, plan, champion, figures),
+        _comparison_section(view, plan, views[inputs.challenger.method], inputs, figures),
+        _model_section(inputs.bundle, champion),
+        _drift_section(inputs.portfolio, view, inputs.bundle, champion.method, figures),
+        _fairness_section(view, plan, figures),
+        _provenance_section(inputs.portfolio, inputs.bundle),
+    ]
+    created = created or datetime.now(UTC)
+    title = f"SLRS committee pack: {_portfolio_name(inputs.portfolio)}"
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{_text(title)}</title><style>{STYLE}</style></head><body>"
+            f"<h1>{_text(title)}</h1><p class=\"note\">Made by the Smart Loan Recovery System on "
+            f"{created:%Y-%m-%d %H:%M} UTC. Every chart is interactive and works offline.</p>"
+            + "".join(sections) + "</body></html>\n")
+
+
+def _plan(view: pd.DataFrame, thresholds, assumptions) -> pd.DataFrame:
+    return money.plan_actions(view["Risk_Score"].to_numpy(), view["Outstanding_Loan_Amount"].to_numpy(),
+                              thresholds, assumptions, index=view.index)
+
+
+# --- sections ------------------------------------------------------------------------------------------------
+
+def _summary_section(portfolio: LoadedPortfolio, view: pd.DataFrame, plan: pd.DataFrame,
+                     scenario: DecisionScenario, figures: _FigureWriter) -> str:
+    kpis, totals = portfolio_kpis(view), money.plan_totals(plan)
+    cards = _kpis({
+        "Borrowers": f"{kpis['borrowers']:,}", "Outstanding": format_amount(kpis["outstanding"]),
+        "Expected net recovery": format_amount(totals["Expected_Net_Recovery"]),
+        "Cost of the actions": format_amount(totals["Action_Cost"]),
+        "Legal cases": f"{totals['legal_accounts']:,}", "Rows with data issues": f"{kpis['rows_with_issues']:,}",
+        "Rows not scored": f"{kpis['unscored']:,}"})
+    return _section("1. The portfolio", cards, _table(money.plan_summary(plan)),
+                    figures.write(plots.plot_risk_histogram(view["Risk_Score"], scenario.thresholds,
+                                                            reference=DEFAULT_THRESHOLDS)),
+                    _note("Risk score: the model's probability that the loan is not fully recovered. Black lines: "
+                          "the scenario's thresholds; dotted lines: the study's 0.50 / 0.75."))
+
+
+def _scenario_section(view: pd.DataFrame, plan: pd.DataFrame, scenario: DecisionScenario,
+                      figures: _FigureWriter) -> str:
+    sweep = money.sweep_thresholds(view["Risk_Score"].to_numpy(), view["Outstanding_Loan_Amount"].to_numpy(),
+                                   scenario.assumptions, money.threshold_grid())
+    best = money.best_thresholds(sweep)
+    current = money.plan_totals(plan)["Expected_Net_Recovery"]
+    best_net = float(sweep.loc[(sweep["Low"] == best.low) & (sweep["High"] == best.high),
+                               "Expected_Net_Recovery"].iloc[0])
+    words = (f"Risk method: {METHOD_LABELS[scenario.method]}. Thresholds: legal action above "
+             f"{scenario.thresholds.high:.2f}, settlement from {scenario.thresholds.low:.2f}, reminders below.")
+    if scenario.borrower is not None:
+        words += f" Borrower looked at on the what-if page: {scenario.borrower.borrower_id}"
+        words += f" with edits {dict(scenario.borrower.edits)}." if scenario.borrower.edits else "."
+    best_words = (f"Best thresholds on a grid of {len(sweep)} pairs (step {money.SWEEP_STEP:.2f}): "
+                  f"{best.low:.2f} / {best.high:.2f}, expected net recovery {format_amount(best_net)}, "
+                  f"{format_amount(best_net - current)} more than the scenario's thresholds.")
+    return _section("2. The scenario and its assumptions", _paragraph(words),
+                    _assumptions(scenario.assumptions),
+                    _note("Shares: the expected recovered share of the outstanding amount per risk band under each "
+                          "action; capacity: the most accounts that can get the action (empty: no limit). These "
+                          "are the bank's assumptions, not something the model learnt."),
+                    _paragraph(best_words),
+                    figures.write(plots.plot_sweep_heatmap(sweep, scenario.thresholds, best)),
+                    figures.write(plots.plot_frontier(sweep, money.efficient_frontier(sweep), money.plan_totals(plan))))
+
+
+def _comparison_section(view: pd.DataFrame, plan: pd.DataFrame, challenger_view: pd.DataFrame,
+                        inputs: PackInputs, figures: _FigureWriter) -> str:
+    challenger = inputs.challenger
+    result = compare.compare_plans(view, plan, challenger_view, compare.plan_side(challenger_view, challenger))
+    same = challenger.assumptions == inputs.champion.assumptions
+    words = (f"Champion: the scenario above. Challenger: {METHOD_LABELS[challenger.method]}, thresholds "
+             f"{challenger.thresholds.low:.2f} / {challenger.thresholds.high:.2f}, "
+             f"{'the same assumptions' if same else 'its own assumptions (below)'}. "
+             f"{result.moved:,} borrowers would get another action.")
+    parts = [] if same else [_assumptions(challenger.assumptions)]
+    return _section("3. Champion against challenger", _paragraph(words), *parts, _table(result.totals),
+                    figures.write(plots.plot_transitions(result.transitions)), _table(result.by_segment))
+
+
+def _model_section(bundle: ModelBundle, scenario: DecisionScenario) -> str:
+    manifest = bundle.manifest
+    models = model_card.compared_models(manifest, scenario.method)
+    warnings = "".join(_warning(text) for text in model_card.model_warnings(manifest))
+    return _section("4. The model card (held-out results)", warnings,
+                    _paragraph(f"Every number was measured on held-out data: each of the {len(bundle.holdout):,} "
+                               "training rows was scored by models fitted on the other rows (5-fold "
+                               "cross-validation)."),
+                    _table(model_card.metrics_table(models), digits=3),
+                    _paragraph(model_card.study_flag_sentence(manifest)),
+                    _table(model_card.training_data_table(manifest)))
+
+
+def _drift_section(portfolio: LoadedPortfolio, view: pd.DataFrame, bundle: ModelBundle, method: Method,
+                   figures: _FigureWriter) -> str:
+    reference = bundle.manifest.get("drift_reference")
+    if reference is None:
+        return _section("5. Data drift", _warning("These model artifacts hold no training reference for a drift "
+                                                  "check; retrain them with python -m slrs train."))
+    validation = portfolio.validation
+    report = drift.check_drift(validation.clean, validation.scorable, view["Risk_Score"].to_numpy(), method,
+                               reference)
+    verdict = _warning(report.warning) if report.warning else _paragraph(
+        "The portfolio looks like the training data: the model's numbers can be used.")
+    return _section("5. Data drift against the training data", verdict, _table(report.table, digits=3),
+                    figures.write(plots.plot_psi(report.table)),
+                    _note("Population stability index (PSI): below 0.10 stable, 0.10 to 0.25 some shift, "
+                          "0.25 and above a major shift."))
+
+
+def _fairness_section(view: pd.DataFrame, plan: pd.DataFrame, figures: _FigureWriter) -> str:
+    rates = fairness.action_rates(view, plan["Recovery_Strategy"])
+    flags = fairness.fairness_flags(rates)
+    verdict = "".join(_warning(text) for text in flags["Sentence"]) if not flags.empty else _paragraph(
+        "No group gets any action at a rate outside the limits.")
+    charts = [figures.write(plots.plot_action_rates(rates, attribute)) for attribute in rates["Attribute"].unique()]
+    limits = fairness.DEFAULT_LIMITS
+    rule = (f"Each group's rate of each action is compared with the overall rate; a ratio below "
+            f"{limits.low_ratio:g}x or above {limits.high_ratio:g}x is flagged (the four-fifths rule, read both "
+            f"ways). Groups with fewer than {limits.min_group} scored borrowers are too few to judge. A flag is a "
+            "reason to look, not a finding of unfairness.")
+    return _section("6. Fairness of actions", _paragraph(rule), verdict, *charts,
+                    _table(rates, formats={"Rate": ".1%", "Overall_Rate": ".1%", "Ratio": ".2f"}))
+
+
+def _provenance_section(portfolio: LoadedPortfolio, bundle: ModelBundle) -> str:
+    data = pd.DataFrame([("portfolio", _portfolio_name(portfolio), portfolio.digest),
+                         ("training data", bundle.manifest["training_data"]["name"],
+                          bundle.manifest["training_data"]["sha256"])],
+                        columns=["Kind", "Name", "SHA-256 or version"])
+    return _section("7. What this pack was made from", _table(pd.concat([data, model_card.artifact_table(
+        bundle.manifest)], ignore_index=True)), _note("Anyone with the same files can check them: "
+                                                      "sha256sum FILE prints the same hash."))
+
+
+# --- HTML pieces ---------------------------------------------------------------------------------------------
+
+class _FigureWriter:
+    """Writes Plotly figures as HTML, with Plotly's JavaScript inlined once (in the first figure)."""
+
+    def __init__(self) -> None:
+        self._library_written = False
+
+    def write(self, figure: go.Figure) -> str:
+        include = not self._library_written
+        self._library_written = True
+        return figure.to_html(full_html=False, include_plotlyjs=include, include_mathjax=False,
+                              config={"displaylogo": False})
+
+
+def format_amount(value: float) -> str:
+    """Currency amounts as the app shows them: thousands separators, no decimals."""
+    return f"{value:,.0f}"
+
+
+def _portfolio_name(portfolio: LoadedPortfolio) -> str:
+    return "the bundled sample portfolio" if portfolio.is_sample else portfolio.name
+
+
+def _text(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _section(title: str, *parts: str) -> str:
+    return f"<section><h2>{_text(title)}</h2>{''.join(parts)}</section>"
+
+
+def _paragraph(text: str) -> str:
+    return f"<p>{_text(text)}</p>"
+
+
+def _note(text: str) -> str:
+    return f"<p class=\"note\">{_text(text)}</p>"
+
+
+def _warning(text: str) -> str:
+    return f"<div class=\"warning\">{_text(text)}</div>"
+
+
+def _kpis(values: Mapping[str, str]) -> str:
+    cards = "".join(f"<div class=\"kpi\">{_text(name)}<b>{_text(value)}</b></div>" for name, value in values.items())
+    return f"<div class=\"kpis\">{cards}</div>"
+
+
+def _table(frame: pd.DataFrame, digits: int = 0, formats: Mapping[str, str] | None = None) -> str:
+    """A table with numbers to ``digits`` decimals and thousands separators; every cell escaped.
+
+    ``formats`` gives a column its own format spec (e.g. ``".1%"``); empty cells stay empty.
+    """
+    shown = frame.copy()
+    for column, spec in (formats or {}).items():
+        shown[column] = [("" if pd.isna(value) else format(value, spec)) for value in shown[column]]
+    shown = shown.rename(columns=lambda name: str(name).replace("_", " "))
+    return shown.to_html(index=False, escape=True, float_format=lambda value: f"{value:,.{digits}f}", na_rep="",
+                         border=0)
+
+
+def _assumptions(assumptions: money.Assumptions) -> str:
+    """The assumptions table with shares as percentages and an empty capacity written as "no limit"."""
+    table = money.assumptions_table(assumptions)
+    table["Capacity"] = [("no limit" if pd.isna(value) else f"{value:,}") for value in table["Capacity"]]
+    return _table(table, formats={"Cost_per_account": ",.2f", **{column: ".0%" for column in money.TABLE_COLUMNS[2:6]}})
+
+
+def pack_sections() -> Sequence[str]:
+    """The section titles, in order (for tests and the app's description of the pack)."""
+    return ("1. The portfolio", "2. The scenario and its assumptions", "3. Champion against challenger",
+            "4. The model card (held-out results)", "5. Data drift against the training data",
+            "6. Fairness of actions", "7. What this pack was made from")

@@ -1,0 +1,93 @@
+"""The committee pack: self-contained HTML with the app's own numbers."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from slrs import money
+from slrs.compare import PlanSide
+from slrs.portfolio import build_view, load_portfolio
+from slrs.report import PackInputs, build_committee_pack, format_amount, pack_sections
+from slrs.scenario import DecisionScenario
+from slrs.strategy import Thresholds
+from slrs.synth import generate_portfolio
+from slrs.whatif import Scenario
+
+SCENARIO = DecisionScenario("outcome", Thresholds(0.4, 0.8), money.Assumptions(
+    legal=money.ActionTerms(5000.0, (0.88, 0.8, 0.66, 0.52), capacity=20)), Scenario("BRW_1", {"Num_Missed_Payments": 2}))
+
+
+@pytest.fixture(scope="module")
+def portfolio():
+    frame = generate_portfolio(400, seed=3)
+    frame.loc[0, "Borrower_ID"] = "<script>alert(1)</script>"
+    return load_portfolio(frame.to_csv(index=False).encode(), "<b>book</b>.csv")
+
+
+@pytest.fixture(scope="module")
+def pack(portfolio, bundle) -> str:
+    return build_committee_pack(PackInputs(portfolio, bundle, SCENARIO, PlanSide("study")),
+                                created=datetime(2026, 11, 24, tzinfo=UTC))
+
+
+def test_pack_has_every_section_in_order(pack: str) -> None:
+    positions = [pack.index(f"<h2>{title}</h2>") for title in pack_sections()]
+    assert positions == sorted(positions)
+
+
+def test_pack_loads_nothing_from_the_network(pack: str) -> None:
+    assert not re.search(r"<script[^>]+src=", pack)
+    assert not re.search(r"<link[^>]+href=", pack)
+    assert not re.search(r"@import|url\(\s*['\"]?https?:", pack)
+    assert pack.count("<script") >= 2  # the inlined Plotly library, then the charts that use it
+    assert len(re.findall(r'class="plotly-graph-div"', pack)) >= 8
+
+
+def test_pack_inlines_plotly_once(pack: str) -> None:
+    assert pack.count("plotly.js v") <= 2  # the library's banner comment(s), from one inlined copy
+
+
+def test_pack_escapes_user_text(pack: str) -> None:
+    assert "<b>book</b>" not in pack and "&lt;b&gt;book&lt;/b&gt;" in pack
+    assert "<script>alert(1)</script>" not in pack
+
+
+def test_pack_shows_the_plan_numbers_the_app_shows(portfolio, bundle, pack: str) -> None:
+    view = build_view(portfolio, bundle, "outcome")
+    plan = money.plan_actions(view["Risk_Score"].to_numpy(), view["Outstanding_Loan_Amount"].to_numpy(),
+                              SCENARIO.thresholds, SCENARIO.assumptions)
+    totals = money.plan_totals(plan)
+    assert format_amount(totals["Expected_Net_Recovery"]) in pack
+    assert format_amount(totals["Action_Cost"]) in pack
+    assert totals["legal_accounts"] == 20  # the capacity holds
+    sweep = money.sweep_thresholds(view["Risk_Score"].to_numpy(), view["Outstanding_Loan_Amount"].to_numpy(),
+                                   SCENARIO.assumptions, money.threshold_grid())
+    best = money.best_thresholds(sweep)
+    assert f"{best.low:.2f} / {best.high:.2f}" in pack
+
+
+def test_pack_states_the_scenario_and_its_assumptions(pack: str) -> None:
+    assert "legal action above 0.80, settlement from 0.40" in pack
+    assert "BRW_1" in pack and "Num_Missed_Payments" in pack
+    assert "5,000.00" in pack and ">20<" in pack and "no limit" in pack
+
+
+def test_pack_shows_held_out_metrics_and_hashes(bundle, portfolio, pack: str) -> None:
+    assert f"{bundle.manifest['metrics']['outcome']['roc_auc']:.3f}" in pack
+    assert portfolio.digest in pack
+    for digest in bundle.manifest["files"].values():
+        assert digest in pack
+
+
+def test_pack_reports_drift_and_fairness(pack: str) -> None:
+    assert "Population stability index" in pack
+    assert "four-fifths rule" in pack
+
+
+def test_pack_challenger_defaults_to_the_scenario_itself_when_equal(portfolio, bundle) -> None:
+    same = PlanSide(SCENARIO.method, SCENARIO.thresholds, SCENARIO.assumptions)
+    pack = build_committee_pack(PackInputs(portfolio, bundle, SCENARIO, same))
+    assert "the same assumptions. 0 borrowers would get another action." in pack
