@@ -20,7 +20,8 @@ relationships, but recovers most from the riskiest accounts.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -104,41 +105,69 @@ def assumptions_to_dict(assumptions: Assumptions) -> dict:
 
 
 def assumptions_from_dict(data: object) -> Assumptions:
-    """Read assumptions written by ``assumptions_to_dict`` (missing actions or keys keep their defaults).
+    """Read assumptions written by ``assumptions_to_dict`` (missing actions or fields keep their defaults).
 
-    Raises ``ConfigError`` listing every problem, each naming the action and field.
+    Raises ``ConfigError`` listing every problem, each named by its place (``assumptions.legal.shares: ...``).
     """
-    if not isinstance(data, dict):
-        raise ConfigError(f"assumptions should be a mapping of actions {list(ACTIONS)}, found {type(data).__name__}")
-    problems = [f"unknown action {name!r}; expected one of {list(ACTIONS)}" for name in data if name not in ACTIONS]
-    terms = {}
+    problems: list[str] = []
+    assumptions = read_assumptions(data, problems)
+    if problems:
+        raise ConfigError("the assumptions cannot be used: " + "; ".join(problems))
+    return assumptions
+
+
+TERM_FIELDS = ("cost", "shares", "capacity")
+NO_LIMIT = "none"  # how a file or a link writes "no capacity limit"
+
+
+def read_assumptions(data: object, problems: list[str], place: str = "assumptions") -> Assumptions:
+    """Assumptions from plain data (JSON, YAML, a table's rows), adding one line to ``problems`` per bad part.
+
+    Missing actions and fields keep their defaults; with any problem the defaults are returned.
+    """
+    if not isinstance(data, Mapping):
+        problems.append(f"{place}: should be a mapping of the actions {', '.join(ACTIONS)}, found {describe_kind(data)}")
+        return DEFAULT_ASSUMPTIONS
+    problems += [f"{place}: unknown action {name!r}; expected {', '.join(ACTIONS)}" for name in data if name not in ACTIONS]
+    terms, first_problem = {}, len(problems)
     for action in ACTIONS:
         given = data.get(action, {})
-        default = assumptions_to_dict(DEFAULT_ASSUMPTIONS)[action]
-        if not isinstance(given, dict):
-            problems.append(f"{action}: should be a mapping with cost, shares and capacity")
+        if not isinstance(given, Mapping):
+            problems.append(f"{place}.{action}: should be a mapping with {', '.join(TERM_FIELDS)}, "
+                            f"found {describe_kind(given)}")
             continue
-        problems += [f"{action}: unknown field {key!r}; expected cost, shares, capacity"
-                     for key in given if key not in default]
-        merged = {**default, **given}
-        try:
-            terms[action] = ActionTerms(_as_float(merged["cost"]), tuple(_as_float(s) for s in _as_list(merged["shares"])),
-                                        _as_capacity(merged["capacity"]))
-        except ConfigError as error:
-            problems.append(f"{action}: {error}")
-    if not problems:
-        try:
-            return Assumptions(**terms)
-        except ConfigError as error:
-            problems.append(str(error))
-    raise ConfigError("the assumptions cannot be used: " + "; ".join(problems))
+        problems += [f"{place}.{action}: unknown field {key!r}; expected {', '.join(TERM_FIELDS)}"
+                     for key in given if key not in TERM_FIELDS]
+        terms[action] = DEFAULT_ASSUMPTIONS.terms(action)
+        for field in [field for field in TERM_FIELDS if field in given]:
+            try:
+                terms[action] = replace(terms[action], **{field: read_term_field(field, given[field])})
+            except ConfigError as error:
+                problems.append(f"{place}.{action}.{field}: {error}")
+    try:
+        assumptions = Assumptions(**terms)
+    except ConfigError as error:
+        problems.append(f"{place}: {error}")
+        return DEFAULT_ASSUMPTIONS
+    return assumptions if len(problems) == first_problem else DEFAULT_ASSUMPTIONS
 
 
-def _as_float(value: object) -> object:
-    """Whole numbers and numeric text become floats; anything else is left for the validator to name."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float, np.integer, np.floating)):
+def read_term_field(field: str, value: object) -> object:
+    """One field of ``ActionTerms`` from plain data: numeric text becomes a number, an empty capacity None."""
+    if field == "shares":
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"recovered shares {value!r} should be a list of {len(BANDS)} numbers from 0 to 1, "
+                              "one per risk band")
+        return tuple(read_number(share) for share in value)
+    if field == "capacity":
+        return _read_capacity(value)
+    return read_number(value)
+
+
+def read_number(value: object) -> object:
+    """Numbers and numeric text (``"1,200"``; YAML reads ``1e5`` as text) become floats; anything else is
+    returned as it is, for the validator to name."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, str):
         try:
@@ -148,21 +177,19 @@ def _as_float(value: object) -> object:
     return value
 
 
-def _as_list(value: object) -> list:
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def _as_capacity(value: object) -> object:
-    """Empty (None, "", NaN) means no limit; a whole float such as 200.0 (a table cell) becomes 200."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+def _read_capacity(value: object) -> object:
+    """Empty (None, "", "none", NaN: an empty table cell) means no limit; a whole float such as 200.0 is 200."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", NO_LIMIT)):
         return None
-    number = _as_float(value)
-    if isinstance(number, float):
-        if math.isnan(number):
-            return None
-        if number.is_integer():
-            return int(number)
+    number = read_number(value)
+    if isinstance(number, float) and (math.isnan(number) or number.is_integer()):
+        return None if math.isnan(number) else int(number)
     return number
+
+
+def describe_kind(value: object) -> str:
+    """A value's type and text for a message ("nothing" for None), at most 80 characters."""
+    return "nothing" if value is None else f"{type(value).__name__} {value!r}"[:80]
 
 
 TABLE_COLUMNS = ("Action", "Cost_per_account", *(f"Share_{band.split(' (')[0].replace(' ', '_')}" for band in BANDS),
@@ -189,7 +216,24 @@ def assumptions_from_table(table: pd.DataFrame) -> Assumptions:
         capacity = row["Capacity"]
         data[action] = {"cost": _cell(row["Cost_per_account"]), "shares": [_cell(row[c]) for c in TABLE_COLUMNS[2:6]],
                         "capacity": None if pd.isna(capacity) else _cell(capacity)}
-    return assumptions_from_dict(data)
+    problems: list[str] = []
+    assumptions = read_assumptions(data, problems, place="table")
+    if problems:
+        raise ConfigError("; ".join(_table_place(problem) for problem in problems))
+    return assumptions
+
+
+TABLE_FIELD_WORDS = {"cost": "cost per account", "shares": "recovered shares", "capacity": "capacity"}
+
+
+def _table_place(problem: str) -> str:
+    """``table.legal.cost: ...`` in the words of the table: ``Immediate legal notices ..., cost per account: ...``."""
+    place, _, text = problem.partition(": ")
+    parts = place.split(".")[1:]
+    if not parts:
+        return text
+    words = STRATEGY_OF.get(parts[0], parts[0])
+    return f"{words}, {TABLE_FIELD_WORDS[parts[1]]}: {text}" if len(parts) > 1 else f"{words}: {text}"
 
 
 def _cell(value: object) -> object:

@@ -33,7 +33,13 @@ from slrs.money import (
     STRATEGY_OF,
     ActionTerms,
     Assumptions,
+    NO_LIMIT,
+    TERM_FIELDS,
     assumptions_to_dict,
+    describe_kind,
+    read_assumptions,
+    read_number,
+    read_term_field,
 )
 from slrs.plots import SHORT_STRATEGY
 from slrs.risk import METHOD_LABELS, METHODS, Method
@@ -44,14 +50,12 @@ from slrs.whatif import scenario_to_query as whatif_query
 
 FORMAT, VERSION = "slrs-scenario", 1
 TOP_KEYS = ("format", "version", "method", "thresholds", "assumptions", "borrower")
-TERM_FIELDS = ("cost", "shares", "capacity")
 JSON_SUFFIXES, YAML_SUFFIXES = (".json",), (".yaml", ".yml")
 # A scenario is a few hundred bytes; anything far larger is not one.
 MAX_SCENARIO_BYTES = 1_000_000
 # URL parameter names (method/low/high as the app has always written them; see slrs.ui).
 QUERY_METHOD, QUERY_LOW, QUERY_HIGH = "method", "low", "high"
 QUERY_TERMS = {"cost": "cost.", "shares": "shares.", "capacity": "cap."}
-NO_LIMIT = "none"
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,7 @@ def scenario_from_dict(data: object, source: str = "the scenario") -> DecisionSc
     """
     if not isinstance(data, Mapping):
         raise ConfigError(f"{source} cannot be used: it should be a mapping with the keys {', '.join(TOP_KEYS)}; "
-                          f"found {_kind(data)}")
+                          f"found {describe_kind(data)}")
     problems = [f"unknown key {key!r}; expected {', '.join(TOP_KEYS)}" for key in data if key not in TOP_KEYS]
     if data.get("format", FORMAT) != FORMAT:
         problems.append(f"format: {data['format']!r} should be {FORMAT!r}")
@@ -121,15 +125,11 @@ def scenario_from_dict(data: object, source: str = "the scenario") -> DecisionSc
     if method not in METHODS:
         problems.append(f"method: {method!r} should be one of {', '.join(METHODS)}")
     thresholds = _read_thresholds(data.get("thresholds", {}), problems)
-    assumptions = _read_assumptions(data.get("assumptions", {}), problems)
+    assumptions = read_assumptions(data.get("assumptions", {}), problems)
     borrower = _read_borrower(data.get("borrower"), problems)
     if problems:
         raise ConfigError(f"{source} cannot be used:\n" + "\n".join(f"- {problem}" for problem in problems))
     return DecisionScenario(method, thresholds, assumptions, borrower)
-
-
-def _kind(value: object) -> str:
-    return "nothing" if value is None else f"{type(value).__name__} {value!r}"[:80]
 
 
 def _unknown(place: str, given: Mapping, known: tuple[str, ...]) -> list[str]:
@@ -142,7 +142,7 @@ def _is_number(value: object) -> bool:
 
 def _read_thresholds(data: object, problems: list[str]) -> Thresholds:
     if not isinstance(data, Mapping):
-        problems.append(f"thresholds: should be a mapping with low and high, found {_kind(data)}")
+        problems.append(f"thresholds: should be a mapping with low and high, found {describe_kind(data)}")
         return DEFAULT_THRESHOLDS
     problems += _unknown("thresholds", data, ("low", "high"))
     values = {name: data.get(name, getattr(DEFAULT_THRESHOLDS, name)) for name in ("low", "high")}
@@ -156,75 +156,18 @@ def _read_thresholds(data: object, problems: list[str]) -> Thresholds:
     return DEFAULT_THRESHOLDS
 
 
-def _read_assumptions(data: object, problems: list[str]) -> Assumptions:
-    if not isinstance(data, Mapping):
-        problems.append(f"assumptions: should be a mapping of the actions {', '.join(ACTIONS)}, found {_kind(data)}")
-        return DEFAULT_ASSUMPTIONS
-    problems += [f"assumptions: unknown action {name!r}; expected {', '.join(ACTIONS)}"
-                 for name in data if name not in ACTIONS]
-    terms = {}
-    for action in ACTIONS:
-        given = data.get(action, {})
-        if not isinstance(given, Mapping):
-            problems.append(f"assumptions.{action}: should be a mapping with {', '.join(TERM_FIELDS)}, "
-                            f"found {_kind(given)}")
-            continue
-        problems += _unknown(f"assumptions.{action}", given, TERM_FIELDS)
-        terms[action] = DEFAULT_ASSUMPTIONS.terms(action)
-        for field in [field for field in TERM_FIELDS if field in given]:
-            try:
-                terms[action] = replace(terms[action], **{field: TERM_READERS[field](given[field])})
-            except ConfigError as error:
-                problems.append(f"assumptions.{action}.{field}: {error}")
-    try:
-        return Assumptions(**terms)
-    except ConfigError as error:
-        problems.append(f"assumptions: {error}")
-        return DEFAULT_ASSUMPTIONS
-
-
-def _to_number(value: object) -> object:
-    """Numbers and numeric text (YAML reads ``1e5`` as text) become floats; the rest is left for the validator."""
-    if _is_number(value):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.replace(",", ""))
-        except ValueError:
-            return value
-    return value
-
-
-def _to_shares(value: object) -> tuple:
-    if not isinstance(value, (list, tuple)):
-        raise ConfigError(f"recovered shares {value!r} should be a list of 4 numbers from 0 to 1, one per risk band")
-    return tuple(_to_number(share) for share in value)
-
-
-def _to_capacity(value: object) -> object:
-    """Empty (None, "", "none") means no limit; a whole float such as 200.0 becomes 200."""
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("", NO_LIMIT)):
-        return None
-    number = _to_number(value)
-    return int(number) if isinstance(number, float) and number.is_integer() else number
-
-
-TERM_READERS: dict[str, Callable[[object], object]] = {"cost": _to_number, "shares": _to_shares,
-                                                       "capacity": _to_capacity}
-
-
 def _read_borrower(data: object, problems: list[str]) -> Scenario | None:
     if data is None:
         return None
     if not isinstance(data, Mapping):
-        problems.append(f"borrower: should be a mapping with id and edits (or null for none), found {_kind(data)}")
+        problems.append(f"borrower: should be a mapping with id and edits (or null for none), found {describe_kind(data)}")
         return None
     problems += _unknown("borrower", data, ("id", "edits"))
     borrower_id, edits = data.get("id"), data.get("edits", {})
     if isinstance(borrower_id, bool) or not isinstance(borrower_id, (str, int)) or not str(borrower_id).strip():
         problems.append(f"borrower.id: {borrower_id!r} should be the borrower's Borrower_ID, as text")
     if not isinstance(edits, Mapping):
-        problems.append(f"borrower.edits: should be a mapping of model inputs to values, found {_kind(edits)}")
+        problems.append(f"borrower.edits: should be a mapping of model inputs to values, found {describe_kind(edits)}")
         edits = {}
     parsed: dict[str, Value] = {}
     for name, value in edits.items():
@@ -249,7 +192,7 @@ def _edit_value(name: object, value: object) -> Value:
         return value
     if isinstance(value, str) and value.strip().removeprefix("-").isdigit():
         return int(value)
-    number = value if _is_number(value) else _to_number(value)
+    number = value if _is_number(value) else read_number(value)
     if not _is_number(number):
         raise ConfigError(f"{value!r} should be a number")
     return number
@@ -381,7 +324,7 @@ def _query_term(terms: dict[str, ActionTerms], action: str, field: str, text: st
     if action == "reminders" and field == "capacity":
         raise ConfigError("reminders cannot be limited: every account falls back to them")
     value = text.split(",") if field == "shares" else text
-    return replace(terms[action], **{field: TERM_READERS[field](value)})
+    return replace(terms[action], **{field: read_term_field(field, value)})
 
 
 def _borrower_from_query(query: Mapping[str, str], warnings: list[str]) -> Scenario | None:

@@ -254,20 +254,20 @@ def test_missing_actions_and_fields_keep_their_defaults() -> None:
 
 
 @pytest.mark.parametrize(("data", "match"), [
-    ({"legal": {"cost": -5}}, r"legal: cost -5\.0 should be an amount of 0 or more"),
-    ({"settlement": {"cost": "a lot"}}, r"settlement: cost 'a lot' should be an amount"),
-    ({"reminders": {"cost": None}}, r"reminders: cost None should be"),
-    ({"settlement": {"shares": [0.9, 0.8, 1.2, 0.4]}}, r"settlement: recovered shares .*1\.2.* from 0 to 1"),
-    ({"legal": {"shares": [0.9, 0.8, 0.5]}}, r"legal: recovered shares .* should be 4 numbers"),
-    ({"legal": {"shares": [0.9, float("nan"), 0.5, 0.4]}}, r"legal: recovered shares"),
-    ({"legal": {"capacity": -1}}, r"legal: capacity -1 should be a whole number of 0 or more"),
-    ({"legal": {"capacity": 2.5}}, r"legal: capacity 2\.5 should be a whole number"),
-    ({"settlement": {"capacity": True}}, r"settlement: capacity True should be a whole number"),
+    ({"legal": {"cost": -5}}, r"legal\.cost: cost -5\.0 should be an amount of 0 or more"),
+    ({"settlement": {"cost": "a lot"}}, r"settlement\.cost: cost .a lot' should be an amount"),
+    ({"reminders": {"cost": None}}, r"reminders\.cost: cost None should be"),
+    ({"settlement": {"shares": [0.9, 0.8, 1.2, 0.4]}}, r"settlement\.shares: recovered shares .*1\.2.* from 0 to 1"),
+    ({"legal": {"shares": [0.9, 0.8, 0.5]}}, r"legal\.shares: recovered shares .* should be 4 numbers"),
+    ({"legal": {"shares": [0.9, float("nan"), 0.5, 0.4]}}, r"legal\.shares: recovered shares"),
+    ({"legal": {"capacity": -1}}, r"legal\.capacity: capacity -1 should be a whole number of 0 or more"),
+    ({"legal": {"capacity": 2.5}}, r"legal\.capacity: capacity 2\.5 should be a whole number"),
+    ({"settlement": {"capacity": True}}, r"settlement\.capacity: capacity True should be a whole number"),
     ({"reminders": {"capacity": 10}}, r"reminders capacity 10 should be empty"),
     ({"legal": {"cost": 1, "budget": 5}}, r"legal: unknown field 'budget'; expected cost, shares, capacity"),
     ({"lawyers": {"cost": 1}}, r"unknown action 'lawyers'"),
     ({"legal": 6000}, r"legal: should be a mapping"),
-    ([1, 2], r"assumptions should be a mapping"),
+    ([1, 2], r"assumptions: should be a mapping"),
 ])
 def test_bad_assumptions_name_the_action_and_field(data: object, match: str) -> None:
     with pytest.raises(ConfigError, match=match):
@@ -278,7 +278,7 @@ def test_every_problem_is_listed_at_once() -> None:
     with pytest.raises(ConfigError) as raised:
         assumptions_from_dict({"legal": {"cost": -1}, "settlement": {"capacity": -3}, "other": {}})
     message = str(raised.value)
-    assert "legal: cost" in message and "settlement: capacity -3" in message and "unknown action 'other'" in message
+    assert "legal.cost: cost" in message and "settlement.capacity: capacity -3" in message and "unknown action 'other'" in message
     assert isinstance(raised.value, ValueError)
 
 
@@ -289,11 +289,11 @@ def _table_with(column: str, row: int, value: object) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(("table", "match"), [
-    (_table_with("Cost_per_account", 2, -10.0), r"legal: cost -10\.0"),
-    (_table_with("Cost_per_account", 0, None), r"reminders: cost None"),
-    (_table_with("Share_Very_high", 1, 1.5), r"settlement: recovered shares"),
-    (_table_with("Capacity", 2, -1), r"legal: capacity -1"),
-    (_table_with("Capacity", 1, 2.5), r"settlement: capacity 2\.5"),
+    (_table_with("Cost_per_account", 2, -10.0), r"legal notices & aggressive recovery, cost per account: cost -10\.0"),
+    (_table_with("Cost_per_account", 0, None), r"Automated reminders & routine monitoring, cost per account: cost None"),
+    (_table_with("Share_Very_high", 1, 1.5), r"Settlement offers & flexible repayment plans, recovered shares: recovered shares"),
+    (_table_with("Capacity", 2, -1), r"aggressive recovery, capacity: capacity -1"),
+    (_table_with("Capacity", 1, 2.5), r"repayment plans, capacity: capacity 2\.5"),
     (_table_with("Capacity", 0, 5), r"reminders capacity 5 should be empty"),
     (assumptions_table(DEFAULT_ASSUMPTIONS).iloc[:2], r"should have the rows"),
     (assumptions_table(DEFAULT_ASSUMPTIONS).drop(columns="Capacity"), r"should have the rows .* and the columns"),

@@ -73,10 +73,10 @@ def test_a_capacity_limits_the_legal_cases_and_moves_the_rest(app) -> None:
 
 
 @pytest.mark.parametrize(("changes", "words"), [
-    ({LEGAL_ROW: {"Cost_per_account": -5}}, "legal\\: cost \\-5\\.0"),
-    ({1: {"Share_Very_high": 1.5}}, "settlement\\: recovered shares"),
-    ({0: {"Capacity": 10}}, "reminders capacity 10 should be empty"),
-    ({LEGAL_ROW: {"Cost_per_account": None}}, "legal\\: cost None"),
+    ({LEGAL_ROW: {"Cost_per_account": -5}}, "aggressive recovery\\, cost per account\\: cost \\-5\\.0"),
+    ({1: {"Share_Very_high": 1.5}}, "repayment plans\\, recovered shares\\: recovered shares"),
+    ({0: {"Capacity": 10}}, "capacity 10 should be empty"),
+    ({LEGAL_ROW: {"Cost_per_account": None}}, "aggressive recovery\\, cost per account\\: cost None"),
 ])
 def test_an_invalid_value_shows_the_error_and_keeps_the_last_valid_assumptions(app, changes, words) -> None:
     open_page(app, PAGE)
