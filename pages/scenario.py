@@ -32,7 +32,7 @@ scenario = ui.current_scenario()
 st.subheader("The scenario in use")
 st.markdown("\n".join(f"- {escape_markdown(line)}" for line in describe_scenario(scenario)))
 st.dataframe(assumptions_table(scenario.assumptions), hide_index=True, key="scenario_assumptions",
-             column_config=ASSUMPTION_COLUMNS)
+             column_config=ASSUMPTION_COLUMNS, placeholder="no limit")
 st.caption("Cost per account in currency. Low to very high risk: the share of the outstanding amount the bank "
            f"expects back under that action, by the borrower's risk score ({'; '.join(BANDS)}). Capacity: the "
            "most accounts that can get the action. Change them on the Money & thresholds page, the thresholds on "
@@ -63,5 +63,5 @@ st.write("One HTML file for the credit committee: the portfolio, this scenario a
          "thresholds, this scenario against the challenger set on the Champion vs challenger page, the model's "
          "held-out results, data drift, fairness of actions, and the fingerprints (SHA-256) of the data and models "
          "it was made from. It opens in any browser without a network connection; its charts stay interactive.")
-st.download_button("Download the committee pack (HTML)", ui.committee_pack, file_name="slrs_committee_pack.html",
+st.download_button("Download the committee pack (HTML)", ui.committee_pack(), file_name="slrs_committee_pack.html",
                    mime="text/html", key="scenario_report", icon=":material/description:", on_click="ignore")

@@ -36,6 +36,11 @@ th { background: #f5f5f5; } td:first-child, th:first-child { text-align: left; }
 """
 
 
+# Column names of the plan summary in a committee's words.
+PLAN_WORDS = {"Action_Cost": "Cost of the actions", "Expected_Recovered": "Expected recovered under the plan",
+              "Expected_Net_Recovery": "Expected net recovery", "Capacity_Fallbacks": "Moved by a capacity"}
+
+
 @dataclass(frozen=True)
 class PackInputs:
     """What a pack is made from: the portfolio, the models, the two scenarios and (optionally) their views.
@@ -95,7 +100,8 @@ def _summary_section(portfolio: LoadedPortfolio, view: pd.DataFrame, plan: pd.Da
         "Cost of the actions": format_amount(totals["Action_Cost"]),
         "Legal cases": f"{totals['legal_accounts']:,}", "Rows with data issues": f"{kpis['rows_with_issues']:,}",
         "Rows not scored": f"{kpis['unscored']:,}"})
-    return _section("1. The portfolio", cards, _table(money.plan_summary(plan)),
+    summary = money.plan_summary(plan).rename(columns=PLAN_WORDS)
+    return _section("1. The portfolio", cards, _table(summary, formats={"Borrowers": ",d"}),
                     figures.write(plots.plot_risk_histogram(view["Risk_Score"], scenario.thresholds,
                                                             reference=DEFAULT_THRESHOLDS)),
                     _note("Risk score: the model's probability that the loan is not fully recovered. Black lines: "
@@ -138,7 +144,8 @@ def _comparison_section(view: pd.DataFrame, plan: pd.DataFrame, challenger_view:
              f"{'the same assumptions' if same else 'its own assumptions (below)'}. "
              f"{result.moved:,} borrowers would get another action.")
     parts = [] if same else [_assumptions(challenger.assumptions)]
-    return _section("3. Champion against challenger", _paragraph(words), *parts, _table(result.totals),
+    totals = result.totals.assign(Measure=result.totals["Measure"].map(compare.MEASURE_LABELS))
+    return _section("3. Champion against challenger", _paragraph(words), *parts, _table(totals),
                     figures.write(plots.plot_transitions(result.transitions)), _table(result.by_segment))
 
 

@@ -469,12 +469,15 @@ def url_warnings() -> list[str]:
     return st.session_state.get(URL_WARNINGS_KEY, [])
 
 
-def committee_pack() -> bytes:
-    """The committee pack (UTF-8 HTML) of the active portfolio and scenario, against ``challenger_side()``.
+def committee_pack() -> Callable[[], bytes]:
+    """The committee pack (UTF-8 HTML) of the active portfolio and scenario against ``challenger_side()``, made
+    on demand: pass it to ``st.download_button`` so the file is built only when the user asks for it.
 
-    Uses the views this session has already scored, so the pack shows exactly the app's numbers.
+    The session is read now, while the page runs: Streamlit calls the returned function on another thread,
+    where this session's state is out of reach. It reuses the views this session has already scored, so the
+    pack shows exactly the app's numbers.
     """
     scenario, challenger = current_scenario(), challenger_side()
     views = {method: view_for(method) for method in (scenario.method, challenger.method)}
     inputs = PackInputs(active_portfolio(), get_bundle(), scenario, challenger, views)
-    return build_committee_pack(inputs).encode("utf-8")
+    return lambda: build_committee_pack(inputs).encode("utf-8")

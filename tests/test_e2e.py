@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from e2e_support import CHROMIUM, CHROMIUM_FLAGS, running_app
+
 from slrs.synth import generate_portfolio
 
 if not Path(CHROMIUM).exists():
@@ -21,12 +22,22 @@ if not Path(CHROMIUM).exists():
         raise RuntimeError(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 PAGES = {"": "Portfolio overview", "portfolio": "Portfolio", "explore": "Explore", "segments": "Segments",
-         "what_if": "what-if", "strategy": "Strategy", "model": "Model"}
+         "what_if": "what-if", "strategy": "Strategy", "money": "Money & thresholds",
+         "compare": "Champion vs challenger", "fairness": "Fairness of actions", "model": "Model",
+         "scenario": "Scenario & report"}
 RENDER_TIMEOUT_MS = 60_000
 VIEWPORT = {"width": 1400, "height": 3000}
+DRIFT_BANNER_TEXT = "See Portfolio > Data drift"
+NET_RECOVERY = "Expected net recovery"
+# st.data_editor's header and rows are 35 px high (as in Streamlit's own browser tests).
+GRID_ROW_PX = 35
+# The Money page's assumptions editor, counted from 0 (column 0: the action; 4: the share in the High band).
+SETTLEMENT_ROW, HIGH_SHARE_COLUMN = 1, 4
+PLOTS_DRAWN = """() => { const charts = [...document.querySelectorAll('.js-plotly-plot')];
+    return charts.length > 0 && charts.every(chart => chart.querySelector('.main-svg')); }"""
 ALL_CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
     .every(chart => chart.querySelector('.main-svg'))"""  # Streamlit scrolls inside its own container: a tall page shows all
 
@@ -86,12 +97,28 @@ def test_every_page_loads_without_error(page: Page, app_url: str, screenshots: P
     expect(page.locator("h1").first).to_contain_text(re.compile(PAGES[path], re.IGNORECASE))
     assert_no_exception(page)
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Active portfolio")
+    expect(drift_banner(page)).to_have_count(0)  # the bundled sample is the training data's own kind
     page.screenshot(path=str(screenshots / f"{path or 'overview'}.png"), full_page=True)
 
 
 def metric_value(page: Page, label: str) -> str:
+    return metric_value_locator(page, label).inner_text()
+
+
+def metric_value_locator(page: Page, label: str) -> Locator:
     metric = page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True)).first
-    return metric.get_by_test_id("stMetricValue").inner_text()
+    return metric.get_by_test_id("stMetricValue")
+
+
+def drift_banner(page: Page) -> Locator:
+    return page.get_by_test_id("stAlertContentWarning").filter(has_text=DRIFT_BANNER_TEXT)
+
+
+def go_to(page: Page, title: str) -> None:
+    """Change page with the sidebar's navigation, as a user does: the session and its choices stay."""
+    page.get_by_test_id("stSidebarNavLink").filter(has_text=title).click()
+    expect(page.locator("h1").first).to_contain_text(title)
+    wait_for_app(page)
 
 
 def test_upload_of_a_reference_format_file_replaces_the_portfolio(page: Page, app_url: str, screenshots: Path,
@@ -156,3 +183,114 @@ def test_a_shared_link_opens_its_page_with_its_thresholds_on_a_fresh_server(page
         assert_no_exception(page)
         expect(page.locator("h1").first).to_contain_text("Recovery strategy")
         expect(page.get_by_test_id("stSidebar")).to_contain_text("legal above 0.60, settlement from 0.30")
+
+
+def amount(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def edit_grid_cell(page: Page, grid: Locator, row: int, column: int, value: str) -> None:
+    """Type ``value`` into one body cell of an ``st.data_editor``, with the mouse and keyboard as a user does.
+
+    The grid draws its cells on a canvas, so no cell is an element to click, and its columns are sized to their
+    content. Only the first body cell has a fixed place (left edge, under the header): click it, move with the
+    arrow keys, open the cell's editor with Enter, type, Enter. The grid's hidden accessible copy of the table says
+    what the target cell holds; the open editor must show the same, or the keys reached another cell.
+    """
+    before = grid.get_by_test_id(f"glide-cell-{column}-{row}").inner_text()
+    grid.get_by_test_id("stDataFrameResizable").click(position={"x": 20, "y": GRID_ROW_PX * 1.5})
+    for key, times in (("ArrowRight", column), ("ArrowDown", row)):
+        for _ in range(times):
+            page.keyboard.press(key)
+    page.keyboard.press("Enter")
+    cell_editor = page.get_by_test_id("portal").locator("input")
+    expect(cell_editor).to_have_value(before)
+    cell_editor.fill(value)
+    cell_editor.press("Enter")
+
+
+def change_assumption_and_apply_best(page: Page, screenshots: Path) -> tuple[str, str, str]:
+    """On the Money page: lower settlement's High-band share, apply the best thresholds; (net, low, high) shown."""
+    net = metric_value_locator(page, NET_RECOVERY)
+    net_at_defaults = net.inner_text()
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_contain_text("legal above 0.75, settlement from 0.50")
+    # Settlements bring back 0.40 of a high-risk balance instead of 0.68: other thresholds become the best.
+    edit_grid_cell(page, page.get_by_test_id("stDataFrame").first, SETTLEMENT_ROW, HIGH_SHARE_COLUMN, "0.40")
+    expect(net).not_to_have_text(net_at_defaults)
+    wait_for_app(page)
+    apply = page.get_by_role("button", name=re.compile("^Apply the best thresholds"))
+    expect(apply).to_be_enabled()
+    low, high = re.search(r"\((\d\.\d\d) / (\d\.\d\d)\)", apply.inner_text()).groups()
+    assert (low, high) != ("0.50", "0.75")
+    net_after_edit = amount(net.inner_text())
+    assert net_after_edit < amount(net_at_defaults)  # the same plan with settlements worth less
+    apply.click()
+    expect(sidebar).to_contain_text(f"legal above {high}, settlement from {low}")
+    wait_for_app(page)
+    expect(page.get_by_text(f"Your thresholds, {low} / {high}, are the best pair on the grid.")).to_be_visible()
+    assert amount(net.inner_text()) > net_after_edit
+    assert_no_exception(page)
+    page.screenshot(path=str(screenshots / "money-best-applied.png"), full_page=True)
+    return net.inner_text(), low, high
+
+
+def open_offline(browser: Browser, path: Path) -> tuple[Page, list[str]]:
+    """Open a local file in a new context that refuses every request but for files; also list what was tried."""
+    context = browser.new_context(viewport=VIEWPORT)
+    attempted: list[str] = []  # every request is reported here, refused ones too
+    context.on("request", lambda request: None if request.url.startswith(("file:", "data:"))
+               else attempted.append(request.url))
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                  else route.abort())
+    offline = context.new_page()
+    offline.set_default_timeout(RENDER_TIMEOUT_MS)
+    errors: list[str] = []
+    offline.on("pageerror", lambda error: errors.append(str(error)))
+    offline.goto(path.as_uri())
+    offline.wait_for_function(PLOTS_DRAWN)
+    assert errors == []
+    return offline, attempted
+
+
+def test_a_changed_assumption_and_the_best_thresholds_reach_the_offline_committee_pack(
+        page: Page, browser: Browser, app_url: str, screenshots: Path, tmp_path: Path) -> None:
+    open_page(page, app_url, "money")
+    net, low, high = change_assumption_and_apply_best(page, screenshots)
+    go_to(page, "Scenario & report")
+    expect(page.get_by_text(f"legal action above a risk score of {high}")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile("Download the committee pack")).click()
+    assert download.value.suggested_filename == "slrs_committee_pack.html"
+    saved = tmp_path / "committee_pack.html"
+    download.value.save_as(saved)
+
+    pack, attempted = open_offline(browser, saved)
+    try:
+        assert attempted == []
+        expect(pack.locator(".js-plotly-plot")).to_have_count(saved.read_text(encoding="utf-8")
+                                                              .count('class="plotly-graph-div"'))
+        expect(pack.locator(".kpi").filter(has_text=NET_RECOVERY).locator("b")).to_have_text(net)
+        scenario = pack.locator("section").filter(has=pack.get_by_role("heading", name="2. The scenario"))
+        expect(scenario).to_contain_text(f"legal action above {high}, settlement from {low}, reminders below")
+        expect(scenario).to_contain_text(f"{low} / {high}, expected net recovery {net}")
+        settlement = scenario.locator("tr").filter(has_text="Settlement").first
+        expect(settlement.locator("td").nth(HIGH_SHARE_COLUMN)).to_have_text("40%")
+        pack.screenshot(path=str(screenshots / "committee-pack.png"), full_page=True)
+    finally:
+        pack.context.close()
+
+
+def test_a_portfolio_unlike_the_training_data_shows_the_drift_banner_on_every_page(
+        page: Page, app_url: str, tmp_path: Path) -> None:
+    shifted = generate_portfolio(300, seed=8)
+    shifted["Days_Past_Due"] *= 3  # far longer delays than the models were trained on
+    upload = tmp_path / "shifted.csv"
+    shifted.to_csv(upload, index=False)
+    open_page(page, app_url, "portfolio")
+    page.locator("input[type=file]").set_input_files(str(upload))
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("shifted.csv")
+    expect(drift_banner(page)).to_contain_text("days past due")
+    go_to(page, "Money & thresholds")
+    expect(drift_banner(page)).to_have_count(1)
+    assert_no_exception(page)
