@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import streamlit as st
+from PIL import Image
 
 from slrs import ui
 from slrs.exceptions import SLRSError
 from slrs.risk import METHODS
 
-st.set_page_config(page_title="SLRS - Smart Loan Recovery System", page_icon=":material/account_balance:",
-                   layout="wide")
+# A plain local icon: a material or emoji icon makes the browser fetch the tab icon from Google's servers, and
+# nothing about a bank's session should leave the machine the app runs on.
+ICON = Image.new("RGB", (32, 32), "#1565c0")
+st.set_page_config(page_title="SLRS - Smart Loan Recovery System", page_icon=ICON, layout="wide")
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),

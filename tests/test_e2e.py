@@ -294,3 +294,17 @@ def test_a_portfolio_unlike_the_training_data_shows_the_drift_banner_on_every_pa
     go_to(page, "Money & thresholds")
     expect(drift_banner(page)).to_have_count(1)
     assert_no_exception(page)
+
+
+def test_the_app_asks_nothing_of_any_server_but_its_own(browser: Browser, app_url: str) -> None:
+    """A bank's portfolio stays between the browser and the app: no page fetches fonts, icons or scripts elsewhere."""
+    context = browser.new_context(viewport=VIEWPORT)
+    elsewhere: list[str] = []
+    context.on("request", lambda request: elsewhere.append(request.url)
+               if not request.url.startswith((app_url, "data:", "blob:")) else None)
+    page = context.new_page()
+    page.set_default_timeout(RENDER_TIMEOUT_MS)
+    for path in ("", "money", "model"):
+        open_page(page, app_url, path)
+    context.close()
+    assert elsewhere == []
