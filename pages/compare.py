@@ -80,6 +80,9 @@ ui.set_challenger_side(challenger, follow_champion_assumptions=source == SAME)
 st.button("Make the challenger the champion", key="compare_promote", on_click=promote,
           disabled=challenger == champion, help="Uses the challenger's method, thresholds and assumptions on "
           "every page (the sidebar, the Strategy and Money pages).")
+if challenger == champion:
+    st.info("The challenger is the same as the champion, so nothing changes below. Choose another method, other "
+            "thresholds or other assumptions above to see what they would change.")
 if "study" in (champion.method, challenger.method):
     st.info("Study-method scores are shown for comparison only: they predict the study's own segments, not "
             "whether a loan will be recovered.")

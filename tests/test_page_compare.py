@@ -53,6 +53,7 @@ def test_page_renders_and_starts_with_a_challenger_equal_to_the_default_champion
     assert (matrix == np.diag(np.diag(matrix))).all() and matrix.sum() == 5_000
     assert _net_delta(app).startswith("+0 ")
     assert app.button(key="compare_promote").disabled  # nothing to promote yet
+    assert any("same as the champion" in info.value for info in app.info)
     assert app.session_state[ui.CHALLENGER_KEY] == PlanSide("outcome", DEFAULT_THRESHOLDS, DEFAULT_ASSUMPTIONS)
 
 
@@ -65,6 +66,7 @@ def test_the_other_method_moves_borrowers_between_actions(app) -> None:
     assert _moved(app) == matrix.sum() - np.trace(matrix) > 0
     assert not _net_delta(app).startswith("+0 ")
     assert any("comparison only" in info.value for info in app.info)
+    assert not any("same as the champion" in info.value for info in app.info)
     assert app.session_state[ui.CHALLENGER_KEY].method == "study"
 
 
