@@ -8,7 +8,7 @@ from slrs import ui
 from slrs.exploration import correlation_table, filter_exploration, full_recovery_rates, mean_risk_by, scatter_frame
 from slrs.plots import (MAX_PLOT_POINTS, plot_by_group, plot_correlation_heatmap, plot_distribution,
                         plot_income_vs_loan, sample_for_plot)
-from slrs.portfolio import has_labels, strategies_for
+from slrs.portfolio import has_labels
 from slrs.schema import COLUMN_BY_NAME
 from slrs.strategy import NOT_SCORED, STRATEGIES
 
@@ -16,7 +16,7 @@ ui.require_app_frame()
 
 st.title("Explore the portfolio")
 view, method = ui.active_view(), ui.active_method()
-strategies = strategies_for(view, ui.active_thresholds())
+strategies = ui.active_strategies()
 if method == "study":
     st.info("Risk scores and strategies come from the study's method, shown for comparison only.")
 

@@ -6,14 +6,14 @@ import streamlit as st
 
 from slrs import ui
 from slrs.plots import plot_strategy_mix
-from slrs.portfolio import portfolio_kpis, segment_summary, strategies_for, strategy_summary
+from slrs.portfolio import portfolio_kpis, segment_summary, strategy_summary
 
 ui.require_app_frame()
 
 st.title("Portfolio overview")
 view, thresholds, method = ui.active_view(), ui.active_thresholds(), ui.active_method()
 kpis = portfolio_kpis(view)
-strategies = strategies_for(view, thresholds)
+strategies = ui.active_strategies()
 
 columns = st.columns(4)
 columns[0].metric("Borrowers", f"{kpis['borrowers']:,}")

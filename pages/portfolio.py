@@ -18,7 +18,6 @@ from slrs.portfolio import (
     reason_codes_download,
     scored_download,
     scored_table,
-    strategies_for,
 )
 from slrs.schema import describe_schema, template_frame
 from slrs.strategy import NOT_SCORED, STRATEGIES
@@ -91,11 +90,12 @@ if not drift.table.empty:
     columns[1].plotly_chart(plot_psi(drift.table), key="portfolio_drift_chart")
 
 st.subheader("Scored portfolio")
-view, thresholds, method = ui.active_view(), ui.active_thresholds(), ui.active_method()
+view, method = ui.active_view(), ui.active_method()
 if method == "study":
     st.info("Risk scores from the study's method, shown for comparison only: they predict the study's own "
             "segments, not whether a loan will be recovered.")
-strategies = strategies_for(view, thresholds)
+plan = ui.active_plan()
+strategies = plan["Recovery_Strategy"]
 segment_names = ui.get_bundle().segment_names
 columns = st.columns([2, 3, 2, 2])
 segments = columns[0].multiselect("Segment", sorted(view["Borrower_Segment"].dropna().unique()),
@@ -112,8 +112,9 @@ st.dataframe(scored_table(view, strategies)[mask], hide_index=True, key="portfol
     "Monthly_EMI": AMOUNT, **{c: st.column_config.NumberColumn(format="percent") for c in view if c.startswith("P_")}})
 
 st.caption("The downloads hold every row: your columns unchanged, then segment, risk score, strategy, expected "
-           "recovery and data issues under the current method and thresholds.")
-scored = partial(scored_download, portfolio, view, thresholds)  # built only on click
+           "recovery, the plan's cost, expected recovered and net recovery, and data issues, under the current "
+           "scenario (method, thresholds and the Money page's assumptions).")
+scored = partial(scored_download, portfolio, view, plan)  # built only on click
 reasons = partial(reason_codes_download, view, portfolio, ui.get_bundle(), method, ui.get_explainer())
 columns = st.columns(3)
 columns[2].download_button("Download reason codes (CSV)", lambda: to_csv_bytes(reasons()), "reason_codes.csv",

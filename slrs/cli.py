@@ -35,7 +35,9 @@ from slrs.io import (
 )
 from slrs.money import (
     ACTIONS,
+    PLAN_AMOUNT_COLUMNS,
     SWEEP_STEP,
+    add_plan_columns,
     best_thresholds,
     plan_actions,
     plan_totals,
@@ -61,7 +63,6 @@ DEFAULT_TRAINING_DATA = DEFAULT_MODEL_DIR.parent / "data" / "portfolio.csv"
 # Where `explain` puts the counterfactual search: status, message and options (slrs.counterfactual).
 COUNTERFACTUALS_KEY = "counterfactuals"
 # What `score --scenario` adds to each row (currency), from slrs.money's plan.
-PLAN_OUTPUT_COLUMNS = ("Action_Cost", "Expected_Recovered", "Expected_Net_Recovery")
 SCENARIO_HELP = "JSON or YAML scenario file (method, thresholds, assumptions); see the README"
 
 
@@ -88,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--high", type=float, help=f"default {DEFAULT_THRESHOLDS.high:g}")
     score.add_argument("--method", choices=METHODS, help="default outcome")
     score.add_argument("--scenario", type=Path, metavar="FILE",
-                       help=f"{SCENARIO_HELP}; adds {', '.join(PLAN_OUTPUT_COLUMNS)}")
+                       help=f"{SCENARIO_HELP}; adds {', '.join(PLAN_AMOUNT_COLUMNS)}")
     score.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=argparse.SUPPRESS)
     score.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=argparse.SUPPRESS)
     sweep = commands.add_parser("sweep", help="expected net recovery at every pair of thresholds, and the best pair")
@@ -227,11 +228,7 @@ def _outstanding(part: ScoredPortfolio) -> pd.Series:
 def _with_plan(table: pd.DataFrame, outstanding: pd.Series, scenario: DecisionScenario) -> pd.DataFrame:
     plan = plan_actions(table["Risk_Score"].to_numpy(dtype=float), outstanding.to_numpy(dtype=float),
                         scenario.thresholds, scenario.assumptions, index=table.index)
-    table = table.drop(columns=[column for column in PLAN_OUTPUT_COLUMNS if column in table.columns])
-    table["Recovery_Strategy"] = plan["Recovery_Strategy"]
-    for column in PLAN_OUTPUT_COLUMNS:  # in order, before Data_Issues, which stays last
-        table.insert(table.columns.get_loc(ISSUES_COLUMN), column, plan[column])
-    return table
+    return add_plan_columns(table, plan, before=ISSUES_COLUMN)
 
 
 def _summarise(table: pd.DataFrame, summary: Counter) -> pd.DataFrame:
@@ -239,7 +236,7 @@ def _summarise(table: pd.DataFrame, summary: Counter) -> pd.DataFrame:
     summary["rows"] += len(table)
     summary["rows with data issues"] += int((table["Data_Issues"] != "").sum())
     summary["expected recovery"] += float(table["Expected_Recovery"].sum())
-    for column in PLAN_OUTPUT_COLUMNS:
+    for column in PLAN_AMOUNT_COLUMNS:
         summary[column] += float(table[column].sum()) if column in table.columns else 0.0
     return table
 

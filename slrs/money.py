@@ -317,6 +317,19 @@ def plan_actions(risk: np.ndarray, outstanding: np.ndarray, thresholds: Threshol
     return plan
 
 
+PLAN_AMOUNT_COLUMNS = ("Action_Cost", "Expected_Recovered", "Expected_Net_Recovery")
+
+
+def add_plan_columns(table: pd.DataFrame, plan: pd.DataFrame, before: str = "Data_Issues") -> pd.DataFrame:
+    """``table`` (a scored table, same index as ``plan``) with the plan's strategy as its Recovery_Strategy and
+    ``PLAN_AMOUNT_COLUMNS`` inserted before the column ``before`` (old plan columns are replaced)."""
+    table = table.drop(columns=[column for column in PLAN_AMOUNT_COLUMNS if column in table.columns])
+    table["Recovery_Strategy"] = plan["Recovery_Strategy"]
+    for column in PLAN_AMOUNT_COLUMNS:  # in order, before ``before``, which stays where it was
+        table.insert(table.columns.get_loc(before), column, plan[column])
+    return table
+
+
 MONEY_MEASURES = ("Borrowers", "Action_Cost", "Expected_Recovered", "Expected_Net_Recovery")
 
 

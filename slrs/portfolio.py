@@ -18,6 +18,7 @@ import pandas as pd
 from slrs.bundle import ModelBundle
 from slrs.explain import ReasonExplainer, reason_codes_table
 from slrs.io import iter_portfolio_bytes
+from slrs.money import PLAN_AMOUNT_COLUMNS, add_plan_columns
 from slrs.risk import Method
 from slrs.schema import ID_COLUMN, ISSUES_COLUMN, SCORE_COLUMNS, TARGET
 from slrs.scoring import score_rows
@@ -118,14 +119,17 @@ def scored_table(view: pd.DataFrame, strategies: pd.Series) -> pd.DataFrame:
     return table[[*LEADING_COLUMNS, *(c for c in table.columns if c not in LEADING_COLUMNS)]]
 
 
-def scored_download(portfolio: LoadedPortfolio, view: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
-    """The scored file to download: input columns unchanged, rows in order, score columns appended.
+def scored_download(portfolio: LoadedPortfolio, view: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
+    """The scored file to download: input columns unchanged, rows in order, score and plan columns appended.
 
-    Built from the view's scores (the same ``score_rows`` output), so a download never re-scores anything.
+    Recovery_Strategy is the plan's (thresholds, then capacities) and the plan's cost, expected recovered and net
+    recovery come before Data_Issues: what ``slrs score --scenario`` writes for the same scenario. Built from
+    the view's scores and the plan (``money.plan_actions`` of the view), so a download never re-scores anything.
     """
-    scores = view.assign(Recovery_Strategy=strategies_for(view, thresholds))[list(SCORE_COLUMNS)]
-    kept = portfolio.raw.drop(columns=[c for c in SCORE_COLUMNS if c in portfolio.raw.columns])
-    return pd.concat([kept, scores.set_axis(kept.index)], axis=1)
+    scores = view.assign(Recovery_Strategy=plan["Recovery_Strategy"])[list(SCORE_COLUMNS)]
+    kept = portfolio.raw.drop(columns=[c for c in (*SCORE_COLUMNS, *PLAN_AMOUNT_COLUMNS) if c in portfolio.raw.columns])
+    table = pd.concat([kept, scores.set_axis(kept.index)], axis=1)
+    return add_plan_columns(table, plan.set_axis(kept.index), before=ISSUES_COLUMN)
 
 
 def reason_codes_download(view: pd.DataFrame, portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method,

@@ -165,3 +165,15 @@ def test_artifacts_without_a_drift_reference_still_work(app, monkeypatch) -> Non
         assert len(_scored(app)) == 300
     finally:
         st.cache_resource.clear()  # never leave the altered bundle cached for another test
+
+
+def test_the_scored_table_follows_the_plan_with_its_capacities(app) -> None:
+    from slrs.money import ActionTerms, Assumptions
+    from slrs.strategy import LEGAL
+
+    open_page(app, PAGE)
+    unlimited = int((_scored(app)["Recovery_Strategy"] == LEGAL).sum())
+    app.session_state[ui.ASSUMPTIONS_KEY] = Assumptions(legal=ActionTerms(6000.0, (0.88, 0.8, 0.66, 0.52), capacity=100))
+    app.run()
+    assert unlimited > 100
+    assert (_scored(app)["Recovery_Strategy"] == LEGAL).sum() == 100  # the Money page's capacity, as everywhere

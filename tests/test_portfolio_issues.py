@@ -7,14 +7,18 @@ filters, rows not scored), the scored table's column order and markdown escaping
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from slrs.cli import main as cli_main
 from slrs.io import to_csv_bytes
+from slrs.money import DEFAULT_ASSUMPTIONS, ActionTerms, Assumptions, plan_actions
 from slrs.portfolio import (LEADING_COLUMNS, LoadedPortfolio, build_view, escape_markdown, filter_issues,
                             issue_kinds, load_portfolio, scored_download, scored_table, strategies_for)
-from slrs.strategy import DEFAULT_THRESHOLDS, Thresholds
+from slrs.scenario import DecisionScenario, scenario_to_json
+from slrs.strategy import DEFAULT_THRESHOLDS, LEGAL, Thresholds
 from slrs.synth import generate_portfolio
 
 
@@ -85,20 +89,35 @@ def test_scored_table_puts_the_decision_columns_first(flawed: LoadedPortfolio, b
 
 
 def test_scored_download_as_csv_keeps_input_text_and_adds_scores(flawed: LoadedPortfolio, bundle) -> None:
-    data = to_csv_bytes(scored_download(flawed, build_view(flawed, bundle, "outcome"), DEFAULT_THRESHOLDS))
+    view = build_view(flawed, bundle, "outcome")
+    data = to_csv_bytes(scored_download(flawed, view, _plan(view, DEFAULT_THRESHOLDS, DEFAULT_ASSUMPTIONS)))
     back = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     assert len(back) == 10
     assert back.loc[1, "Age"] == "forty"
     assert back.loc[2, "Risk_Score"] == ""  # not scored, with the reason
     assert "not scored" in back.loc[2, "Data_Issues"]
-    assert back.columns[-6:].tolist() == ["Borrower_Segment", "Segment_Name", "Risk_Score", "Recovery_Strategy",
-                                          "Expected_Recovery", "Data_Issues"]
+    assert back.columns[-9:].tolist() == ["Borrower_Segment", "Segment_Name", "Risk_Score", "Recovery_Strategy",
+                                          "Expected_Recovery", "Action_Cost", "Expected_Recovered",
+                                          "Expected_Net_Recovery", "Data_Issues"]
+    assert back.loc[2, "Expected_Net_Recovery"] == ""  # an unscored row has no plan
 
 
-def test_scored_download_equals_what_slrs_score_writes(flawed: LoadedPortfolio, bundle) -> None:
-    from slrs.scoring import score_validated
+def test_scored_download_equals_what_slrs_score_writes_for_the_same_scenario(flawed: LoadedPortfolio, bundle,
+                                                                             tmp_path: Path) -> None:
+    scenario = DecisionScenario("study", Thresholds(0.3, 0.6),
+                                Assumptions(legal=ActionTerms(5000.0, (0.88, 0.8, 0.66, 0.52), capacity=2)))
+    view = build_view(flawed, bundle, "study")
+    download = scored_download(flawed, view, _plan(view, scenario.thresholds, scenario.assumptions))
+    source, scenario_file, output = tmp_path / "flawed.csv", tmp_path / "scenario.json", tmp_path / "scored.csv"
+    source.write_bytes(to_csv_bytes(flawed.raw))
+    scenario_file.write_text(scenario_to_json(scenario), encoding="utf-8")
+    assert cli_main(["score", str(source), "--scenario", str(scenario_file), "-o", str(output)]) == 0
+    written = pd.read_csv(output, dtype=str, keep_default_na=False)
+    assert (download["Recovery_Strategy"] == LEGAL).sum() == 2  # 3 above 0.6: the capacity holds in the download too
+    pd.testing.assert_frame_equal(pd.read_csv(io.BytesIO(to_csv_bytes(download)), dtype=str, keep_default_na=False),
+                                  written)
 
-    thresholds = Thresholds(0.3, 0.6)
-    download = scored_download(flawed, build_view(flawed, bundle, "study"), thresholds)
-    expected = score_validated(flawed.raw, flawed.validation, bundle, "study", thresholds)
-    pd.testing.assert_frame_equal(download, expected, check_dtype=False)
+
+def _plan(view: pd.DataFrame, thresholds: Thresholds, assumptions: Assumptions) -> pd.DataFrame:
+    return plan_actions(view["Risk_Score"].to_numpy(), view["Outstanding_Loan_Amount"].to_numpy(), thresholds,
+                        assumptions, index=view.index)
