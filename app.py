@@ -40,6 +40,7 @@ def render_sidebar() -> None:
         thresholds = ui.active_thresholds()
         st.caption(f"Thresholds: legal above {thresholds.high:.2f}, settlement from {thresholds.low:.2f}, "
                    "reminders below. Change them on the Strategy page.")
+        st.caption(ui.assumptions_caption())
         warnings = ui.get_bundle().manifest["warnings"]
         if warnings:
             st.error(warnings[0])

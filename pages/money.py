@@ -65,6 +65,7 @@ except ConfigError as error:
 else:
     if edited_assumptions != active:
         ui.set_assumptions(edited_assumptions, from_editor=True)
+        st.rerun()  # the sidebar, drawn before this page, shows the assumptions in use
 st.button("Reset to the defaults", key="money_reset", on_click=ui.set_assumptions, args=(DEFAULT_ASSUMPTIONS,))
 
 plan = ui.active_plan()

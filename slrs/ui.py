@@ -24,7 +24,7 @@ from slrs.drift import DriftReport, check_drift
 from slrs.exceptions import ConfigError, DataValidationError
 from slrs.explain import ReasonExplainer
 from slrs.io import DEFAULT_MODEL_DIR, load_bundle
-from slrs.money import (DEFAULT_ASSUMPTIONS, Assumptions, assumptions_from_dict, assumptions_to_dict, plan_actions,
+from slrs.money import (ACTIONS, DEFAULT_ASSUMPTIONS, Assumptions, assumptions_from_dict, assumptions_to_dict, plan_actions,
                         sweep_thresholds, threshold_grid)
 from slrs.portfolio import LoadedPortfolio, ProgressCallback, build_view, load_portfolio
 from slrs.report import PackInputs, build_committee_pack
@@ -216,6 +216,16 @@ def active_drift() -> DriftReport:
 def active_assumptions() -> Assumptions:
     """This session's cost and recovery assumptions (the defaults until the user edits them)."""
     return st.session_state.get(ASSUMPTIONS_KEY, DEFAULT_ASSUMPTIONS)
+
+
+def assumptions_caption() -> str:
+    """One line for the sidebar: whose cost and recovery assumptions are in use, and any capacity limits."""
+    assumptions = active_assumptions()
+    limits = [f"{action} at most {assumptions.terms(action).capacity:,}" for action in ACTIONS
+              if assumptions.terms(action).capacity is not None]
+    whose = "the defaults" if assumptions == DEFAULT_ASSUMPTIONS else "your own"
+    return (f"Costs and recovery: {whose}" + (f"; capacity: {', '.join(limits)}" if limits else "")
+            + ". Change them on the Money & thresholds page.")
 
 
 def set_assumptions(assumptions: Assumptions, *, from_editor: bool = False) -> None:

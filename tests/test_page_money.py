@@ -47,6 +47,7 @@ def test_the_page_shows_the_editor_the_plan_the_heatmap_and_the_frontier(app) ->
                                                                   abs=1)
     assert _metric(app, "Legal cases") == summary.loc[LEGAL, "Borrowers"]
     assert _metric(app, "Accounts moved by a capacity") == 0
+    assert any(caption.value.startswith("Costs and recovery: the defaults.") for caption in app.sidebar.caption)
     # On the sample, the study's thresholds are the best pair of the grid under the default assumptions.
     assert any("are the best pair on the grid" in message.value for message in app.success)
     assert app.button(key="money_apply_best").disabled
@@ -70,6 +71,7 @@ def test_a_capacity_limits_the_legal_cases_and_moves_the_rest(app) -> None:
     assert _metric(app, "Accounts moved by a capacity") == legal - 100
     summary = _summary(app)  # moved accounts count under the action they got
     assert summary.loc[LEGAL, "Capacity_Fallbacks"] == 0 and summary.loc[SETTLEMENT, "Capacity_Fallbacks"] == legal - 100
+    assert any("your own; capacity: legal at most 100" in caption.value for caption in app.sidebar.caption)
 
 
 @pytest.mark.parametrize(("changes", "words"), [
