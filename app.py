@@ -14,6 +14,8 @@ from slrs.risk import METHODS
 ICON = Image.new("RGB", (32, 32), "#1565c0")
 st.set_page_config(page_title="SLRS - Smart Loan Recovery System", page_icon=ICON, layout="wide")
 
+STUDY_NOTICE = ("Scores come from the study's method, shown for comparison only: it predicts the study's own "
+                "segments, not whether a loan will be recovered. Switch to the outcome model in the sidebar.")
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
     st.Page("pages/portfolio.py", title="Portfolio", icon=":material/upload_file:"),
@@ -56,5 +58,8 @@ except SLRSError as error:  # e.g. missing or altered model artifacts: say what 
     st.stop()
 if drift.warning:  # on every page: the portfolio is too unlike the training data to trust the numbers
     st.warning(f"{drift.warning} See Portfolio > Data drift.", icon=":material/warning:")
+
+if ui.active_method() == "study":  # on every page, like the drift banner
+    st.info(STUDY_NOTICE, icon=":material/info:")
 
 st.navigation(PAGES).run()

@@ -83,8 +83,8 @@ st.button("Make the challenger the champion", key="compare_promote", on_click=pr
 if challenger == champion:
     st.info("The challenger is the same as the champion, so nothing changes below. Choose another method, other "
             "thresholds or other assumptions above to see what they would change.")
-if "study" in (champion.method, challenger.method):
-    st.info("Study-method scores are shown for comparison only: they predict the study's own segments, not "
+if challenger.method == "study" and champion.method != "study":  # the frame already says so for the champion
+    st.info("The challenger's study-method scores are shown for comparison only: they predict the study's own segments, not "
             "whether a loan will be recovered.")
 
 try:

@@ -15,10 +15,8 @@ from slrs.strategy import NOT_SCORED, STRATEGIES
 ui.require_app_frame()
 
 st.title("Explore the portfolio")
-view, method = ui.active_view(), ui.active_method()
+view = ui.active_view()
 strategies = ui.active_strategies()
-if method == "study":
-    st.info("Risk scores and strategies come from the study's method, shown for comparison only.")
 
 segment_names = ui.get_bundle().segment_names
 columns = st.columns(3)

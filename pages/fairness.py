@@ -29,8 +29,6 @@ st.caption("Gender is never given to the model; age and employment type are inpu
            "they are measured here. A flag is a reason to look closer, not proof of unfair treatment.")
 
 view, strategies, thresholds = ui.active_view(), ui.active_strategies(), ui.active_thresholds()
-if ui.active_method() == "study":
-    st.info("Actions come from the study's method, shown for comparison only.")
 rates = action_rates(view, strategies, LIMITS)
 summary = flag_summary(rates).set_index("Attribute")
 not_scored = int((strategies == NOT_SCORED).sum())

@@ -24,9 +24,6 @@ active = models[0]
 st.write(f"**In use now:** {ui.method_label(method)}. Every number below was measured on held-out data: each of "
          f"the {len(bundle.holdout):,} training rows was scored by models fitted on the other rows "
          f"({CV_FOLDS}-fold cross-validation), never by a model that had seen it.")
-if method == "study":
-    st.info("The study's method is shown for comparison only: its score predicts the study's own segments, "
-            "not whether a loan will be recovered.")
 
 st.subheader("How well each method tells loans apart")
 st.dataframe(model_card.metrics_table(models), hide_index=True, column_config={

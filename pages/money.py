@@ -44,10 +44,7 @@ st.write("What the recommended actions cost, what the bank expects them to bring
          "bring back the most after costs. The model only says how risky each borrower is. What an action costs "
          "and how much it recovers from borrowers of each risk level are the bank's own assumptions, not "
          "something learnt from the data: check them in the table below and change them to your experience.")
-method, active, thresholds = ui.active_method(), ui.active_assumptions(), ui.active_thresholds()
-if method == "study":
-    st.info("Scores come from the study's method, shown for comparison only: it predicts the study's own "
-            "segments, not whether a loan will be recovered.")
+active, thresholds = ui.active_assumptions(), ui.active_thresholds()
 
 st.subheader("Your assumptions")
 st.caption("One row per action. The four risk columns hold the share of the outstanding amount (0 to 1) the bank "

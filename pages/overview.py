@@ -54,6 +54,3 @@ st.write(f"**Held-out ROC AUC:** {metrics['roc_auc']:.3f} (5-fold cross-validati
 data = manifest["training_data"]
 st.caption(f"Trained {manifest['created']} on {data['rows']:,} rows of {data['name']} "
            f"(sha256 {data['sha256'][:12]}…). Details on the Model page.")
-if method == "study":
-    st.info("The study's method is shown for comparison only: its score predicts the study's own segments, "
-            "not whether a loan will be recovered.")

@@ -91,9 +91,6 @@ if not drift.table.empty:
 
 st.subheader("Scored portfolio")
 view, method = ui.active_view(), ui.active_method()
-if method == "study":
-    st.info("Risk scores from the study's method, shown for comparison only: they predict the study's own "
-            "segments, not whether a loan will be recovered.")
 plan = ui.active_plan()
 strategies = plan["Recovery_Strategy"]
 segment_names = ui.get_bundle().segment_names

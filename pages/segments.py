@@ -47,8 +47,6 @@ st.dataframe(profile_table(rows, segments), hide_index=True, key="segments_profi
     **{name: st.column_config.NumberColumn(f"Mean {name.replace('_', ' ').lower()}", format="%,.1f")
        for name in SEGMENT_FEATURES},
 })
-if ui.active_method() == "study":
-    st.caption("Risk scores and expected recovery follow the study's method, shown for comparison only.")
 
 points = sample_for_plot(segment_points(rows, segments, projection))
 if len(points) < len(rows):

@@ -38,10 +38,7 @@ st.title("Recovery strategy")
 st.write("Each borrower's risk score (the chance the loan is not fully recovered) is compared with two "
          "thresholds: above the high one, legal action; from the low one up to the high one, a settlement "
          "offer; below the low one, automated reminders. Moving them never re-scores anyone.")
-view, method, active = ui.active_view(), ui.active_method(), ui.active_thresholds()
-if method == "study":
-    st.info("Scores come from the study's method, shown for comparison only: it predicts the study's own "
-            "segments, not whether a loan will be recovered.")
+view, active = ui.active_view(), ui.active_thresholds()
 
 st.session_state.setdefault(LOW_SLIDER, active.low)
 st.session_state.setdefault(HIGH_SLIDER, active.high)

@@ -128,14 +128,11 @@ def edit_and_score(baseline: Baseline, start: dict) -> None:
 st.title("Borrower what-if")
 st.caption("Pick a borrower, change any of their details and see how the risk score, segment, recommended "
            "strategy and expected recovery respond. Nothing is saved; the page's link keeps the scenario.")
-view, method = ui.active_view(), ui.active_method()
+view = ui.active_view()
 baseline, scenario, warnings = ui.whatif_scenario(view, ui.get_bundle().manifest["profile"])
 if warnings:
     st.warning("Part of the scenario could not be used and was ignored:")
     st.text("\n".join(warnings))
-if method == "study":
-    st.info("Scores follow the study's method, shown for comparison only: it predicts the study's own segments, "
-            "not whether a loan will be recovered.")
 
 st.session_state.setdefault(SEARCH_KEY, baseline.borrower_id)
 search, typical, highest = st.columns([3, 1, 1], vertical_alignment="bottom")
