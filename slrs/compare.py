@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from slrs.exceptions import ConfigError
-from slrs.money import ACTIONS, DEFAULT_ASSUMPTIONS, STRATEGY_OF, Assumptions, plan_actions
+from slrs.money import ACTIONS, DEFAULT_ASSUMPTIONS, STRATEGY_OF, Assumptions, plan_view
 from slrs.risk import METHODS, Method
 from slrs.schema import ID_COLUMN
 from slrs.strategy import DEFAULT_THRESHOLDS, NOT_SCORED, STRATEGIES, Thresholds
@@ -96,8 +96,7 @@ def plan_side(view: pd.DataFrame, side: PlanSide) -> pd.DataFrame:
 
     ``view`` must have been scored by ``side.method``; the plan has the view's index.
     """
-    return plan_actions(view["Risk_Score"].to_numpy(dtype=float), view["Outstanding_Loan_Amount"].to_numpy(dtype=float),
-                        side.thresholds, side.assumptions, index=view.index)
+    return plan_view(view, side.thresholds, side.assumptions)
 
 
 def compare_plans(champion_view: pd.DataFrame, champion_plan: pd.DataFrame, challenger_view: pd.DataFrame,

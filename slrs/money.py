@@ -38,7 +38,8 @@ BAND_EDGES = (0.25, 0.50, 0.75)
 BANDS = ("Low (below 0.25)", "Moderate (0.25 to 0.50)", "High (0.50 to 0.75)", "Very high (0.75 and above)")
 
 
-def _is_number(value: object) -> bool:
+def is_number(value: object) -> bool:
+    """A real, finite int or float (not a bool)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -61,12 +62,12 @@ class ActionTerms:
     capacity: int | None = None
 
     def __post_init__(self) -> None:
-        if not _is_number(self.cost) or self.cost < 0:
+        if not is_number(self.cost) or self.cost < 0:
             raise ConfigError(f"cost {self.cost!r} should be an amount of 0 or more")
         if isinstance(self.shares, (list, tuple)):  # a list would make the frozen terms unhashable
             object.__setattr__(self, "shares", tuple(self.shares))
         if not isinstance(self.shares, tuple) or len(self.shares) != len(BANDS) or \
-                not all(_is_number(s) and 0 <= s <= 1 for s in self.shares):
+                not all(is_number(s) and 0 <= s <= 1 for s in self.shares):
             raise ConfigError(f"recovered shares {self.shares!r} should be {len(BANDS)} numbers from 0 to 1, "
                               "one per risk band")
         if self.capacity is not None and (not isinstance(self.capacity, int) or isinstance(self.capacity, bool)
@@ -315,6 +316,12 @@ def plan_actions(risk: np.ndarray, outstanding: np.ndarray, thresholds: Threshol
     plan["Expected_Net_Recovery"] = plan["Expected_Recovered"] - plan["Action_Cost"]
     plan["Capacity_Fallback"] = actions != by_thresholds
     return plan
+
+
+def plan_view(view: pd.DataFrame, thresholds: Thresholds, assumptions: Assumptions) -> pd.DataFrame:
+    """``plan_actions`` of a scored view (its Risk_Score and Outstanding_Loan_Amount), with the view's index."""
+    return plan_actions(view["Risk_Score"].to_numpy(dtype=float), view["Outstanding_Loan_Amount"].to_numpy(dtype=float),
+                        thresholds, assumptions, index=view.index)
 
 
 PLAN_AMOUNT_COLUMNS = ("Action_Cost", "Expected_Recovered", "Expected_Net_Recovery")

@@ -64,7 +64,7 @@ def build_committee_pack(inputs: PackInputs, created: datetime | None = None) ->
             views[method] = build_view(inputs.portfolio, inputs.bundle, method)
     champion = inputs.champion
     view = views[champion.method]
-    plan = _plan(view, champion.thresholds, champion.assumptions)
+    plan = money.plan_view(view, champion.thresholds, champion.assumptions)
     figures = _FigureWriter()
     sections = [
         _summary_section(inputs.portfolio, view, plan, champion, figures),
@@ -82,11 +82,6 @@ def build_committee_pack(inputs: PackInputs, created: datetime | None = None) ->
             f"<h1>{_text(title)}</h1><p class=\"note\">Made by the Smart Loan Recovery System on "
             f"{created:%Y-%m-%d %H:%M} UTC. Every chart is interactive and works offline.</p>"
             + "".join(sections) + "</body></html>\n")
-
-
-def _plan(view: pd.DataFrame, thresholds, assumptions) -> pd.DataFrame:
-    return money.plan_actions(view["Risk_Score"].to_numpy(), view["Outstanding_Loan_Amount"].to_numpy(),
-                              thresholds, assumptions, index=view.index)
 
 
 # --- sections ------------------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ stop the app.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -37,6 +36,7 @@ from slrs.money import (
     TERM_FIELDS,
     assumptions_to_dict,
     describe_kind,
+    is_number,
     read_assumptions,
     read_number,
     read_term_field,
@@ -136,17 +136,13 @@ def _unknown(place: str, given: Mapping, known: tuple[str, ...]) -> list[str]:
     return [f"{place}: unknown field {key!r}; expected {', '.join(known)}" for key in given if key not in known]
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _read_thresholds(data: object, problems: list[str]) -> Thresholds:
     if not isinstance(data, Mapping):
         problems.append(f"thresholds: should be a mapping with low and high, found {describe_kind(data)}")
         return DEFAULT_THRESHOLDS
     problems += _unknown("thresholds", data, ("low", "high"))
     values = {name: data.get(name, getattr(DEFAULT_THRESHOLDS, name)) for name in ("low", "high")}
-    bad = [name for name, value in values.items() if not _is_number(value) or not 0 <= value <= 1]
+    bad = [name for name, value in values.items() if not is_number(value) or not 0 <= value <= 1]
     problems += [f"thresholds.{name}: {values[name]!r} should be a number from 0 to 1" for name in bad]
     if not bad:
         try:
@@ -192,8 +188,8 @@ def _edit_value(name: object, value: object) -> Value:
         return value
     if isinstance(value, str) and value.strip().removeprefix("-").isdigit():
         return int(value)
-    number = value if _is_number(value) else read_number(value)
-    if not _is_number(number):
+    number = value if is_number(value) else read_number(value)
+    if not is_number(number):
         raise ConfigError(f"{value!r} should be a number")
     return number
 

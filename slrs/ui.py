@@ -24,7 +24,7 @@ from slrs.drift import DriftReport, check_drift
 from slrs.exceptions import ConfigError, DataValidationError
 from slrs.explain import ReasonExplainer
 from slrs.io import DEFAULT_MODEL_DIR, load_bundle
-from slrs.money import (ACTIONS, DEFAULT_ASSUMPTIONS, Assumptions, assumptions_from_dict, assumptions_to_dict, plan_actions,
+from slrs.money import (ACTIONS, DEFAULT_ASSUMPTIONS, Assumptions, assumptions_from_dict, assumptions_to_dict, plan_view,
                         sweep_thresholds, threshold_grid)
 from slrs.portfolio import LoadedPortfolio, ProgressCallback, build_view, load_portfolio
 from slrs.report import PackInputs, build_committee_pack
@@ -250,9 +250,7 @@ def active_plan() -> pd.DataFrame:
 
 def plan_at(thresholds: Thresholds) -> pd.DataFrame:
     """The plan of ``active_view()`` under ``thresholds`` and the active assumptions; same index as the view."""
-    view = active_view()
-    return plan_actions(view["Risk_Score"].to_numpy(), view["Outstanding_Loan_Amount"].to_numpy(),
-                        thresholds, active_assumptions(), index=view.index)
+    return plan_view(active_view(), thresholds, active_assumptions())
 
 
 def active_strategies() -> pd.Series:
