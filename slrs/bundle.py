@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import platform
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from importlib.metadata import version
@@ -22,9 +22,11 @@ from slrs.drift import build_drift_reference
 from slrs.evaluation import Evaluation, cross_validate
 from slrs.global_explain import build_global_explanations, outcome_risk, study_risk
 from slrs.risk import (
+    COMMITTED_TRAINING,
     METHODS,
     RANDOM_STATE,
     Method,
+    TrainingSettings,
     build_candidates,
     build_outcome_model,
     fit_study_model,
@@ -88,20 +90,26 @@ def training_rows(clean: pd.DataFrame, scorable: pd.Series) -> pd.Series:
     return scorable & clean[TARGET].notna() if TARGET in clean else scorable & False
 
 
-def train_bundle(clean: pd.DataFrame, *, data_sha256: str, data_name: str, k: int = DEFAULT_K) -> ModelBundle:
-    """Cross-validate both methods, then fit the final segmenter and models on every labelled row."""
+def train_bundle(clean: pd.DataFrame, *, data_sha256: str, data_name: str, k: int = DEFAULT_K,
+                 settings: TrainingSettings = COMMITTED_TRAINING) -> ModelBundle:
+    """Cross-validate both methods, then fit the final segmenter and models on every labelled row.
+
+    ``settings`` sizes the models and explanations; the committed artifacts use ``COMMITTED_TRAINING``.
+    """
     X, outcome = clean[list(MODEL_FEATURES)], clean[TARGET].astype(str)
-    evaluation = cross_validate(X, outcome, k)
+    evaluation = cross_validate(X, outcome, k, settings)
     logger.info("fitting final models on %d rows", len(X))
     segmenter = RiskOrderedKMeans(k, RANDOM_STATE).fit(X)
-    outcome_model = build_outcome_model(build_candidates()[evaluation.chosen]).fit(X, outcome)
-    study_model = fit_study_model(X, segmenter)
+    outcome_model = build_outcome_model(build_candidates(settings)[evaluation.chosen]).fit(X, outcome)
+    study_model = fit_study_model(X, segmenter, settings)
     _use_one_thread(outcome_model, study_model)
     manifest = build_manifest(X, outcome, evaluation, segmenter, data_sha256=data_sha256, data_name=data_name)
+    manifest["training_settings"] = asdict(settings)
     logger.info("partial dependence of the main inputs")
     explanations = build_global_explanations(
         X, {"outcome": partial(outcome_risk, outcome_model), "study": partial(study_risk, study_model)},
-        evaluation.importances, evaluation.chosen)
+        evaluation.importances, evaluation.chosen, n_repeats=settings.importance_repeats,
+        sample_rows=settings.partial_dependence_rows)
     bundle = ModelBundle(segmenter, outcome_model, study_model, evaluation.holdout, manifest, explanations)
     return replace(bundle, manifest={**manifest, "drift_reference": training_drift_reference(bundle, X)})
 

@@ -16,7 +16,15 @@ from sklearn.model_selection import StratifiedKFold
 
 from slrs.exceptions import ConfigError
 from slrs.global_explain import held_out_importances, outcome_risk, study_risk, summarise_importances
-from slrs.risk import RANDOM_STATE, build_candidates, build_outcome_model, fit_study_model, study_flag
+from slrs.risk import (
+    COMMITTED_TRAINING,
+    RANDOM_STATE,
+    TrainingSettings,
+    build_candidates,
+    build_outcome_model,
+    fit_study_model,
+    study_flag,
+)
 from slrs.schema import FULLY_RECOVERED
 from slrs.segmentation import RiskOrderedKMeans
 
@@ -79,11 +87,13 @@ def check_trainable(outcome: pd.Series, n_segments: int) -> None:
         raise ConfigError(f"n_samples={len(outcome)} should be >= {n_segments * CV_FOLDS} for k={n_segments}")
 
 
-def cross_validate(X: pd.DataFrame, outcome: pd.Series, n_segments: int) -> Evaluation:
+def cross_validate(X: pd.DataFrame, outcome: pd.Series, n_segments: int,
+                   settings: TrainingSettings = COMMITTED_TRAINING) -> Evaluation:
     """Score every row once, by models fitted on the other folds, for each candidate and the study."""
     check_trainable(outcome, n_segments)
     y = not_fully_recovered(outcome)
-    candidates = build_candidates()
+    candidates = build_candidates(settings)
+    repeats = settings.importance_repeats
     holdout = pd.DataFrame({"fold": 0, "outcome": outcome.to_numpy(), "not_fully_recovered": y,
                             **{name: np.nan for name in [*candidates, STUDY_COLUMN]}}, index=X.index)
     flag_hits, importances = [], {name: [] for name in [*candidates, STUDY_COLUMN]}
@@ -96,12 +106,12 @@ def cross_validate(X: pd.DataFrame, outcome: pd.Series, n_segments: int) -> Eval
             model = build_outcome_model(estimator).fit(X_train, outcome.iloc[train])
             holdout.iloc[test, holdout.columns.get_loc(name)] = outcome_risk(model, X_test)
             importances[name].append(held_out_importances(partial(outcome_risk, model), X_test, y[test],
-                                                          seed=RANDOM_STATE + fold))
+                                                          seed=RANDOM_STATE + fold, n_repeats=repeats))
         segmenter = RiskOrderedKMeans(n_segments, RANDOM_STATE).fit(X_train)
-        study = fit_study_model(X_train, segmenter)
+        study = fit_study_model(X_train, segmenter, settings)
         holdout.iloc[test, holdout.columns.get_loc(STUDY_COLUMN)] = study_risk(study, X_test)
         importances[STUDY_COLUMN].append(held_out_importances(partial(study_risk, study), X_test, y[test],
-                                                              seed=RANDOM_STATE + fold))
+                                                              seed=RANDOM_STATE + fold, n_repeats=repeats))
         flag_hits.append(study.predict(X_test) == study_flag(segmenter.predict(X_test), n_segments))
     return _summarise(holdout, list(candidates), float(np.concatenate(flag_hits).mean()),
                       summarise_importances(importances, list(X.columns)))

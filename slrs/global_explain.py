@@ -146,13 +146,14 @@ def partial_dependence(score: Scorer, X: pd.DataFrame, feature: str, grid: Seque
 
 
 def build_global_explanations(X: pd.DataFrame, scorers: Mapping[Method, Scorer], importances: dict,
-                              outcome_key: str) -> dict:
+                              outcome_key: str, *, n_repeats: int = N_REPEATS,
+                              sample_rows: int = PD_SAMPLE_ROWS) -> dict:
     """The bundle's global view: held-out importances plus partial dependence of the main inputs.
 
     Parameters
     ----------
     X : DataFrame
-        The training rows (raw model inputs); at most ``PD_SAMPLE_ROWS`` of them, drawn with a fixed seed,
+        The training rows (raw model inputs); at most ``sample_rows`` of them, drawn with a fixed seed,
         are averaged over.
     scorers : mapping
         The final fitted model of each method as a scorer (risk score per row).
@@ -161,14 +162,14 @@ def build_global_explanations(X: pd.DataFrame, scorers: Mapping[Method, Scorer],
     outcome_key : str
         The candidate kept for the outcome method.
     """
-    sample = X.sample(n=min(PD_SAMPLE_ROWS, len(X)), random_state=RANDOM_STATE)
+    sample = X.sample(n=min(sample_rows, len(X)), random_state=RANDOM_STATE)
     inputs = main_inputs(importances, outcome_key)
     grids = {feature: input_grid(X[feature]) for feature in inputs}
     curves = {method: {feature: {"values": grid, "risk": partial_dependence(score, sample, feature, grid).tolist()}
                        for feature, grid in grids.items()}
               for method, score in scorers.items()}
     return {"method_models": {"outcome": outcome_key, "study": STUDY_KEY},
-            "permutation_importance": {"metric": "drop in held-out ROC AUC", "n_repeats": N_REPEATS,
+            "permutation_importance": {"metric": "drop in held-out ROC AUC", "n_repeats": n_repeats,
                                        "models": importances},
             "partial_dependence": {"sample_rows": len(sample), "inputs": inputs, "curves": curves}}
 

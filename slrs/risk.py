@@ -11,6 +11,7 @@ Forest trained to predict that flag. Its score relearns the segments; it is kept
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -22,6 +23,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from slrs.exceptions import ConfigError
 from slrs.features import build_preprocessor, categorical_mask
 from slrs.schema import OUTCOME_CLASSES, SEGMENT_FEATURES
 from slrs.segmentation import RiskOrderedKMeans, high_risk_segments
@@ -35,15 +37,49 @@ CALIBRATION_FOLDS = 3
 STUDY_TREES = 100  # the study's Random Forest used scikit-learn's default of 100 trees
 
 
-def build_candidates() -> dict[str, ClassifierMixin]:
+@dataclass(frozen=True)
+class TrainingSettings:
+    """How much work training does: the sizes of the models and of the global explanations.
+
+    The committed artifacts use the defaults (``COMMITTED_TRAINING``). ``FAST_TRAINING`` trains the same kinds of
+    models, small, for tests that need a freshly trained bundle but not its exact numbers.
+
+    Attributes
+    ----------
+    forest_trees, boosting_iterations, study_trees : int
+        Trees of the outcome Random Forest, boosting iterations of HistGradientBoosting, trees of the study's forest.
+    importance_repeats : int
+        Shuffles per input and fold for the held-out permutation importance.
+    partial_dependence_rows : int
+        Training rows averaged over for each partial-dependence curve.
+    """
+
+    forest_trees: int = 100
+    boosting_iterations: int = 200
+    study_trees: int = STUDY_TREES
+    importance_repeats: int = 5
+    partial_dependence_rows: int = 1_000
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"training setting {name}={value!r} should be a whole number of 1 or more")
+
+
+COMMITTED_TRAINING = TrainingSettings()
+FAST_TRAINING = TrainingSettings(forest_trees=10, boosting_iterations=20, study_trees=10, importance_repeats=1,
+                                 partial_dependence_rows=200)
+
+
+def build_candidates(settings: TrainingSettings = COMMITTED_TRAINING) -> dict[str, ClassifierMixin]:
     """The estimators compared for the outcome method (both deterministic for a fixed seed)."""
     return {
         # 100 trees with leaves of at least 50 borrowers: the same held-out AUC as 200 trees with leaves of 10
         # (0.828 both, 5-fold CV on the bundled data) at a fifteenth of the cost of exact SHAP reason codes.
         "random_forest": RandomForestClassifier(
-            n_estimators=100, min_samples_leaf=50, n_jobs=-1, random_state=RANDOM_STATE),
+            n_estimators=settings.forest_trees, min_samples_leaf=50, n_jobs=-1, random_state=RANDOM_STATE),
         "hist_gradient_boosting": HistGradientBoostingClassifier(
-            learning_rate=0.05, max_iter=200, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
+            learning_rate=0.05, max_iter=settings.boosting_iterations, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
             categorical_features=categorical_mask(), early_stopping=False, random_state=RANDOM_STATE),
     }
 
@@ -58,12 +94,12 @@ def select_segment_features(X: pd.DataFrame) -> pd.DataFrame:
     return X[list(SEGMENT_FEATURES)]
 
 
-def build_study_model() -> Pipeline:
+def build_study_model(settings: TrainingSettings = COMMITTED_TRAINING) -> Pipeline:
     """The study's classifier: a Random Forest on the ten segment features."""
     return Pipeline([
         ("select", FunctionTransformer(select_segment_features)),
         ("impute", SimpleImputer(strategy="median")),
-        ("forest", RandomForestClassifier(n_estimators=STUDY_TREES, n_jobs=-1, random_state=RANDOM_STATE)),
+        ("forest", RandomForestClassifier(n_estimators=settings.study_trees, n_jobs=-1, random_state=RANDOM_STATE)),
     ])
 
 
@@ -72,9 +108,10 @@ def study_flag(segments: np.ndarray, n_segments: int) -> np.ndarray:
     return np.isin(segments, high_risk_segments(n_segments)).astype(int)
 
 
-def fit_study_model(X: pd.DataFrame, segmenter: RiskOrderedKMeans) -> Pipeline:
+def fit_study_model(X: pd.DataFrame, segmenter: RiskOrderedKMeans,
+                    settings: TrainingSettings = COMMITTED_TRAINING) -> Pipeline:
     """Fit the study's forest to the flag derived from ``segmenter``'s segments of ``X``."""
-    return build_study_model().fit(X, study_flag(segmenter.predict(X), segmenter.n_segments))
+    return build_study_model(settings).fit(X, study_flag(segmenter.predict(X), segmenter.n_segments))
 
 
 def outcome_probabilities(model: ClassifierMixin, X: pd.DataFrame) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from slrs.bundle import train_bundle
 from slrs.evaluation import CV_FOLDS
 from slrs.exceptions import ModelArtifactError
 from slrs.io import DEFAULT_MODEL_DIR, MANIFEST_NAME, load_bundle, read_portfolio_bytes, save_bundle, sha256_file
+from slrs.risk import COMMITTED_TRAINING, FAST_TRAINING
 from slrs.schema import MODEL_FEATURES, SEGMENT_FEATURES, TARGET
 from slrs.synth import generate_portfolio
 from slrs.validation import validate_portfolio
@@ -80,7 +82,7 @@ def test_load_refuses_missing_files(saved_copy: Path, missing: str) -> None:
 
 def test_save_and_load_round_trip_a_small_bundle(tmp_path: Path) -> None:
     clean = validate_portfolio(generate_portfolio(300, seed=4)).clean
-    bundle = train_bundle(clean, data_sha256="0" * 64, data_name="small.csv")
+    bundle = train_bundle(clean, data_sha256="0" * 64, data_name="small.csv", settings=FAST_TRAINING)
     save_bundle(bundle, tmp_path)
     loaded = load_bundle(tmp_path)
     assert loaded.manifest["metrics"] == bundle.manifest["metrics"]
@@ -92,8 +94,10 @@ def test_save_and_load_round_trip_a_small_bundle(tmp_path: Path) -> None:
 
 
 def test_retraining_on_the_bundled_data_reproduces_the_committed_metrics() -> None:
+    # The one test that retrains with the committed settings (about 2-3 minutes on two cores).
     committed_bundle = load_bundle()
     committed = committed_bundle.manifest
+    assert committed["training_settings"] == asdict(COMMITTED_TRAINING)
     frame = read_portfolio_bytes(BUNDLED_DATA.read_bytes(), BUNDLED_DATA.name)
     clean = validate_portfolio(frame).clean
     retrained = train_bundle(clean, data_sha256=sha256_file(BUNDLED_DATA), data_name=BUNDLED_DATA.name)
@@ -139,7 +143,8 @@ def test_permutation_importances_find_nothing_when_the_labels_carry_no_signal() 
     # Measured on held-out folds, a model fitted to shuffled labels gains nothing from any input.
     clean = validate_portfolio(generate_portfolio(1000, seed=21)).clean
     clean[TARGET] = clean[TARGET].sample(frac=1.0, random_state=5).to_numpy()
-    models = train_bundle(clean, data_sha256="0" * 64, data_name="shuffled.csv").global_explanations[
+    models = train_bundle(clean, data_sha256="0" * 64, data_name="shuffled.csv",
+                          settings=FAST_TRAINING).global_explanations[
         "permutation_importance"]["models"]
     for name, summary in models.items():
         assert np.max(np.abs(summary["mean"])) < 0.035, name

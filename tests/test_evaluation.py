@@ -6,6 +6,7 @@ import pytest
 
 from slrs.evaluation import CV_FOLDS, binary_metrics, cross_validate, null_auc_se
 from slrs.exceptions import ConfigError
+from slrs.risk import FAST_TRAINING
 from slrs.schema import MODEL_FEATURES
 from slrs.synth import generate_portfolio
 from slrs.validation import validate_portfolio
@@ -14,14 +15,14 @@ from slrs.validation import validate_portfolio
 @pytest.fixture(scope="module")
 def evaluation_with_signal():
     clean = validate_portfolio(generate_portfolio(800, seed=11)).clean
-    return cross_validate(clean[list(MODEL_FEATURES)], clean["Recovery_Status"], 4)
+    return cross_validate(clean[list(MODEL_FEATURES)], clean["Recovery_Status"], 4, FAST_TRAINING)
 
 
 @pytest.fixture(scope="module")
 def evaluation_without_signal():
     clean = validate_portfolio(generate_portfolio(800, seed=11)).clean
     shuffled = clean["Recovery_Status"].sample(frac=1.0, random_state=5).to_numpy()
-    return cross_validate(clean[list(MODEL_FEATURES)], pd.Series(shuffled, index=clean.index), 4)
+    return cross_validate(clean[list(MODEL_FEATURES)], pd.Series(shuffled, index=clean.index), 4, FAST_TRAINING)
 
 
 def test_cross_validate_scores_every_row_out_of_fold(evaluation_with_signal) -> None:
