@@ -7,6 +7,7 @@ from PIL import Image
 
 from slrs import ui
 from slrs.exceptions import SLRSError
+from slrs.findings import Finding
 from slrs.risk import METHODS
 
 # A plain local icon: a material or emoji icon makes the browser fetch the tab icon from Google's servers, and
@@ -14,8 +15,6 @@ from slrs.risk import METHODS
 ICON = Image.new("RGB", (32, 32), "#1565c0")
 st.set_page_config(page_title="SLRS - Smart Loan Recovery System", page_icon=ICON, layout="wide")
 
-STUDY_NOTICE = ("Scores come from the study's method, shown for comparison only: it predicts the study's own "
-                "segments, not whether a loan will be recovered. Switch to the outcome model in the sidebar.")
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
     st.Page("pages/portfolio.py", title="Portfolio", icon=":material/upload_file:"),
@@ -37,29 +36,40 @@ def render_sidebar() -> None:
         st.subheader("Active portfolio")
         st.text(ui.SAMPLE_NAME if portfolio.is_sample else portfolio.name)
         st.caption(f"{portfolio.n_rows:,} rows · {portfolio.n_rows_with_issues:,} with data issues")
-        st.radio("Risk method", METHODS, index=METHODS.index(ui.active_method()), key=ui.METHOD_WIDGET_KEY,
-                 format_func=ui.method_label, on_change=ui.store_method_choice)
+        st.session_state.setdefault(ui.METHOD_WIDGET_KEY, ui.active_method())
+        st.radio("Risk method", METHODS, key=ui.METHOD_WIDGET_KEY, format_func=ui.method_label,
+                 on_change=ui.store_method_choice)
         thresholds = ui.active_thresholds()
         st.caption(f"Thresholds: legal above {thresholds.high:.2f}, settlement from {thresholds.low:.2f}, "
                    "reminders below. Change them on the Strategy page.")
         st.caption(ui.assumptions_caption())
-        warnings = ui.get_bundle().manifest["warnings"]
-        if warnings:
-            st.error(warnings[0])
 
 
+def render_findings(findings: tuple[Finding, ...]) -> None:
+    """One banner on every page: what to know before trusting the numbers (the pipeline's findings)."""
+    if not findings:
+        return
+    text = "\n\n".join(finding.line() for finding in findings)  # SLRS's own words: no user text in them
+    banner = {"critical": st.error, "warning": st.warning, "info": st.info}[findings[0].severity]
+    banner(text, icon=":material/warning:" if findings[0].severity != "info" else ":material/info:")
+
+
+ui.mark_app_frame(False)
+# Hidden: the sidebar's own links below show the page titles from the first paint (the config hides Streamlit's
+# navigation, which before app.py has run would list the pages/ folder's file names).
+navigation = st.navigation(PAGES, position="hidden")
+with st.sidebar:
+    for page in PAGES:
+        st.page_link(page)
+    st.divider()
 try:
     ui.init_session()
     ui.keep_scenario_in_url()  # the query string is cleared on every page change
     render_sidebar()
-    drift = ui.active_drift()
+    render_findings(ui.active_findings())
 except SLRSError as error:  # e.g. missing or altered model artifacts: say what to do, no traceback
     st.error(str(error))
     st.stop()
-if drift.warning:  # on every page: the portfolio is too unlike the training data to trust the numbers
-    st.warning(f"{drift.warning} See Portfolio > Data drift.", icon=":material/warning:")
 
-if ui.active_method() == "study":  # on every page, like the drift banner
-    st.info(STUDY_NOTICE, icon=":material/info:")
-
-st.navigation(PAGES).run()
+ui.mark_app_frame(True)
+navigation.run()

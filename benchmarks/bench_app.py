@@ -7,9 +7,9 @@ Run: .venv/bin/python benchmarks/bench_app.py   (needs Debian's Chromium at /usr
 2. What-if edit to the updated score, server side: the function the Borrower what-if page calls on every
    edit (`whatif.score_scenario`, one row), median and 95th percentile of 50 edits. Target under 100 ms.
 3. Threshold move on a 100k-row portfolio to the updated counts, server side: what the Strategy page
-   recomputes (`strategies_for`, `strategy_summary`, `segment_strategy_matrix`, `compare_thresholds`),
+   recomputes (`pipeline.plan`, `plan_summary`, `segment_strategy_matrix`, `compare_summaries`),
    median of 20 moves. Target under 300 ms.
-4. Upload of 100k rows to the scored table: server side (`load_portfolio` + `build_view`) and in the browser
+4. Upload of 100k rows to the scored table: server side (`pipeline.load` + `pipeline.score`) and in the browser
    (file chosen on the Portfolio page until the sidebar shows the new portfolio). Target under 5 s.
 """
 
@@ -27,9 +27,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from e2e_support import CHROMIUM, CHROMIUM_FLAGS, running_app  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from slrs import pipeline  # noqa: E402
 from slrs.io import load_bundle  # noqa: E402
-from slrs.portfolio import (build_view, compare_thresholds, load_portfolio, segment_strategy_matrix,  # noqa: E402
-                            strategies_for, strategy_summary)
+from slrs.money import plan_summary  # noqa: E402
+from slrs.portfolio import compare_summaries, segment_strategy_matrix  # noqa: E402
 from slrs.strategy import DEFAULT_THRESHOLDS, Thresholds  # noqa: E402
 from slrs.synth import generate_portfolio  # noqa: E402
 from slrs.whatif import baseline_inputs, score_scenario  # noqa: E402
@@ -48,8 +49,8 @@ def report(name: str, seconds: list[float], target_s: float) -> None:
 
 def bench_what_if() -> None:
     bundle = load_bundle()
-    sample = load_portfolio((ROOT / "data" / "portfolio.csv").read_bytes(), "portfolio.csv")
-    view = build_view(sample, bundle, "outcome")
+    sample = pipeline.load((ROOT / "data" / "portfolio.csv").read_bytes(), "portfolio.csv")
+    view = pipeline.score(sample, bundle, "outcome")
     baseline = baseline_inputs(view, str(view["Borrower_ID"].iloc[0]), bundle.manifest["profile"])
     timings = []
     for missed in range(50):
@@ -63,16 +64,15 @@ def bench_what_if() -> None:
 def bench_thresholds_and_upload(data: bytes) -> None:
     bundle = load_bundle()
     start = time.perf_counter()
-    view = build_view(load_portfolio(data, "big.csv"), bundle, "outcome")
+    view = pipeline.score(pipeline.load(data, "big.csv"), bundle, "outcome")
     report(f"upload {ROWS:,} rows -> scored table (server)", [time.perf_counter() - start], 5.0)
     timings = []
     for step in range(20):
         chosen = Thresholds(0.30 + step * 0.01, 0.60 + step * 0.01)
         start = time.perf_counter()
-        strategies = strategies_for(view, chosen)
-        strategy_summary(view, strategies)
-        segment_strategy_matrix(view, strategies)
-        compare_thresholds(view, DEFAULT_THRESHOLDS, chosen)
+        plan = pipeline.plan(view, chosen)  # what the Strategy page computes on a threshold move
+        segment_strategy_matrix(view, plan["Recovery_Strategy"])
+        compare_summaries(plan_summary(pipeline.plan(view, DEFAULT_THRESHOLDS)), plan_summary(plan))
         timings.append(time.perf_counter() - start)
     report(f"threshold move on {ROWS:,} rows -> counts (server)", timings, 0.300)
 

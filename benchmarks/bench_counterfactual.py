@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from slrs import pipeline  # noqa: E402
 from slrs.counterfactual import find_counterfactuals  # noqa: E402
 from slrs.io import load_bundle  # noqa: E402
-from slrs.portfolio import build_view, load_portfolio  # noqa: E402
 from slrs.risk import METHODS  # noqa: E402
 from slrs.strategy import DEFAULT_THRESHOLDS, Thresholds  # noqa: E402
 from slrs.synth import generate_portfolio  # noqa: E402
@@ -58,9 +58,9 @@ def main() -> None:
     args = parser.parse_args()
     bundle = load_bundle()
     data = generate_portfolio(args.rows, seed=7).to_csv(index=False).encode()
-    portfolio = load_portfolio(data, "bench.csv")
+    portfolio = pipeline.load(data, "bench.csv")
     for method in METHODS:
-        inputs = high_risk_inputs(build_view(portfolio, bundle, method), bundle.manifest["profile"],
+        inputs = high_risk_inputs(pipeline.score(portfolio, bundle, method), bundle.manifest["profile"],
                                   args.borrowers)
         find_counterfactuals(bundle, inputs[0], method, DEFAULT_THRESHOLDS, bundle.manifest["profile"])  # warm-up
         for label, thresholds in (("default thresholds", DEFAULT_THRESHOLDS), ("thresholds 0/0.01", STRICT)):

@@ -21,17 +21,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from slrs.compare import PlanSide  # noqa: E402
+from slrs import pipeline  # noqa: E402
 from slrs.io import load_bundle  # noqa: E402
 from slrs.money import ActionTerms, Assumptions  # noqa: E402
-from slrs.portfolio import build_view, load_portfolio  # noqa: E402
-from slrs.report import PackInputs, build_committee_pack  # noqa: E402
 from slrs.scenario import DecisionScenario  # noqa: E402
 from slrs.synth import generate_portfolio  # noqa: E402
 
 SCENARIO = DecisionScenario("outcome", assumptions=Assumptions(
     legal=ActionTerms(6000.0, (0.88, 0.80, 0.66, 0.52), capacity=1000)))
-CHALLENGER = PlanSide("study")
+CHALLENGER = DecisionScenario("study")
 
 
 def main() -> None:
@@ -40,18 +38,17 @@ def main() -> None:
     args = parser.parse_args()
     bundle = load_bundle()
     data = generate_portfolio(args.rows, seed=1).to_csv(index=False).encode()
-    portfolio = load_portfolio(data, "bench.csv")
-    views = {method: build_view(portfolio, bundle, method) for method in ("outcome", "study")}
+    portfolio = pipeline.load(data, "bench.csv")
     print(f"{os.cpu_count()} cores; {args.rows:,} rows", flush=True)
 
     start = time.perf_counter()
-    pack = build_committee_pack(PackInputs(portfolio, bundle, SCENARIO, CHALLENGER, views))
-    seconds = time.perf_counter() - start
-    print(f"committee pack, views already scored (the app): {seconds:5.2f} s, {len(pack) / 1e6:.1f} MB", flush=True)
-
+    champion, challenger = pipeline.decide(portfolio, bundle, SCENARIO), pipeline.decide(portfolio, bundle, CHALLENGER)
+    decided = time.perf_counter() - start
     start = time.perf_counter()
-    build_committee_pack(PackInputs(portfolio, bundle, SCENARIO, CHALLENGER))
-    print(f"committee pack, scoring both methods (the CLI):  {time.perf_counter() - start:5.2f} s", flush=True)
+    pack = pipeline.pack(champion, challenger, bundle)
+    seconds = time.perf_counter() - start
+    print(f"committee pack, decisions already made (the app): {seconds:5.2f} s, {len(pack) / 1e6:.1f} MB", flush=True)
+    print(f"committee pack, deciding both scenarios first (the CLI): {decided + seconds:5.2f} s", flush=True)
 
 
 if __name__ == "__main__":

@@ -6,17 +6,20 @@ which only a full rerun redraws; the rest of the run is cheap (each method's sco
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from slrs import ui
-from slrs.compare import MEASURE_LABELS, MONEY, PlanSide
+from slrs.compare import MEASURE_LABELS, MONEY
 from slrs.exceptions import ConfigError, SLRSError
 from slrs.money import BANDS, DEFAULT_ASSUMPTIONS, TABLE_COLUMNS, assumptions_from_table, assumptions_table
 from slrs.plots import plot_segment_change, plot_transitions
 from slrs.risk import METHODS
+from slrs.scenario import DecisionScenario
 from slrs.strategy import Thresholds
 
-ui.require_app_frame()
+ui.require_app_frame(__file__)
 
 SAME, DEFAULTS, EDIT = "Same as the champion", "The defaults", "Edit"
 AMOUNT = st.column_config.NumberColumn(format="%,.0f")
@@ -26,13 +29,13 @@ EDITOR_COLUMNS = {
                                              min_value=0.0, max_value=1.0, step=0.01)
        for column, band in zip(TABLE_COLUMNS[2:6], BANDS, strict=True)},
     "Capacity": st.column_config.NumberColumn("Capacity", min_value=0, step=1)}
-METRIC_LABELS = {"Action_Cost": "Cost of the actions", "Expected_Recovered": "Expected recovered",
+METRIC_LABELS = {"Action_Cost": "Cost of the actions", "Expected_Recovered": "Expected recovery",
                  "Expected_Net_Recovery": "Expected net recovery"}
 
 
 def promote() -> None:
     """Button callback (runs before the app, so the sidebar shows the new champion)."""
-    side = ui.challenger_side()
+    side = ui.challenger_scenario()
     ui.set_method(side.method)
     ui.apply_thresholds(side.thresholds)  # also moves the Strategy page's sliders
     if side.assumptions != ui.active_assumptions():  # a new value gives the Money page's editor a fresh start
@@ -44,7 +47,8 @@ st.write("The **champion** is the scenario in use now: the risk method chosen in
          "the Strategy page and the cost and recovery assumptions of the Money page. The **challenger** is an "
          "alternative you set up here. Both are applied to the same borrowers, so every difference below comes "
          "from the scenario alone. A change is always the challenger's figure minus the champion's.")
-champion, stored = PlanSide(ui.active_method(), ui.active_thresholds(), ui.active_assumptions()), ui.challenger_side()
+champion = replace(ui.active_scenario(), borrower=None)
+stored = ui.challenger_scenario()
 st.caption(f"Champion: {ui.method_label(champion.method)}; thresholds {champion.thresholds.low:.2f} / "
            f"{champion.thresholds.high:.2f}; "
            f"{'the default' if champion.assumptions == DEFAULT_ASSUMPTIONS else 'edited'} assumptions.")
@@ -75,8 +79,8 @@ if source == EDIT:
         assumptions = assumptions_from_table(edited)
     except ConfigError as error:
         st.error(f"These assumptions cannot be used: {error}. The challenger keeps its last valid assumptions.")
-challenger = PlanSide(method, thresholds, assumptions)
-ui.set_challenger_side(challenger, follow_champion_assumptions=source == SAME)
+challenger = DecisionScenario(method, thresholds, assumptions)
+ui.set_challenger(challenger, follow_champion_assumptions=source == SAME)
 st.button("Make the challenger the champion", key="compare_promote", on_click=promote,
           disabled=challenger == champion, help="Uses the challenger's method, thresholds and assumptions on "
           "every page (the sidebar, the Strategy and Money pages).")

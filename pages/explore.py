@@ -6,17 +6,23 @@ import streamlit as st
 
 from slrs import ui
 from slrs.exploration import correlation_table, filter_exploration, full_recovery_rates, mean_risk_by, scatter_frame
-from slrs.plots import (MAX_PLOT_POINTS, plot_by_group, plot_correlation_heatmap, plot_distribution,
-                        plot_income_vs_loan, sample_for_plot)
+from slrs.plots import (
+    MAX_PLOT_POINTS,
+    plot_by_group,
+    plot_correlation_heatmap,
+    plot_distribution,
+    plot_income_vs_loan,
+    sample_for_plot,
+)
 from slrs.portfolio import has_labels
 from slrs.schema import COLUMN_BY_NAME
 from slrs.strategy import NOT_SCORED, STRATEGIES
 
-ui.require_app_frame()
+ui.require_app_frame(__file__)
 
 st.title("Explore the portfolio")
 view = ui.active_view()
-strategies = ui.active_strategies()
+strategies = ui.active_plan()["Recovery_Strategy"]
 
 segment_names = ui.get_bundle().segment_names
 columns = st.columns(3)

@@ -5,12 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from slrs import ui
-from slrs.fairness import (ATTRIBUTE_LABELS, ATTRIBUTES, DEFAULT_LIMITS, NOT_GIVEN, action_rates, fairness_flags,
-                           flag_summary)
+from slrs.fairness import (
+    ATTRIBUTE_LABELS,
+    ATTRIBUTES,
+    DEFAULT_LIMITS,
+    NOT_GIVEN,
+    action_rates,
+    fairness_flags,
+    flag_summary,
+)
 from slrs.plots import plot_action_rates
 from slrs.strategy import NOT_SCORED
 
-ui.require_app_frame()
+ui.require_app_frame(__file__)
 
 LIMITS = DEFAULT_LIMITS
 PERCENT = st.column_config.NumberColumn(format="percent")
@@ -28,7 +35,7 @@ st.caption("Gender is never given to the model; age and employment type are inpu
            "Differences can still come from inputs that go with a group (income, missed payments, ...), so "
            "they are measured here. A flag is a reason to look closer, not proof of unfair treatment.")
 
-view, strategies, thresholds = ui.active_view(), ui.active_strategies(), ui.active_thresholds()
+view, strategies, thresholds = ui.active_view(), ui.active_plan()["Recovery_Strategy"], ui.active_thresholds()
 rates = action_rates(view, strategies, LIMITS)
 summary = flag_summary(rates).set_index("Attribute")
 not_scored = int((strategies == NOT_SCORED).sum())

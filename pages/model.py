@@ -9,7 +9,7 @@ from slrs.evaluation import CV_FOLDS
 from slrs.exceptions import SLRSError
 from slrs.plots import plot_calibration, plot_importances, plot_matrix, plot_partial_dependence, plot_roc_curves
 
-ui.require_app_frame()
+ui.require_app_frame(__file__)
 
 SCORE = st.column_config.NumberColumn(format="%.3f")
 SHARE = st.column_config.NumberColumn(format="percent")

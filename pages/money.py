@@ -6,12 +6,21 @@ import streamlit as st
 
 from slrs import ui
 from slrs.exceptions import ConfigError
-from slrs.money import (BANDS, DEFAULT_ASSUMPTIONS, TABLE_COLUMNS, assumptions_from_table, assumptions_table,
-                        best_thresholds, efficient_frontier, plan_summary, plan_totals)
+from slrs.money import (
+    BANDS,
+    DEFAULT_ASSUMPTIONS,
+    TABLE_COLUMNS,
+    assumptions_from_table,
+    assumptions_table,
+    best_thresholds,
+    efficient_frontier,
+    plan_summary,
+    plan_totals,
+)
 from slrs.plots import plot_frontier, plot_sweep_heatmap
 from slrs.portfolio import escape_markdown
 
-ui.require_app_frame()
+ui.require_app_frame(__file__)
 
 # Below one currency unit a gain is rounding: the sweep and the plan add the same amounts in another order.
 MIN_GAIN = 1.0

@@ -6,7 +6,7 @@ from functools import partial
 
 import streamlit as st
 
-from slrs import ui
+from slrs import pipeline, ui
 from slrs.drift import STATUS_ICONS
 from slrs.io import EXCEL_MAX_ROWS, SUPPORTED_SUFFIXES, to_csv_bytes, to_excel_bytes
 from slrs.plots import plot_psi
@@ -16,13 +16,12 @@ from slrs.portfolio import (
     filter_view,
     issue_kinds,
     reason_codes_download,
-    scored_download,
     scored_table,
 )
 from slrs.schema import describe_schema, template_frame
 from slrs.strategy import NOT_SCORED, STRATEGIES
 
-ui.require_app_frame()
+ui.require_app_frame(__file__)
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AMOUNT = st.column_config.NumberColumn(format="%,.0f")
@@ -103,15 +102,16 @@ search = columns[3].text_input("Search Borrower_ID", key="portfolio_search")
 mask = filter_view(view, strategies, segments=segments, chosen_strategies=chosen, risk_range=risk_range,
                    search=search)
 st.caption(f"{int(mask.sum()):,} of {len(view):,} rows match the filters.")
-st.dataframe(scored_table(view, strategies)[mask], hide_index=True, key="portfolio_scored", column_config={
-    "Risk_Score": st.column_config.NumberColumn("Risk score", format="%.2f"), "Expected_Recovery": AMOUNT,
+st.dataframe(scored_table(view, plan)[mask], hide_index=True, key="portfolio_scored", column_config={
+    "Risk_Score": st.column_config.NumberColumn("Risk score", format="%.2f"), "Action_Cost": AMOUNT,
+    "Expected_Recovered": AMOUNT, "Expected_Net_Recovery": AMOUNT,
     "Monthly_Income": AMOUNT, "Loan_Amount": AMOUNT, "Collateral_Value": AMOUNT, "Outstanding_Loan_Amount": AMOUNT,
     "Monthly_EMI": AMOUNT, **{c: st.column_config.NumberColumn(format="percent") for c in view if c.startswith("P_")}})
 
-st.caption("The downloads hold every row: your columns unchanged, then segment, risk score, strategy, expected "
-           "recovery, the plan's cost, expected recovered and net recovery, and data issues, under the current "
-           "scenario (method, thresholds and the Money page's assumptions).")
-scored = partial(scored_download, portfolio, view, plan)  # built only on click
+st.caption("The downloads hold every row: your columns unchanged, then segment, risk score, strategy, the plan's "
+           "cost, expected recovery and net recovery, and data issues, under the current scenario (method, "
+           "thresholds and the Money page's assumptions): what python -m slrs score writes.")
+scored = partial(pipeline.output_table, portfolio, view, plan)  # built only on click
 reasons = partial(reason_codes_download, view, portfolio, ui.get_bundle(), method, ui.get_explainer())
 columns = st.columns(3)
 columns[2].download_button("Download reason codes (CSV)", lambda: to_csv_bytes(reasons()), "reason_codes.csv",

@@ -9,7 +9,7 @@ from slrs.money import BANDS, TABLE_COLUMNS, assumptions_table
 from slrs.portfolio import escape_markdown
 from slrs.scenario import describe_scenario, scenario_to_json
 
-ui.require_app_frame()
+ui.require_app_frame(__file__)
 
 ASSUMPTION_COLUMNS = {
     "Cost_per_account": st.column_config.NumberColumn("Cost per account", format="%,.2f"),
@@ -28,7 +28,7 @@ if warnings := ui.url_warnings():
                "stay in its place:")
     st.text("\n".join(warnings))
 
-scenario = ui.current_scenario()
+scenario = ui.active_scenario()
 st.subheader("The scenario in use")
 st.markdown("\n".join(f"- {escape_markdown(line)}" for line in describe_scenario(scenario)))
 st.dataframe(assumptions_table(scenario.assumptions), hide_index=True, key="scenario_assumptions",

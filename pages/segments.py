@@ -10,14 +10,14 @@ from slrs.plots import plot_segment_scatter, plot_silhouette, sample_for_plot
 from slrs.schema import SEGMENT_FEATURES
 from slrs.segmentation import PROJECTION_AXES, SILHOUETTE_SAMPLE, profile_table, segment_points, segmented_rows
 
-ui.require_app_frame()
+ui.require_app_frame(__file__)
 
 st.title("Borrower segments")
 st.caption("Borrowers are grouped by K-Means on ten numeric features (income, loan, collateral, payments...). "
            "Segment 0 has the fewest missed payments and days past due; the highest number has the most.")
 view, portfolio = ui.active_view(), ui.active_portfolio()
 committed_k = int(ui.get_bundle().manifest["segments"]["k"])
-rows = segmented_rows(view)
+rows = segmented_rows(view, ui.active_plan())
 
 k = st.select_slider("Number of segments (k)", options=sorted({*ui.SEGMENT_K_CHOICES, committed_k}),
                      value=committed_k, key="segments_k",
@@ -42,7 +42,7 @@ st.dataframe(profile_table(rows, segments), hide_index=True, key="segments_profi
     "Size": st.column_config.NumberColumn("Borrowers", format="%,d"),
     "Share": st.column_config.NumberColumn("Share of borrowers", format="percent"),
     "Mean_Risk_Score": st.column_config.NumberColumn("Mean risk score", format="%.2f"),
-    "Expected_Recovery": st.column_config.NumberColumn("Expected recovery", format="%,.0f"),
+    "Expected_Recovered": st.column_config.NumberColumn("Expected recovery", format="%,.0f"),
     "Expected_Recovery_Rate": st.column_config.NumberColumn("Expected recovery rate", format="percent"),
     **{name: st.column_config.NumberColumn(f"Mean {name.replace('_', ' ').lower()}", format="%,.1f")
        for name in SEGMENT_FEATURES},

@@ -11,15 +11,17 @@ import streamlit as st
 
 from slrs import ui
 from slrs.money import plan_summary
-from slrs.plots import SHORT_STRATEGY, plot_matrix, plot_risk_histogram
-from slrs.portfolio import COMPARED_MEASURES, compare_summaries, segment_strategy_matrix, strategy_summary
-from slrs.strategy import DEFAULT_THRESHOLDS, Thresholds
+from slrs.plots import plot_matrix, plot_risk_histogram
+from slrs.portfolio import COMPARED_MEASURES, compare_summaries, segment_strategy_matrix
+from slrs.strategy import DEFAULT_THRESHOLDS, SHORT_STRATEGY, STRATEGIES, Thresholds
 
-ui.require_app_frame()
+ui.require_app_frame(__file__)
 
 LOW_SLIDER, HIGH_SLIDER = ui.STRATEGY_LOW_SLIDER, ui.STRATEGY_HIGH_SLIDER
 MONEY = st.column_config.NumberColumn(format="%,.0f")
 DEFAULTS = f"{DEFAULT_THRESHOLDS.low:.2f} / {DEFAULT_THRESHOLDS.high:.2f}"
+MEASURE_WORDS = {"Borrowers": "Borrowers", "Outstanding": "Outstanding", "Expected_Recovered": "Expected recovery",
+                 "Expected_Net_Recovery": "Expected net recovery"}
 
 
 def apply_sliders() -> None:
@@ -54,29 +56,29 @@ thresholds = ui.active_thresholds()
 
 plan = ui.active_plan()  # thresholds, then the capacities of the Money & thresholds page
 strategies = plan["Recovery_Strategy"]
-net = plan_summary(plan).set_index("Strategy")["Expected_Net_Recovery"]
-summary = strategy_summary(view, strategies)
-default_summary = strategy_summary(view, ui.plan_at(DEFAULT_THRESHOLDS)["Recovery_Strategy"])
-comparison = compare_summaries(default_summary, summary).set_index("Strategy")
+summary = plan_summary(plan)
+comparison = compare_summaries(plan_summary(ui.plan_at(DEFAULT_THRESHOLDS)), summary).set_index("Strategy")
 st.subheader(f"Recommended actions at {thresholds.low:.2f} / {thresholds.high:.2f}")
-for column, row in zip(st.columns(len(summary)), summary.itertuples()):
+actions = summary[summary["Strategy"].isin(STRATEGIES)]
+for column, row in zip(st.columns(len(actions)), actions.itertuples()):
     change = int(comparison.loc[row.Strategy, "Borrowers_Change"])
     column.metric(f"{SHORT_STRATEGY[row.Strategy]}: borrowers", f"{row.Borrowers:,}",
                   delta=f"{change:+,} vs defaults" if change else None, delta_color="off", help=row.Strategy)
     column.metric("Outstanding", f"{row.Outstanding:,.0f}")
-    column.metric("Expected recovery", f"{row.Expected_Recovery:,.0f}",
-                  help="The model's expected recovery of these borrowers, whatever the action.")
-    column.metric("Expected net recovery under the plan", f"{net.get(row.Strategy, 0):,.0f}",
-                  help="What this action is expected to recover minus what it costs, by the bank's assumptions "
+    column.metric("Expected recovery", f"{row.Expected_Recovered:,.0f}",
+                  help="What this action is expected to bring back from these borrowers, by the bank's assumptions "
                        "on the Money & thresholds page.")
+    column.metric("Expected net recovery", f"{row.Expected_Net_Recovery:,.0f}",
+                  help="Expected recovery minus what the action costs.")
 st.dataframe(summary, hide_index=True, key="strategy_summary", column_config={
-    "Outstanding": MONEY, "Expected_Recovery": st.column_config.NumberColumn("Expected recovery", format="%,.0f"),
+    "Outstanding": MONEY, "Action_Cost": st.column_config.NumberColumn("Cost of the actions", format="%,.0f"),
+    "Expected_Recovered": st.column_config.NumberColumn("Expected recovery", format="%,.0f"),
+    "Expected_Net_Recovery": st.column_config.NumberColumn("Expected net recovery", format="%,.0f"),
+    "Capacity_Fallbacks": st.column_config.NumberColumn("Moved by a capacity", format="%,d"),
     "Share_of_Borrowers": st.column_config.NumberColumn("Share of borrowers", format="percent")})
-st.caption(f"{summary['Borrowers'].sum():,} borrowers in all: the whole portfolio, including any rows that "
-           "could not be scored. The model's total expected recovery stays the same: thresholds change who gets "
-           "which action, not the scores (the data cannot say how much an action itself changes recovery). The "
-           "expected net recovery under the plan does change: it follows the bank's assumptions of what each "
-           "action costs and recovers, set on the Money & thresholds page, which also finds the best thresholds.")
+st.caption("Thresholds change who gets which action, never the scores. Expected recovery and net recovery follow "
+           "the action each borrower gets, by the bank's assumptions of what each action costs and recovers (Money "
+           "& thresholds page, which also finds the best thresholds).")
 
 st.subheader("Where the thresholds cut the risk scores")
 st.plotly_chart(plot_risk_histogram(view["Risk_Score"], thresholds, reference=DEFAULT_THRESHOLDS),
@@ -89,6 +91,6 @@ st.plotly_chart(plot_matrix(segment_strategy_matrix(view, strategies), "Borrower
 
 st.subheader(f"Your thresholds against the study's defaults ({DEFAULTS})")
 st.dataframe(comparison, key="strategy_comparison", column_config={
-    **{f"{measure}_{side}": st.column_config.NumberColumn(f"{measure.replace('_', ' ')}: {label}", format="%,.0f")
+    **{f"{measure}_{side}": st.column_config.NumberColumn(f"{MEASURE_WORDS[measure]}: {label}", format="%,.0f")
        for measure in COMPARED_MEASURES
        for side, label in (("Default", "defaults"), ("Chosen", "yours"), ("Change", "change"))}})

@@ -11,12 +11,25 @@ from slrs.explain import explain_inputs, reason_sentences, sum_text, waterfall_t
 from slrs.plots import plot_comparison, plot_reason_waterfall
 from slrs.portfolio import escape_markdown
 from slrs.schema import COLUMN_BY_NAME, MODEL_FEATURES
-from slrs.whatif import (Baseline, InputBounds, Scenario, apply_edits, changed_inputs, changes_table,
-                         find_borrower, input_bounds, outcome_table, pick_borrower, result_cards, score_scenarios)
+from slrs.whatif import (
+    Baseline,
+    InputBounds,
+    Scenario,
+    apply_edits,
+    changed_inputs,
+    changes_table,
+    find_borrower,
+    input_bounds,
+    outcome_table,
+    pick_borrower,
+    result_cards,
+    score_scenarios,
+)
 
-ui.require_app_frame()
+ui.require_app_frame(__file__)
 
-SEARCH_KEY, INPUT_KEY = "what_if_borrower", "what_if_input_"
+
+SEARCH_KEY, INPUT_KEY = ui.WHATIF_SEARCH_KEY, ui.WHATIF_INPUT_PREFIX
 
 
 def show_borrower(borrower_id: str) -> None:
@@ -98,7 +111,7 @@ def edit_and_score(baseline: Baseline, start: dict) -> None:
     ui.set_whatif_scenario(Scenario(baseline.borrower_id, changed_inputs(baseline.inputs, edited)))
     try:
         base, now = score_scenarios(ui.get_bundle(), [baseline.inputs, edited], ui.active_method(),
-                                    ui.active_thresholds())
+                                    ui.active_thresholds(), ui.active_assumptions())
     except SLRSError as error:
         st.error(str(error))
         return

@@ -10,18 +10,19 @@ import argparse
 import json
 import logging
 import sys
-from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
 import pandas as pd
 
+from slrs import pipeline
 from slrs.bundle import ModelBundle, train_bundle, training_rows
-from slrs.compare import PlanSide
 from slrs.counterfactual import find_counterfactuals
 from slrs.exceptions import SLRSError
 from slrs.explain import explain_scores, format_value, reason_rows, reason_sentences
+from slrs.findings import Finding
 from slrs.io import (
     DEFAULT_MODEL_DIR,
     iter_portfolio_file,
@@ -33,27 +34,16 @@ from slrs.io import (
     to_excel_bytes,
     write_csv_chunk,
 )
-from slrs.money import (
-    ACTIONS,
-    PLAN_AMOUNT_COLUMNS,
-    SWEEP_STEP,
-    add_plan_columns,
-    best_thresholds,
-    plan_actions,
-    plan_totals,
-    sweep_thresholds,
-    threshold_grid,
-)
-from slrs.portfolio import load_portfolio
-from slrs.report import PackInputs, build_committee_pack
-from slrs.risk import METHODS, Method
+from slrs.money import STRATEGY_OF, SWEEP_STEP, best_thresholds, plan_totals, threshold_grid
+from slrs.portfolio import LoadedPortfolio
+from slrs.risk import COMMITTED_TRAINING, FAST_TRAINING, METHODS
 from slrs.scenario import DecisionScenario
-from slrs.schema import ID_COLUMN, ISSUES_COLUMN, MODEL_FEATURES
-from slrs.scoring import ScoredPortfolio, score_portfolio, score_rows
+from slrs.schema import ID_COLUMN, MODEL_FEATURES, PLAN_AMOUNT_COLUMNS, RISK_COLUMN
+from slrs.scoring import score_rows
 from slrs.segmentation import DEFAULT_K, SegmentConfig
-from slrs.strategy import DEFAULT_THRESHOLDS, NOT_SCORED, STRATEGIES, Thresholds
+from slrs.strategy import DEFAULT_THRESHOLDS, NOT_SCORED, Thresholds, assign_strategy
 from slrs.synth import generate_portfolio
-from slrs.validation import IdTracker, validate_portfolio
+from slrs.validation import validate_portfolio
 from slrs.whatif import baseline_inputs, find_borrower
 
 logger = logging.getLogger("slrs")
@@ -82,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data", type=Path, default=DEFAULT_TRAINING_DATA)
     train.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR)
     train.add_argument("--k", type=int, default=DEFAULT_K, help="number of segments (default 4)")
+    train.add_argument("--fast", action="store_true",
+                       help="small models (10 trees) to try things out in seconds; the committed artifacts use the "
+                            "full settings")
     score = commands.add_parser("score", help="score a portfolio file (CSV or .xlsx)")
     score.add_argument("input", type=Path)
     score.add_argument("-o", "--output", type=Path, help="CSV or .xlsx file (default: CSV on stdout)")
@@ -89,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--high", type=float, help=f"default {DEFAULT_THRESHOLDS.high:g}")
     score.add_argument("--method", choices=METHODS, help="default outcome")
     score.add_argument("--scenario", type=Path, metavar="FILE",
-                       help=f"{SCENARIO_HELP}; adds {', '.join(PLAN_AMOUNT_COLUMNS)}")
+                       help=f"{SCENARIO_HELP}; its plan gives {', '.join(PLAN_AMOUNT_COLUMNS)}")
     score.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=argparse.SUPPRESS)
     score.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=argparse.SUPPRESS)
     sweep = commands.add_parser("sweep", help="expected net recovery at every pair of thresholds, and the best pair")
@@ -98,7 +91,6 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("-o", "--output", type=Path, help="CSV file for the grid (default: stdout)")
     sweep.add_argument("--step", type=float, default=SWEEP_STEP, help=f"grid step (default {SWEEP_STEP:g})")
     sweep.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=argparse.SUPPRESS)
-    sweep.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=argparse.SUPPRESS)
     report = commands.add_parser("report", help="the committee pack: one self-contained HTML file")
     report.add_argument("input", type=Path)
     report.add_argument("--scenario", type=Path, metavar="FILE", help=SCENARIO_HELP)
@@ -134,8 +126,8 @@ def run_train(args: argparse.Namespace) -> None:
     if skipped:
         print(f"note: {skipped:,} rows without a usable label or inputs are left out of training "
               "(see their Data_Issues when scored)", file=sys.stderr)
-    bundle = train_bundle(validation.clean[rows], data_sha256=sha256_file(args.data),
-                          data_name=args.data.name, k=args.k)
+    bundle = train_bundle(validation.clean[rows], data_sha256=sha256_file(args.data), data_name=args.data.name,
+                          k=args.k, settings=FAST_TRAINING if args.fast else COMMITTED_TRAINING)
     path = save_bundle(bundle, args.out)
     _report_training(bundle.manifest, path)
 
@@ -166,27 +158,27 @@ def run_score(args: argparse.Namespace) -> None:
     scenario = decision_scenario(args)
     if args.chunk_rows < 1:
         raise SLRSError(f"--chunk-rows={args.chunk_rows} should be >= 1")
-    bundle = load_bundle(args.models)
-    summary: Counter = Counter()
-    parts = _score_chunks(args, bundle, scenario.method, scenario.thresholds)
-    tables = _plan_chunks(parts, scenario) if args.scenario else (part.table for part in parts)
-    scored = (_summarise(table, summary) for table in tables)
+    bundle, tally = load_bundle(args.models), pipeline.Tally()
+    chunks = iter_portfolio_file(args.input, args.chunk_rows)
+    tables = pipeline.stream_outputs(chunks, bundle, scenario, f"'{args.input.name}'", tally)
     if args.output is not None and args.output.suffix.lower() == ".xlsx":
-        args.output.write_bytes(to_excel_bytes(pd.concat(scored)))  # Excel cannot be written in chunks
+        args.output.write_bytes(to_excel_bytes(pd.concat(tables)))  # Excel cannot be written in chunks
     elif args.output is not None:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         with args.output.open("wb") as stream:
-            _write_chunks(scored, stream)
+            _write_chunks(tables, stream)
     else:
-        _write_chunks(scored, sys.stdout.buffer)
-    _report_scoring(summary, args, scenario)
+        _write_chunks(tables, sys.stdout.buffer)
+    totals, _, findings = tally.finish(bundle, scenario.method)
+    _report_scoring(tally, totals, args, scenario)
+    _print_findings(findings)
 
 
 def decision_scenario(args: argparse.Namespace) -> DecisionScenario:
     """The ``--scenario`` file, or the ``--method``/``--low``/``--high`` flags; never both (which would win?)."""
     flags = {name: getattr(args, name, None) for name in ("method", "low", "high")}
     given = [f"--{name}" for name, value in flags.items() if value is not None]
-    if args.scenario is None:
+    if getattr(args, "scenario", None) is None:
         low, high = (getattr(DEFAULT_THRESHOLDS, name) if flags[name] is None else flags[name]
                      for name in ("low", "high"))
         return DecisionScenario(flags["method"] or "outcome", Thresholds(low, high))
@@ -196,49 +188,18 @@ def decision_scenario(args: argparse.Namespace) -> DecisionScenario:
     return read_scenario_file(args.scenario)
 
 
-def _score_chunks(args: argparse.Namespace, bundle: ModelBundle, method: Method,
-                  thresholds: Thresholds) -> Iterator[ScoredPortfolio]:
-    tracker, first_row = IdTracker(), 1
-    for chunk in iter_portfolio_file(args.input, args.chunk_rows):
-        chunk.index = pd.RangeIndex(first_row - 1, first_row - 1 + len(chunk))
-        yield score_portfolio(chunk, bundle, method, thresholds, first_row=first_row, tracker=tracker,
-                              source=f"'{args.input.name}'")
-        first_row += len(chunk)
+def _decide_file(args: argparse.Namespace, scenario: DecisionScenario,
+                 bundle: ModelBundle) -> pipeline.Decision:
+    """The whole input file through the pipeline, as the app does with an upload."""
+    portfolio = pipeline.load(_read_bytes(args.input), args.input.name)
+    return pipeline.decide(portfolio, bundle, scenario)
 
 
-def _plan_chunks(parts: Iterator[ScoredPortfolio], scenario: DecisionScenario) -> Iterator[pd.DataFrame]:
-    """Each scored table with the plan's columns; the plan's strategy (after capacities) replaces the thresholds'.
-
-    A capacity is portfolio-wide (the most valuable accounts of the whole file get the action), so with one
-    the whole file is scored first and planned at once, in memory; without, each chunk is planned as it comes.
-    """
-    if all(scenario.assumptions.terms(action).capacity is None for action in ACTIONS):
-        yield from (_with_plan(part.table, _outstanding(part), scenario) for part in parts)
-        return
-    parts = list(parts)
-    yield _with_plan(pd.concat([part.table for part in parts]), pd.concat([_outstanding(part) for part in parts]),
-                     scenario)
-
-
-def _outstanding(part: ScoredPortfolio) -> pd.Series:
-    """The validated outstanding amount (currency) of each row of ``part.table`` (missing where unusable)."""
-    return part.validation.clean["Outstanding_Loan_Amount"].reindex(part.table.index)
-
-
-def _with_plan(table: pd.DataFrame, outstanding: pd.Series, scenario: DecisionScenario) -> pd.DataFrame:
-    plan = plan_actions(table["Risk_Score"].to_numpy(dtype=float), outstanding.to_numpy(dtype=float),
-                        scenario.thresholds, scenario.assumptions, index=table.index)
-    return add_plan_columns(table, plan, before=ISSUES_COLUMN)
-
-
-def _summarise(table: pd.DataFrame, summary: Counter) -> pd.DataFrame:
-    summary.update(table["Recovery_Strategy"].tolist())
-    summary["rows"] += len(table)
-    summary["rows with data issues"] += int((table["Data_Issues"] != "").sum())
-    summary["expected recovery"] += float(table["Expected_Recovery"].sum())
-    for column in PLAN_AMOUNT_COLUMNS:
-        summary[column] += float(table[column].sum()) if column in table.columns else 0.0
-    return table
+def _print_findings(findings: Sequence[Finding]) -> None:
+    """The pipeline's findings on stderr, after the command's own summary: what to know before trusting it."""
+    if findings:
+        print("\n".join(["before you rely on these numbers:", *(f"  - {finding.line()}" for finding in findings)]),
+              file=sys.stderr)
 
 
 def _write_chunks(tables: Iterator[pd.DataFrame], stream: BinaryIO) -> None:
@@ -247,29 +208,25 @@ def _write_chunks(tables: Iterator[pd.DataFrame], stream: BinaryIO) -> None:
     stream.flush()
 
 
-def _report_scoring(summary: Counter, args: argparse.Namespace, scenario: DecisionScenario) -> None:
+def _report_scoring(tally: pipeline.Tally, totals: dict[str, float], args: argparse.Namespace,
+                    scenario: DecisionScenario) -> None:
     thresholds, source = scenario.thresholds, f", scenario {args.scenario.name}" if args.scenario else ""
-    lines = [(f"scored {summary['rows']:,} rows of {args.input.name} with the {scenario.method} method "
+    lines = [(f"scored {tally.rows:,} rows of {args.input.name} with the {scenario.method} method "
               f"(low {thresholds.low:g}, high {thresholds.high:g}{source}); output: {args.output or 'stdout'}")]
-    lines += [f"  {strategy}: {summary[strategy]:,}" for strategy in (*STRATEGIES, NOT_SCORED)]
-    lines.append(f"  expected recovery: {summary['expected recovery']:,.0f}")
-    if args.scenario:
-        lines += [f"  cost of the actions: {summary['Action_Cost']:,.0f}",
-                  f"  expected recovered under the plan: {summary['Expected_Recovered']:,.0f}",
-                  f"  expected net recovery (recovered minus cost): {summary['Expected_Net_Recovery']:,.0f}"]
-    lines.append(f"  rows with data issues: {summary['rows with data issues']:,} (see the Data_Issues column)")
+    lines += [f"  {strategy}: {totals[f'{action}_accounts']:,}" for action, strategy in STRATEGY_OF.items()]
+    lines += [f"  {NOT_SCORED}: {tally.unscored:,}",
+              f"  cost of the actions: {totals['Action_Cost']:,.0f}",
+              f"  expected recovery: {totals['Expected_Recovered']:,.0f}",
+              f"  expected net recovery (recovery minus cost): {totals['Expected_Net_Recovery']:,.0f}",
+              f"  rows with data issues: {tally.rows_with_issues:,} (see the Data_Issues column)"]
     print("\n".join(lines), file=sys.stderr)
 
 
 def run_sweep(args: argparse.Namespace) -> None:
     scenario, grid = decision_scenario(args), threshold_grid(args.step)
-    if args.chunk_rows < 1:
-        raise SLRSError(f"--chunk-rows={args.chunk_rows} should be >= 1")
-    parts = list(_score_chunks(args, load_bundle(args.models), scenario.method, scenario.thresholds))
+    decision = _decide_file(args, scenario, load_bundle(args.models))
     # Scores do not change with thresholds: the file is scored once and only the plan is redone per grid point.
-    risk = pd.concat([part.table["Risk_Score"] for part in parts]).to_numpy(dtype=float)
-    outstanding = pd.concat([_outstanding(part) for part in parts]).to_numpy(dtype=float)
-    sweep = sweep_thresholds(risk, outstanding, scenario.assumptions, grid)
+    sweep = pipeline.sweep(decision, grid)
     text = sweep.to_csv(index=False, lineterminator="\n")
     if args.output is None:
         sys.stdout.write(text)
@@ -279,61 +236,64 @@ def run_sweep(args: argparse.Namespace) -> None:
     best = best_thresholds(sweep)
     best_net = float(sweep.loc[(sweep["Low"] == best.low) & (sweep["High"] == best.high),
                                "Expected_Net_Recovery"].iloc[0])
-    current = plan_totals(plan_actions(risk, outstanding, scenario.thresholds, scenario.assumptions))
-    chosen, current_net = scenario.thresholds, current["Expected_Net_Recovery"]
-    print(f"swept {len(grid)} pairs of thresholds (step {args.step:g}) over {len(risk):,} rows of "
+    chosen, current_net = scenario.thresholds, plan_totals(decision.plan)["Expected_Net_Recovery"]
+    print(f"swept {len(grid)} pairs of thresholds (step {args.step:g}) over {decision.portfolio.n_rows:,} rows of "
           f"{args.input.name} with the {scenario.method} method; grid: {args.output or 'stdout'}\n"
           f"best thresholds: low {best.low:g}, high {best.high:g}; expected net recovery {best_net:,.0f}\n"
           f"the scenario's thresholds (low {chosen.low:g}, high {chosen.high:g}): expected net recovery "
           f"{current_net:,.0f}; the best pair gains {best_net - current_net:+,.0f}", file=sys.stderr)
+    _print_findings(decision.findings)
 
 
 def run_report(args: argparse.Namespace) -> None:
     scenario = read_scenario_file(args.scenario) if args.scenario else DecisionScenario()
     challenger = read_scenario_file(args.challenger) if args.challenger else DecisionScenario(scenario.method)
-    portfolio = load_portfolio(_read_bytes(args.input), args.input.name)
-    side = PlanSide(challenger.method, challenger.thresholds, challenger.assumptions)
-    text = build_committee_pack(PackInputs(portfolio, load_bundle(args.models), scenario, side))
+    bundle = load_bundle(args.models)
+    champion = _decide_file(args, scenario, bundle)
+    challenger_decision = pipeline.decide(champion.portfolio, bundle, replace(challenger, borrower=None),
+                                          view=champion.view if challenger.method == scenario.method else None)
+    text = pipeline.pack(champion, challenger_decision, bundle)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
-    print(f"wrote the committee pack for {portfolio.n_rows:,} rows of {args.input.name} to {args.output} "
+    print(f"wrote the committee pack for {champion.portfolio.n_rows:,} rows of {args.input.name} to {args.output} "
           f"({len(text.encode('utf-8')) / 1e6:.1f} MB, opens offline)", file=sys.stderr)
+    _print_findings(champion.findings)
 
 
 def run_explain(args: argparse.Namespace) -> None:
-    thresholds = Thresholds(args.low, args.high)
+    scenario = DecisionScenario(args.method, Thresholds(args.low, args.high))
     bundle = load_bundle(args.models)
-    row, row_number = _find_scorable_borrower(args.input, args.borrower_id.strip())
-    report = explain_report(bundle, row, args.method, thresholds)
+    decision = _decide_file(args, scenario, bundle)
+    row, row_number = _find_scorable_borrower(decision.portfolio, args.borrower_id.strip(), args.input.name)
+    report = explain_report(bundle, row, scenario)
     report.update({"file": args.input.name, "row": row_number})
     inputs = baseline_inputs(row, report["borrower_id"], bundle.manifest["profile"]).inputs
-    report[COUNTERFACTUALS_KEY] = find_counterfactuals(bundle, inputs, args.method, thresholds,
+    report[COUNTERFACTUALS_KEY] = find_counterfactuals(bundle, inputs, args.method, scenario.thresholds,
                                                        bundle.manifest["profile"]).to_dict()
     print(json.dumps(report, indent=2) if args.json else format_explanation(report))
+    _print_findings(decision.findings)
 
 
-def _find_scorable_borrower(path: Path, borrower_id: str) -> tuple[pd.DataFrame, int]:
+def _find_scorable_borrower(portfolio: LoadedPortfolio, borrower_id: str, name: str) -> tuple[pd.DataFrame, int]:
     """The validated, typed row of the first borrower with this ID, and its row number (1 = first data row)."""
-    tracker, first_row = IdTracker(), 1
-    for chunk in iter_portfolio_file(path, DEFAULT_CHUNK_ROWS):
-        validation = validate_portfolio(chunk, first_row=first_row, tracker=tracker, source=f"'{path.name}'")
-        if ID_COLUMN not in validation.clean:
-            raise SLRSError(f"'{path.name}' has no {ID_COLUMN} column; expected one to find borrower "
-                            f"{borrower_id!r}")
-        position = find_borrower(validation.clean, borrower_id)
-        if position is not None:
-            if not validation.scorable.iloc[position]:
-                raise SLRSError(f"borrower {borrower_id!r} (row {first_row + position}) cannot be scored: "
-                                f"{validation.row_issues.iloc[position]}")
-            return validation.clean.iloc[[position]], first_row + position
-        first_row += len(chunk)
-    raise SLRSError(f"no borrower with {ID_COLUMN} {borrower_id!r} in '{path.name}'; expected an ID exactly as "
-                    "in the file (case-sensitive)")
+    validation = portfolio.validation
+    if ID_COLUMN not in validation.clean:
+        raise SLRSError(f"'{name}' has no {ID_COLUMN} column; expected one to find borrower {borrower_id!r}")
+    position = find_borrower(validation.clean, borrower_id)
+    if position is None:
+        raise SLRSError(f"no borrower with {ID_COLUMN} {borrower_id!r} in '{name}'; expected an ID exactly as "
+                        "in the file (case-sensitive)")
+    if not validation.scorable.iloc[position]:
+        raise SLRSError(f"borrower {borrower_id!r} (row {position + 1}) cannot be scored: "
+                        f"{validation.row_issues.iloc[position]}")
+    return validation.clean.iloc[[position]], position + 1
 
 
-def explain_report(bundle: ModelBundle, row: pd.DataFrame, method: Method, thresholds: Thresholds) -> dict:
+def explain_report(bundle: ModelBundle, row: pd.DataFrame, scenario: DecisionScenario) -> dict:
     """Score, strategy, reason codes and sentences of one typed row, as JSON-safe types."""
-    scored = score_rows(bundle, row, method, thresholds).iloc[0]
+    method, thresholds = scenario.method, scenario.thresholds
+    risk = score_rows(bundle, row, method)[RISK_COLUMN].to_numpy()
+    scored = {"Risk_Score": risk[0], "Recovery_Strategy": assign_strategy(risk, thresholds)[0]}
     codes = explain_scores(bundle, row[list(MODEL_FEATURES)], method)
     contributions = reason_rows(codes).rename(columns=str.lower).to_dict("records")
     return {

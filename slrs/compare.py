@@ -1,7 +1,7 @@
 """Champion vs challenger: two scenarios on the same portfolio, who moves between actions and what it is worth.
 
-A *side* is one scenario (``PlanSide``): a risk method, two thresholds and the bank's cost and recovery
-assumptions. The champion is the scenario in use; the challenger is an alternative. Both are planned on the
+A *side* is one scenario (``slrs.scenario.DecisionScenario``): a risk method, two thresholds and the bank's cost
+and recovery assumptions. The champion is the scenario in use; the challenger is an alternative. Both are planned on the
 same borrowers (``slrs.money.plan_actions``), so every difference comes from the scenario, never the data.
 
 ``compare_plans`` gives the transition matrix (how many borrowers each champion action sends to each
@@ -17,12 +17,11 @@ import numpy as np
 import pandas as pd
 
 from slrs.exceptions import ConfigError
-from slrs.money import ACTIONS, DEFAULT_ASSUMPTIONS, STRATEGY_OF, Assumptions, plan_view
-from slrs.risk import METHODS, Method
-from slrs.schema import ID_COLUMN
-from slrs.strategy import DEFAULT_THRESHOLDS, NOT_SCORED, STRATEGIES, Thresholds
+from slrs.money import ACTIONS, STRATEGY_OF
+from slrs.schema import ID_COLUMN, PLAN_AMOUNT_COLUMNS
+from slrs.strategy import NOT_SCORED, STRATEGIES
 
-MONEY = ("Action_Cost", "Expected_Recovered", "Expected_Net_Recovery")
+MONEY = PLAN_AMOUNT_COLUMNS
 ACCOUNT_MEASURES = tuple(f"{action.capitalize()}_Accounts" for action in ACTIONS)  # as in ``sweep_thresholds``
 MEASURES = (*ACCOUNT_MEASURES, *MONEY)
 # Plain words for a credit committee, one per entry of ``MEASURES``.
@@ -31,39 +30,12 @@ MEASURE_LABELS = {
     "Settlement_Accounts": "Borrowers offered a settlement",
     "Legal_Accounts": "Borrowers sent to legal action",
     "Action_Cost": "Cost of the actions",
-    "Expected_Recovered": "Expected recovered under the plan",
+    "Expected_Recovered": "Expected recovery",
     "Expected_Net_Recovery": "Expected net recovery (recovered minus cost)",
 }
 TOTAL = "Total"
 # Columns that identify a row: both views must list the same borrowers in the same order.
 ROW_COLUMNS = ("Row", ID_COLUMN, "Borrower_Segment")
-
-
-@dataclass(frozen=True)
-class PlanSide:
-    """One scenario to plan a portfolio with.
-
-    Attributes
-    ----------
-    method : {"outcome", "study"}
-        The risk method that scores the borrowers.
-    thresholds : Thresholds
-        Risk-score cut-offs between reminders, settlement and legal action.
-    assumptions : Assumptions
-        Cost per account (currency), recovered shares and capacities of each action.
-    """
-
-    method: Method = "outcome"
-    thresholds: Thresholds = DEFAULT_THRESHOLDS
-    assumptions: Assumptions = DEFAULT_ASSUMPTIONS
-
-    def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ConfigError(f"method {self.method!r} should be one of {list(METHODS)}")
-        if not isinstance(self.thresholds, Thresholds):
-            raise ConfigError(f"thresholds should be Thresholds, found {type(self.thresholds).__name__}")
-        if not isinstance(self.assumptions, Assumptions):
-            raise ConfigError(f"assumptions should be Assumptions, found {type(self.assumptions).__name__}")
 
 
 @dataclass(frozen=True, eq=False)  # tables have no single truth value, so sides compare by identity
@@ -89,14 +61,6 @@ class Comparison:
     totals: pd.DataFrame
     by_segment: pd.DataFrame
     moved: int
-
-
-def plan_side(view: pd.DataFrame, side: PlanSide) -> pd.DataFrame:
-    """The plan (``slrs.money.plan_actions``) of a scored view under ``side``'s thresholds and assumptions.
-
-    ``view`` must have been scored by ``side.method``; the plan has the view's index.
-    """
-    return plan_view(view, side.thresholds, side.assumptions)
 
 
 def compare_plans(champion_view: pd.DataFrame, champion_plan: pd.DataFrame, challenger_view: pd.DataFrame,

@@ -33,9 +33,9 @@ import pandas as pd
 from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError
 from slrs.risk import METHODS, Method
-from slrs.schema import CATEGORICAL_MODEL_FEATURES, MODEL_FEATURES, NUMERIC_MODEL_FEATURES
+from slrs.schema import CATEGORICAL_MODEL_FEATURES, MODEL_FEATURES, NUMERIC_MODEL_FEATURES, RISK_COLUMN
 from slrs.scoring import score_rows
-from slrs.strategy import STRATEGIES, Thresholds
+from slrs.strategy import STRATEGIES, Thresholds, assign_actions
 from slrs.whatif import Value, score_scenario
 
 # The inputs a borrower or the bank can change by acting, and the direction a remedy moves each
@@ -317,8 +317,7 @@ def _reached(search: _Search, blocks: list[tuple[tuple[str, ...], np.ndarray]]) 
                                         CATEGORICAL_MODEL_FEATURES else float) for name in MODEL_FEATURES})
     for name, values in (*columns.items(), (EMI, emi)):
         frame[name] = values
-    ranks = score_rows(search.bundle, frame, search.method, search.thresholds)["Recovery_Strategy"].map(
-        STRATEGIES.index).to_numpy()
+    ranks = assign_actions(score_rows(search.bundle, frame, search.method)[RISK_COLUMN].to_numpy(), search.thresholds)
     numeric, own = search.profile["numeric"][EMI], float(search.base[EMI])
     # The instalment is a consequence: a candidate whose instalment leaves the training range is out.
     in_range = (emi >= min(numeric["min"], own)) & (emi <= max(numeric["max"], own))

@@ -29,6 +29,7 @@ from slrs.schema import (
     CATEGORICAL_MODEL_FEATURES,
     MODEL_FEATURES,
     NUMERIC_MODEL_FEATURES,
+    input_label,
 )
 
 REFERENCE_VERSION = 1
@@ -217,9 +218,9 @@ def check_drift(clean: pd.DataFrame, scorable: pd.Series | np.ndarray, risk_scor
     records = [_numeric_record(SCORE_INPUT, scores[mask], reference["score"][method])]
     for name in MODEL_FEATURES:
         if name in reference["numeric"]:
-            records.append(_numeric_record(_label(name), rows[name].to_numpy(dtype=float), reference["numeric"][name]))
+            records.append(_numeric_record(input_label(name), rows[name].to_numpy(dtype=float), reference["numeric"][name]))
         else:
-            records.append(_categorical_record(_label(name), rows[name], reference["categorical"][name]))
+            records.append(_categorical_record(input_label(name), rows[name], reference["categorical"][name]))
     excess_missing = np.array([record.pop("excess_missing") for record in records])
     table = pd.DataFrame.from_records(records, columns=list(TABLE_COLUMNS))
     n_rows = int(mask.sum())
@@ -239,13 +240,6 @@ def _check_reference(reference: Mapping, method: Method) -> None:
     if known != set(MODEL_FEATURES):
         raise ModelArtifactError(f"the drift reference covers inputs {sorted(known)}; expected "
                                  f"{sorted(MODEL_FEATURES)}; retrain with: python -m slrs train")
-
-
-def _label(name: str) -> str:
-    # Imported here: slrs.explain imports slrs.bundle, which imports this module.
-    from slrs.explain import input_label
-
-    return input_label(name)
 
 
 def _numeric_record(label: str, values: np.ndarray, reference: Mapping) -> dict:

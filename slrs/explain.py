@@ -29,7 +29,7 @@ from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError, ModelArtifactError
 from slrs.features import DERIVED_FEATURES
 from slrs.risk import Method
-from slrs.schema import CATEGORICAL_MODEL_FEATURES, COLUMN_BY_NAME, FULLY_RECOVERED, MODEL_FEATURES
+from slrs.schema import CATEGORICAL_MODEL_FEATURES, COLUMN_BY_NAME, FULLY_RECOVERED, MODEL_FEATURES, input_label
 
 CALIBRATION = "Calibration"
 SPACE: dict[Method, str] = {
@@ -38,9 +38,6 @@ SPACE: dict[Method, str] = {
     "study": ("Probability of the study's high-risk flag: base value + input contributions = the displayed "
               "risk score (the study's score is not calibrated)."),
 }
-# The ratios' own names; every other input's name is derived from its schema name.
-DERIVED_LABELS = {"EMI_to_Income": "Instalment to income ratio", "Collateral_Coverage": "Collateral coverage",
-                  "Outstanding_Share": "Share of loan outstanding"}
 # Words in an input's description that give its unit, first match wins; suffixes follow the value.
 UNIT_WORDS = (("currency", " currency units"), ("in years", " years"), ("in months", " months"),
               ("percent", "%"), ("multiple", "x"), ("share", "%"))
@@ -213,16 +210,6 @@ def _shap_chunk(explainer: shap.TreeExplainer | RandomForestClassifier, Z: np.nd
 
 
 # --- readable names, values and sentences --------------------------------------------------------------------
-
-
-def input_label(name: str) -> str:
-    """Readable name of a model input: "Num_Missed_Payments" -> "Missed payments", ratios by their own names."""
-    if name in DERIVED_LABELS:
-        return DERIVED_LABELS[name]
-    words = name.split("_")
-    words = words[1:] if words[0] == "Num" else words
-    text = " ".join(word if word.isupper() else word.lower() for word in words)
-    return text[:1].upper() + text[1:]
 
 
 def _description(name: str) -> str:

@@ -130,7 +130,7 @@ def action_rates(view: pd.DataFrame, strategies: pd.Series, limits: FairnessLimi
     view : DataFrame
         A scored view; reads Age (years), Gender and Employment_Type where present.
     strategies : Series
-        The recommended strategy of each row, same index as ``view`` (``slrs.portfolio.strategies_for``).
+        The recommended strategy of each row, same index as ``view`` (the plan's, ``slrs.pipeline.plan``).
     limits : FairnessLimits
         When a ratio is flagged and how small a group is too small to judge.
     attributes : tuple of str

@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 from xml.etree.ElementTree import ParseError
 
 import joblib
@@ -29,10 +29,8 @@ import pyarrow.csv as pa_csv
 
 from slrs.bundle import ModelBundle, library_versions
 from slrs.exceptions import ConfigError, DataValidationError, ModelArtifactError
-from slrs.schema import SCHEMA_VERSION
-
-if TYPE_CHECKING:
-    from slrs.scenario import DecisionScenario
+from slrs.scenario import DecisionScenario, read_scenario_bytes
+from slrs.schema import SCHEMA_VERSION, SPARE_PREFIX
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx",)
@@ -42,7 +40,6 @@ SUPPORTED_SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES
 DELIMITERS = (",", ";", "\t")
 # Values beyond the header's width are kept in this many spare columns; a row with more is refused.
 SPARE_COLUMNS = 8
-SPARE_PREFIX = "Extra_Value_"
 SNIFF_BYTES = 1 << 20
 _PARSER_LINE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
@@ -243,9 +240,6 @@ def read_scenario_file(path: Path) -> DecisionScenario:
 
     Raises ``ConfigError`` when there is no such file, it is not UTF-8 text, or its content is unusable.
     """
-    # Imported here: slrs.scenario -> slrs.whatif -> slrs.scoring -> slrs.validation imports this module.
-    from slrs.scenario import read_scenario_bytes
-
     if not path.is_file():
         raise ConfigError(f"no scenario file at {path}; expected an existing .json, .yaml or .yml file")
     return read_scenario_bytes(path.read_bytes(), path.name)

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from slrs.exceptions import ConfigError
-from slrs.strategy import NOT_SCORED, STRATEGIES, Thresholds
+from slrs.schema import COST_COLUMN, NET_COLUMN, PLAN_AMOUNT_COLUMNS, RECOVERED_COLUMN, STRATEGY_COLUMN
+from slrs.strategy import NOT_SCORED, STRATEGIES, Thresholds, assign_actions, strategy_labels
 
 Action = Literal["reminders", "settlement", "legal"]
 ACTIONS: tuple[Action, ...] = ("reminders", "settlement", "legal")  # mildest first, as ``STRATEGIES``
@@ -103,18 +104,6 @@ def assumptions_to_dict(assumptions: Assumptions) -> dict:
     """``{"reminders": {"cost": .., "shares": [..4], "capacity": None}, ...}``, JSON-ready."""
     return {action: {"cost": terms.cost, "shares": list(terms.shares), "capacity": terms.capacity}
             for action in ACTIONS for terms in [assumptions.terms(action)]}
-
-
-def assumptions_from_dict(data: object) -> Assumptions:
-    """Read assumptions written by ``assumptions_to_dict`` (missing actions or fields keep their defaults).
-
-    Raises ``ConfigError`` listing every problem, each named by its place (``assumptions.legal.shares: ...``).
-    """
-    problems: list[str] = []
-    assumptions = read_assumptions(data, problems)
-    if problems:
-        raise ConfigError("the assumptions cannot be used: " + "; ".join(problems))
-    return assumptions
 
 
 TERM_FIELDS = ("cost", "shares", "capacity")
@@ -265,13 +254,6 @@ def action_values(risk: np.ndarray, outstanding: np.ndarray, assumptions: Assump
     return recovered, cost
 
 
-def assign_actions(risk: np.ndarray, thresholds: Thresholds) -> np.ndarray:
-    """Action number per row by thresholds alone: 0 reminders, 1 settlement, 2 legal, -1 not scored."""
-    risk = np.asarray(risk, dtype=float)
-    actions = np.where(risk > thresholds.high, 2, np.where(risk >= thresholds.low, 1, 0))
-    return np.where(np.isnan(risk), -1, actions)
-
-
 def apply_capacity(actions: np.ndarray, net: np.ndarray, assumptions: Assumptions) -> np.ndarray:
     """Actions after capacities: the highest-value accounts keep a scarce action, the rest fall back one step.
 
@@ -290,7 +272,7 @@ def apply_capacity(actions: np.ndarray, net: np.ndarray, assumptions: Assumption
     return actions
 
 
-PLAN_COLUMNS = ("Recovery_Strategy", "Risk_Band", "Action_Cost", "Expected_Recovered", "Expected_Net_Recovery",
+PLAN_COLUMNS = (STRATEGY_COLUMN, "Risk_Band", "Outstanding", COST_COLUMN, RECOVERED_COLUMN, NET_COLUMN,
                 "Capacity_Fallback")
 
 
@@ -308,12 +290,13 @@ def plan_actions(risk: np.ndarray, outstanding: np.ndarray, thresholds: Threshol
     pick = np.where(scored, actions, 0)
     bands = risk_bands(risk)
     plan = pd.DataFrame({
-        "Recovery_Strategy": np.array([*STRATEGIES, NOT_SCORED], dtype=object)[np.where(scored, actions, 3)],
+        STRATEGY_COLUMN: strategy_labels(actions),
         "Risk_Band": np.array([*BANDS, NOT_SCORED], dtype=object)[np.where(bands >= 0, bands, 4)],
-        "Action_Cost": np.where(scored, cost[rows, pick], np.nan),
-        "Expected_Recovered": np.where(scored, recovered[rows, pick], np.nan),
+        "Outstanding": np.asarray(outstanding, dtype=float),
+        COST_COLUMN: np.where(scored, cost[rows, pick], np.nan),
+        RECOVERED_COLUMN: np.where(scored, recovered[rows, pick], np.nan),
     }, index=index)
-    plan["Expected_Net_Recovery"] = plan["Expected_Recovered"] - plan["Action_Cost"]
+    plan[NET_COLUMN] = plan[RECOVERED_COLUMN] - plan[COST_COLUMN]
     plan["Capacity_Fallback"] = actions != by_thresholds
     return plan
 
@@ -324,31 +307,26 @@ def plan_view(view: pd.DataFrame, thresholds: Thresholds, assumptions: Assumptio
                         thresholds, assumptions, index=view.index)
 
 
-PLAN_AMOUNT_COLUMNS = ("Action_Cost", "Expected_Recovered", "Expected_Net_Recovery")
+MONEY_MEASURES = ("Borrowers", *PLAN_AMOUNT_COLUMNS)
 
 
-def add_plan_columns(table: pd.DataFrame, plan: pd.DataFrame, before: str = "Data_Issues") -> pd.DataFrame:
-    """``table`` (a scored table, same index as ``plan``) with the plan's strategy as its Recovery_Strategy and
-    ``PLAN_AMOUNT_COLUMNS`` inserted before the column ``before`` (old plan columns are replaced)."""
-    table = table.drop(columns=[column for column in PLAN_AMOUNT_COLUMNS if column in table.columns])
-    table["Recovery_Strategy"] = plan["Recovery_Strategy"]
-    for column in PLAN_AMOUNT_COLUMNS:  # in order, before ``before``, which stays where it was
-        table.insert(table.columns.get_loc(before), column, plan[column])
-    return table
-
-
-MONEY_MEASURES = ("Borrowers", "Action_Cost", "Expected_Recovered", "Expected_Net_Recovery")
+SUMMARY_TOTAL = "Total"
 
 
 def plan_summary(plan: pd.DataFrame) -> pd.DataFrame:
-    """Borrowers, cost, expected recovered and net recovery (currency) per strategy, mildest first, with a Total row."""
+    """Per strategy, mildest first, then a Total row: borrowers, their share of all borrowers, outstanding, cost,
+    expected recovered and net recovery (currency), and the accounts a capacity moved.
+
+    Rows that could not be scored form their own row (no money) and count in the Total's borrowers only.
+    """
     order = [*STRATEGIES, NOT_SCORED]
     table = plan.groupby("Recovery_Strategy").agg(
-        Borrowers=("Action_Cost", "size"), Action_Cost=("Action_Cost", "sum"),
+        Borrowers=("Action_Cost", "size"), Outstanding=("Outstanding", "sum"), Action_Cost=("Action_Cost", "sum"),
         Expected_Recovered=("Expected_Recovered", "sum"), Expected_Net_Recovery=("Expected_Net_Recovery", "sum"),
         Capacity_Fallbacks=("Capacity_Fallback", "sum"))
     table = table.reindex([s for s in order if s in table.index or s in STRATEGIES], fill_value=0)
-    table.loc["Total"] = table.sum()
+    table.loc[SUMMARY_TOTAL] = table.sum()
+    table.insert(1, "Share_of_Borrowers", table["Borrowers"] / max(1, len(plan)))
     return table.rename_axis("Strategy").reset_index()
 
 
@@ -394,7 +372,7 @@ def sweep_thresholds(risk: np.ndarray, outstanding: np.ndarray, assumptions: Ass
         counts = np.bincount(actions, minlength=len(ACTIONS))
         records.append((thresholds.low, thresholds.high, cost[rows, actions].sum(), recovered[rows, actions].sum(),
                         net[rows, actions].sum(), *counts))
-    columns = ["Low", "High", "Action_Cost", "Expected_Recovered", "Expected_Net_Recovery",
+    columns = ["Low", "High", *PLAN_AMOUNT_COLUMNS,
                *(f"{action.capitalize()}_Accounts" for action in ACTIONS)]
     return pd.DataFrame.from_records(records, columns=columns)
 

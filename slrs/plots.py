@@ -14,13 +14,13 @@ from plotly.subplots import make_subplots
 from slrs.compare import TOTAL as TRANSITION_TOTAL
 from slrs.drift import MAJOR_SHIFT, MAJOR_SHIFT_FROM, SOME_SHIFT, SOME_SHIFT_FROM, STABLE, TOO_FEW_ROWS
 from slrs.fairness import ATTRIBUTE_LABELS, DEFAULT_LIMITS, LESS_OFTEN, MORE_OFTEN, TOO_FEW, FairnessLimits
-from slrs.strategy import LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, STRATEGIES, Thresholds
+from slrs.money import SUMMARY_TOTAL
+from slrs.strategy import LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, SHORT_STRATEGY, STRATEGIES, Thresholds
 
 MAX_PLOT_POINTS = 5_000
 STRATEGY_COLORS = {REMINDERS: "#2e7d32", SETTLEMENT: "#f9a825", LEGAL: "#c62828", NOT_SCORED: "#9e9e9e"}
 OUTCOME_COLORS = {"Fully Recovered": "#2e7d32", "Partially Recovered": "#f9a825", "Written Off": "#c62828"}
 METHOD_COLORS = ("#1565c0", "#757575")
-SHORT_STRATEGY = {REMINDERS: "Reminders", SETTLEMENT: "Settlement", LEGAL: "Legal", NOT_SCORED: "Not scored"}
 
 
 def sample_for_plot(frame: pd.DataFrame, limit: int = MAX_PLOT_POINTS, seed: int = 0) -> pd.DataFrame:
@@ -29,7 +29,8 @@ def sample_for_plot(frame: pd.DataFrame, limit: int = MAX_PLOT_POINTS, seed: int
 
 
 def plot_strategy_mix(summary: pd.DataFrame, value: str = "Borrowers") -> go.Figure:
-    """Bar chart of ``value`` (Borrowers, Outstanding or Expected_Recovery) per strategy."""
+    """Bar chart of ``value`` (a column of ``money.plan_summary``) per strategy; the Total row is left out."""
+    summary = summary[summary["Strategy"] != SUMMARY_TOTAL]
     figure = px.bar(summary, x="Strategy", y=value, color="Strategy", color_discrete_map=STRATEGY_COLORS,
                     text_auto=".3s", category_orders={"Strategy": [*STRATEGIES, NOT_SCORED]})
     figure.update_layout(showlegend=False, xaxis_title=None, yaxis_title=value.replace("_", " "))

@@ -15,10 +15,12 @@ from datetime import UTC, datetime
 import pandas as pd
 import plotly.graph_objects as go
 
-from slrs import compare, drift, fairness, model_card, money, plots
+from slrs import compare, fairness, model_card, money, plots
 from slrs.bundle import ModelBundle
-from slrs.portfolio import LoadedPortfolio, build_view, portfolio_kpis
-from slrs.risk import METHOD_LABELS, Method
+from slrs.drift import DriftReport
+from slrs.findings import Finding
+from slrs.portfolio import LoadedPortfolio, portfolio_kpis
+from slrs.risk import METHOD_LABELS
 from slrs.scenario import DecisionScenario
 from slrs.strategy import DEFAULT_THRESHOLDS
 
@@ -36,42 +38,40 @@ th { background: #f5f5f5; } td:first-child, th:first-child { text-align: left; }
 """
 
 
+FINDINGS_TITLE = "Before you read on"
 # Column names of the plan summary in a committee's words.
-PLAN_WORDS = {"Action_Cost": "Cost of the actions", "Expected_Recovered": "Expected recovered under the plan",
+PLAN_WORDS = {"Action_Cost": "Cost of the actions", "Expected_Recovered": "Expected recovery",
               "Expected_Net_Recovery": "Expected net recovery", "Capacity_Fallbacks": "Moved by a capacity"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds tables: compared by identity
 class PackInputs:
-    """What a pack is made from: the portfolio, the models, the two scenarios and (optionally) their views.
-
-    ``views`` maps a risk method to ``portfolio.build_view`` of this portfolio (the app passes the ones it has
-    already scored; missing ones are scored here).
-    """
+    """What a pack is made from: the portfolio, the models, the two scenarios, their views and plans, the drift
+    check and the findings of the champion (all from ``slrs.pipeline``, so the pack shows the app's numbers)."""
 
     portfolio: LoadedPortfolio
     bundle: ModelBundle
     champion: DecisionScenario
-    challenger: compare.PlanSide
-    views: Mapping[Method, pd.DataFrame] | None = None
+    challenger: DecisionScenario
+    view: pd.DataFrame
+    plan: pd.DataFrame
+    challenger_view: pd.DataFrame
+    challenger_plan: pd.DataFrame
+    drift: DriftReport
+    findings: tuple[Finding, ...]
 
 
 def build_committee_pack(inputs: PackInputs, created: datetime | None = None) -> str:
-    """The committee pack as one HTML document (text)."""
-    views = dict(inputs.views or {})
-    for method in {inputs.champion.method, inputs.challenger.method}:
-        if method not in views:
-            views[method] = build_view(inputs.portfolio, inputs.bundle, method)
-    champion = inputs.champion
-    view = views[champion.method]
-    plan = money.plan_view(view, champion.thresholds, champion.assumptions)
+    """The committee pack as one HTML document (text): the findings first, then every section."""
+    champion, view, plan = inputs.champion, inputs.view, inputs.plan
     figures = _FigureWriter()
     sections = [
+        _findings_section(inputs.findings),
         _summary_section(inputs.portfolio, view, plan, champion, figures),
         _scenario_section(view, plan, champion, figures),
-        _comparison_section(view, plan, views[inputs.challenger.method], inputs, figures),
+        _comparison_section(inputs, figures),
         _model_section(inputs.bundle, champion),
-        _drift_section(inputs.portfolio, view, inputs.bundle, champion.method, figures),
+        _drift_section(inputs.drift, figures),
         _fairness_section(view, plan, figures),
         _provenance_section(inputs.portfolio, inputs.bundle),
     ]
@@ -86,11 +86,21 @@ def build_committee_pack(inputs: PackInputs, created: datetime | None = None) ->
 
 # --- sections ------------------------------------------------------------------------------------------------
 
+def _findings_section(findings: Sequence[Finding]) -> str:
+    """What to know before trusting the numbers, before any figure; says so when there is nothing."""
+    if not findings:
+        return _section(FINDINGS_TITLE, _paragraph("Nothing found that should stop you trusting these numbers: "
+                                                         "no drift, every row scored, the outcome model in use."))
+    return _section(FINDINGS_TITLE, *(_warning(finding.line()) if finding.severity != "info" else
+                                            _paragraph(finding.line()) for finding in findings))
+
+
 def _summary_section(portfolio: LoadedPortfolio, view: pd.DataFrame, plan: pd.DataFrame,
                      scenario: DecisionScenario, figures: _FigureWriter) -> str:
-    kpis, totals = portfolio_kpis(view), money.plan_totals(plan)
+    kpis, totals = portfolio_kpis(view, plan), money.plan_totals(plan)
     cards = _kpis({
         "Borrowers": f"{kpis['borrowers']:,}", "Outstanding": format_amount(kpis["outstanding"]),
+        "Expected recovery": format_amount(totals["Expected_Recovered"]),
         "Expected net recovery": format_amount(totals["Expected_Net_Recovery"]),
         "Cost of the actions": format_amount(totals["Action_Cost"]),
         "Legal cases": f"{totals['legal_accounts']:,}", "Rows with data issues": f"{kpis['rows_with_issues']:,}",
@@ -129,10 +139,9 @@ def _scenario_section(view: pd.DataFrame, plan: pd.DataFrame, scenario: Decision
                     figures.write(plots.plot_frontier(sweep, money.efficient_frontier(sweep), money.plan_totals(plan))))
 
 
-def _comparison_section(view: pd.DataFrame, plan: pd.DataFrame, challenger_view: pd.DataFrame,
-                        inputs: PackInputs, figures: _FigureWriter) -> str:
+def _comparison_section(inputs: PackInputs, figures: _FigureWriter) -> str:
     challenger = inputs.challenger
-    result = compare.compare_plans(view, plan, challenger_view, compare.plan_side(challenger_view, challenger))
+    result = compare.compare_plans(inputs.view, inputs.plan, inputs.challenger_view, inputs.challenger_plan)
     same = challenger.assumptions == inputs.champion.assumptions
     words = (f"Champion: the scenario above. Challenger: {METHOD_LABELS[challenger.method]}, thresholds "
              f"{challenger.thresholds.low:.2f} / {challenger.thresholds.high:.2f}, "
@@ -157,15 +166,9 @@ def _model_section(bundle: ModelBundle, scenario: DecisionScenario) -> str:
                     _table(model_card.training_data_table(manifest)))
 
 
-def _drift_section(portfolio: LoadedPortfolio, view: pd.DataFrame, bundle: ModelBundle, method: Method,
-                   figures: _FigureWriter) -> str:
-    reference = bundle.manifest.get("drift_reference")
-    if reference is None:
-        return _section("5. Data drift", _warning("These model artifacts hold no training reference for a drift "
-                                                  "check; retrain them with python -m slrs train."))
-    validation = portfolio.validation
-    report = drift.check_drift(validation.clean, validation.scorable, view["Risk_Score"].to_numpy(), method,
-                               reference)
+def _drift_section(report: DriftReport, figures: _FigureWriter) -> str:
+    if report.notes and report.table.empty:
+        return _section("5. Data drift", *(_warning(note) for note in report.notes))
     verdict = _warning(report.warning) if report.warning else _paragraph(
         "The portfolio looks like the training data: the model's numbers can be used.")
     return _section("5. Data drift against the training data", verdict, _table(report.table, digits=3),
@@ -266,10 +269,3 @@ def _assumptions(assumptions: money.Assumptions) -> str:
     table = money.assumptions_table(assumptions)
     table["Capacity"] = [("no limit" if pd.isna(value) else f"{value:,}") for value in table["Capacity"]]
     return _table(table, formats={"Cost_per_account": ",.2f", **{column: ".0%" for column in money.TABLE_COLUMNS[2:6]}})
-
-
-def pack_sections() -> Sequence[str]:
-    """The section titles, in order (for tests and the app's description of the pack)."""
-    return ("1. The portfolio", "2. The scenario and its assumptions", "3. Champion against challenger",
-            "4. The model card (held-out results)", "5. Data drift against the training data",
-            "6. Fairness of actions", "7. What this pack was made from")

@@ -29,11 +29,11 @@ from slrs.exceptions import ConfigError
 from slrs.money import (
     ACTIONS,
     DEFAULT_ASSUMPTIONS,
+    NO_LIMIT,
     STRATEGY_OF,
+    TERM_FIELDS,
     ActionTerms,
     Assumptions,
-    NO_LIMIT,
-    TERM_FIELDS,
     assumptions_to_dict,
     describe_kind,
     is_number,
@@ -41,11 +41,10 @@ from slrs.money import (
     read_number,
     read_term_field,
 )
-from slrs.plots import SHORT_STRATEGY
 from slrs.risk import METHOD_LABELS, METHODS, Method
 from slrs.schema import CATEGORICAL_MODEL_FEATURES, MODEL_FEATURES
-from slrs.strategy import DEFAULT_THRESHOLDS, Thresholds
-from slrs.whatif import QUERY_BORROWER, QUERY_EDIT_PREFIX, Scenario, Value
+from slrs.strategy import DEFAULT_THRESHOLDS, SHORT_STRATEGY, Thresholds
+from slrs.whatif import QUERY_BORROWER, QUERY_EDIT_PREFIX, Scenario, Value, is_scenario_parameter
 from slrs.whatif import scenario_to_query as whatif_query
 
 FORMAT, VERSION = "slrs-scenario", 1
@@ -263,6 +262,11 @@ QUERY_WRITERS: dict[str, Callable[[object], str]] = {
 def is_assumption_parameter(name: str) -> bool:
     """Whether a URL parameter holds an assumption (``cost.*``, ``shares.*``, ``cap.*``)."""
     return name.startswith(tuple(QUERY_TERMS.values()))
+
+
+def is_scenario_query_parameter(name: str) -> bool:
+    """Whether a URL parameter belongs to the scenario (``scenario_to_query`` owns these, and only these)."""
+    return name in (QUERY_METHOD, QUERY_LOW, QUERY_HIGH) or is_assumption_parameter(name) or is_scenario_parameter(name)
 
 
 def scenario_to_query(scenario: DecisionScenario) -> dict[str, str]:

@@ -119,10 +119,33 @@ SEGMENT_FEATURES = tuple(c.name for c in COLUMNS if c.segment_feature)
 POST_DECISION_COLUMNS = tuple(c.name for c in COLUMNS if c.kind == "post_decision")
 NEVER_IN_MODEL = tuple(c.name for c in COLUMNS if not c.in_model)
 
-# Columns SLRS appends when it scores a portfolio, in output order.
-SCORE_COLUMNS = ("Borrower_Segment", "Segment_Name", "Risk_Score", "Recovery_Strategy",
-                 "Expected_Recovery", "Data_Issues")
+# Columns SLRS appends when it scores and plans a portfolio, in output order (``slrs score`` and the app's
+# download): the scores, the plan's action, the plan's money (currency, by the scenario's assumptions) and the
+# data issues. Every figure called "expected recovery" anywhere is ``Expected_Recovered``.
+SEGMENT_COLUMN, SEGMENT_NAME_COLUMN, RISK_COLUMN = "Borrower_Segment", "Segment_Name", "Risk_Score"
+STRATEGY_COLUMN = "Recovery_Strategy"
+COST_COLUMN, RECOVERED_COLUMN, NET_COLUMN = "Action_Cost", "Expected_Recovered", "Expected_Net_Recovery"
 ISSUES_COLUMN = "Data_Issues"
+PLAN_AMOUNT_COLUMNS = (COST_COLUMN, RECOVERED_COLUMN, NET_COLUMN)
+OUTPUT_COLUMNS = (SEGMENT_COLUMN, SEGMENT_NAME_COLUMN, RISK_COLUMN, STRATEGY_COLUMN, *PLAN_AMOUNT_COLUMNS,
+                  ISSUES_COLUMN)
+
+
+# Values beyond a file's header width are kept in spare columns named ``Extra_Value_1``, ``Extra_Value_2``...
+SPARE_PREFIX = "Extra_Value_"
+# Readable names of the ratios the model derives from the inputs (``slrs.features``).
+DERIVED_LABELS = {"EMI_to_Income": "Instalment to income ratio", "Collateral_Coverage": "Collateral coverage",
+                  "Outstanding_Share": "Share of loan outstanding"}
+
+
+def input_label(name: str) -> str:
+    """Readable name of a model input: "Num_Missed_Payments" -> "Missed payments", ratios by their own names."""
+    if name in DERIVED_LABELS:
+        return DERIVED_LABELS[name]
+    words = name.split("_")
+    words = words[1:] if words[0] == "Num" else words
+    text = " ".join(word if word.isupper() else word.lower() for word in words)
+    return text[:1].upper() + text[1:]
 
 
 def normalize_label(text: object) -> str:

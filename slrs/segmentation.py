@@ -157,9 +157,11 @@ SEGMENT_COLUMNS = ("Borrower_Segment", "Segment_Name")
 PROJECTION_AXES = ("Map axis 1", "Map axis 2")
 
 
-def segmented_rows(view: pd.DataFrame) -> pd.DataFrame:
-    """The rows of a scored view that have a segment (rows that could not be scored have none)."""
-    return view[view["Borrower_Segment"].notna()]
+def segmented_rows(view: pd.DataFrame, plan: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The rows of a scored view that have a segment (rows that could not be scored have none), with the plan's
+    expected recovered amount (currency) when a plan (same index) is given."""
+    rows = view if plan is None else view.assign(Expected_Recovered=plan["Expected_Recovered"])
+    return rows[rows["Borrower_Segment"].notna()]
 
 
 def project_features(X: pd.DataFrame) -> tuple[pd.DataFrame, list[float]]:
@@ -189,10 +191,10 @@ def resegment(X: pd.DataFrame, k: int, seed: int = 42) -> pd.DataFrame:
 
 
 def profile_table(frame: pd.DataFrame, segments: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per segment: number, name, size, share of borrowers, mean risk score, expected recovery
+    """One row per segment: number, name, size, share of borrowers, mean risk score, the plan's expected recovery
     (currency, total) and its share of the outstanding amount, then each segment feature's mean (original units).
 
-    ``frame`` holds the segment features, Risk_Score and Expected_Recovery; ``segments`` (columns
+    ``frame`` holds the segment features, Risk_Score and Expected_Recovered (``segmented_rows(view, plan)``); ``segments`` (columns
     ``SEGMENT_COLUMNS``, same index) replaces the segments in ``frame``. Rows without a segment are left out.
     """
     segments = frame[list(SEGMENT_COLUMNS)] if segments is None else segments[list(SEGMENT_COLUMNS)]
@@ -200,11 +202,11 @@ def profile_table(frame: pd.DataFrame, segments: pd.DataFrame | None = None) -> 
     data = data[data["Borrower_Segment"].notna()]
     table = data.groupby("Borrower_Segment").agg(
         Segment_Name=("Segment_Name", "first"), Size=("Segment_Name", "size"),
-        Mean_Risk_Score=("Risk_Score", "mean"), Expected_Recovery=("Expected_Recovery", "sum"),
+        Mean_Risk_Score=("Risk_Score", "mean"), Expected_Recovered=("Expected_Recovered", "sum"),
         **{name: (name, "mean") for name in SEGMENT_FEATURES})
     table.insert(2, "Share", table["Size"] / max(1, len(data)))
     outstanding = data.groupby("Borrower_Segment")["Outstanding_Loan_Amount"].sum()
-    table.insert(5, "Expected_Recovery_Rate", table["Expected_Recovery"] / outstanding.replace(0, np.nan))
+    table.insert(5, "Expected_Recovery_Rate", table["Expected_Recovered"] / outstanding.replace(0, np.nan))
     return table.reset_index()
 
 

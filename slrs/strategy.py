@@ -14,6 +14,7 @@ REMINDERS = "Automated reminders & routine monitoring"
 NOT_SCORED = "Not scored (see Data_Issues)"
 # Mildest first: the order used in tables and charts.
 STRATEGIES = (REMINDERS, SETTLEMENT, LEGAL)
+SHORT_STRATEGY = {REMINDERS: "Reminders", SETTLEMENT: "Settlement", LEGAL: "Legal", NOT_SCORED: "Not scored"}
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,20 @@ class Thresholds:
 DEFAULT_THRESHOLDS = Thresholds()
 
 
-def assign_strategy(risk_scores: np.ndarray, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> np.ndarray:
-    """Strategy label per score: > high legal, low..high (inclusive) settlement, < low reminders.
+def assign_actions(risk_scores: np.ndarray, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> np.ndarray:
+    """Action number per score by thresholds alone: 0 reminders (< low), 1 settlement (low..high inclusive),
+    2 legal (> high); -1 where the score is missing (the row could not be scored)."""
+    risk = np.asarray(risk_scores, dtype=float)
+    actions = np.where(risk > thresholds.high, 2, np.where(risk >= thresholds.low, 1, 0))
+    return np.where(np.isnan(risk), -1, actions)
 
-    Missing scores (rows that could not be scored) get ``NOT_SCORED``.
-    """
-    scores = np.asarray(risk_scores, dtype=float)
-    labels = np.select([scores > thresholds.high, scores >= thresholds.low, scores < thresholds.low],
-                       [LEGAL, SETTLEMENT, REMINDERS], default=NOT_SCORED)
-    return labels.astype(object)
+
+def strategy_labels(actions: np.ndarray) -> np.ndarray:
+    """The strategy label of each action number of ``assign_actions`` (-1: ``NOT_SCORED``), as objects."""
+    return np.array([*STRATEGIES, NOT_SCORED], dtype=object)[np.where(actions >= 0, actions, len(STRATEGIES))]
+
+
+def assign_strategy(risk_scores: np.ndarray, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> np.ndarray:
+    """Strategy label per score by thresholds alone (see ``assign_actions``); capacities are the plan's
+    (``slrs.money.plan_actions``)."""
+    return strategy_labels(assign_actions(risk_scores, thresholds))

@@ -17,13 +17,13 @@ import pandas as pd
 import pandera.pandas as pa
 
 from slrs.exceptions import DataValidationError
-from slrs.io import SPARE_PREFIX
 from slrs.schema import (
     COLUMN_BY_NAME,
     COLUMNS,
     ID_COLUMN,
     MODEL_FEATURES,
     REQUIRED_COLUMNS,
+    SPARE_PREFIX,
     Column,
     canonical_column,
     category_lookup,

@@ -17,17 +17,26 @@ import pandas as pd
 
 from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError
-from slrs.plots import SHORT_STRATEGY
+from slrs.money import DEFAULT_ASSUMPTIONS, Assumptions, plan_actions
 from slrs.risk import Method
-from slrs.schema import CATEGORICAL_MODEL_FEATURES, ID_COLUMN, MODEL_FEATURES, OUTCOME_CLASSES, normalize_label
+from slrs.schema import (
+    CATEGORICAL_MODEL_FEATURES,
+    ID_COLUMN,
+    MODEL_FEATURES,
+    OUTCOME_CLASSES,
+    PLAN_AMOUNT_COLUMNS,
+    RISK_COLUMN,
+    STRATEGY_COLUMN,
+    normalize_label,
+)
 from slrs.scoring import score_rows
-from slrs.strategy import Thresholds
+from slrs.strategy import SHORT_STRATEGY, Thresholds
 
 Value = int | float | str
 QUERY_BORROWER = "borrower"
 QUERY_EDIT_PREFIX = "edit."
 PROBABILITY_COLUMNS = {f"P_{label.replace(' ', '_')}": label for label in OUTCOME_CLASSES}
-RESULT_COLUMNS = ("Borrower_Segment", "Segment_Name", "Risk_Score", "Recovery_Strategy", "Expected_Recovery",
+RESULT_COLUMNS = ("Borrower_Segment", "Segment_Name", "Risk_Score", "Recovery_Strategy", *PLAN_AMOUNT_COLUMNS,
                   *PROBABILITY_COLUMNS)
 # Edits closer than this (relative) to the baseline are the same value seen through a number widget.
 SAME_VALUE_TOLERANCE = 1e-9
@@ -158,8 +167,9 @@ def _typed(name: str, value: object, profile: Mapping) -> Value:
 
 
 def score_scenarios(bundle: ModelBundle, scenarios: Sequence[Mapping[str, Value]], method: Method,
-                    thresholds: Thresholds) -> list[dict[str, object]]:
-    """Segment, risk score, strategy and expected recovery (currency) of each complete set of inputs.
+                    thresholds: Thresholds, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> list[dict[str, object]]:
+    """Segment, risk score, strategy, cost, expected recovered and net recovery (currency) of each complete set
+    of inputs, planned one borrower at a time (a capacity limits a portfolio, not one borrower).
 
     Few rows score in one thread (see ``scoring.score_rows``), so a what-if edit costs milliseconds.
     """
@@ -171,14 +181,19 @@ def score_scenarios(bundle: ModelBundle, scenarios: Sequence[Mapping[str, Value]
     frame = pd.DataFrame([{name: inputs[name] for name in MODEL_FEATURES} for inputs in scenarios])
     for name in MODEL_FEATURES:
         frame[name] = frame[name].astype(object if name in CATEGORICAL_MODEL_FEATURES else float)
-    scored = score_rows(bundle, frame, method, thresholds)
+    scored = score_rows(bundle, frame, method)
+    plans = [plan_actions(scored[RISK_COLUMN].to_numpy()[[i]], frame["Outstanding_Loan_Amount"].to_numpy()[[i]],
+                          thresholds, assumptions) for i in range(len(frame))]
+    scored[STRATEGY_COLUMN] = [plan[STRATEGY_COLUMN].iloc[0] for plan in plans]
+    for column in PLAN_AMOUNT_COLUMNS:
+        scored[column] = [plan[column].iloc[0] for plan in plans]
     return [{column: _plain(scored[column].iloc[i]) for column in RESULT_COLUMNS} for i in range(len(frame))]
 
 
 def score_scenario(bundle: ModelBundle, inputs: Mapping[str, Value], method: Method,
-                   thresholds: Thresholds) -> dict[str, object]:
+                   thresholds: Thresholds, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> dict[str, object]:
     """``score_scenarios`` for one set of inputs."""
-    return score_scenarios(bundle, [inputs], method, thresholds)[0]
+    return score_scenarios(bundle, [inputs], method, thresholds, assumptions)[0]
 
 
 def _plain(value: object) -> object:
@@ -277,7 +292,7 @@ def result_cards(base: Mapping[str, object], edited: Mapping[str, object]) -> li
     recovery is good; a changed segment or strategy is neither, so it gets no arrow.
     """
     risk_change = edited["Risk_Score"] - base["Risk_Score"]
-    recovery_change = edited["Expected_Recovery"] - base["Expected_Recovery"]
+    recovery_change = edited["Expected_Recovered"] - base["Expected_Recovered"]
     moved = {name: None if base[name] == edited[name] else "changed"
              for name in ("Borrower_Segment", "Recovery_Strategy")}
     return [
@@ -288,9 +303,10 @@ def result_cards(base: Mapping[str, object], edited: Mapping[str, object]) -> li
               "off", (base["Segment_Name"], edited["Segment_Name"])),
         _card("Strategy", SHORT_STRATEGY[base["Recovery_Strategy"]], SHORT_STRATEGY[edited["Recovery_Strategy"]],
               moved["Recovery_Strategy"], "off", (base["Recovery_Strategy"], edited["Recovery_Strategy"])),
-        _card("Expected recovery", f"{base['Expected_Recovery']:,.0f}", f"{edited['Expected_Recovery']:,.0f}",
+        _card("Expected recovery", f"{base['Expected_Recovered']:,.0f}", f"{edited['Expected_Recovered']:,.0f}",
               f"{recovery_change:+,.0f}" if abs(recovery_change) >= 0.5 else None, "normal",
-              ("Currency: outstanding amount weighted by the outcome chances",) * 2),
+              ("Currency: the outstanding amount times the share the action is expected to recover in the "
+               "borrower's risk band (Money & thresholds page)",) * 2),
     ]
 
 

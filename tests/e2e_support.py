@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
+import queue
 import signal
-import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,10 +22,27 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 STARTUP_LIMIT_S = 90
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+URL_LINE = re.compile(r"URL: (http://127\.0\.0\.1:\d+)")
+
+
+def read_server_url(process: subprocess.Popen, limit_s: float = STARTUP_LIMIT_S) -> str:
+    """The address the server printed once it was listening (it binds port 0: the system picks a free port).
+
+    A thread reads everything the server prints, to the end, so a full pipe can never block the server.
+    """
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    deadline = time.monotonic() + limit_s
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=min(left, 1.0))
+        except queue.Empty:
+            if process.poll() is not None:
+                raise RuntimeError(f"the app server exited with code {process.returncode}") from None
+            continue
+        if match := URL_LINE.search(line):
+            return match.group(1)
+    raise RuntimeError(f"the app server did not say where it listens within {limit_s} s")
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen, limit_s: float = STARTUP_LIMIT_S) -> None:
@@ -36,21 +55,24 @@ def wait_until_healthy(url: str, process: subprocess.Popen, limit_s: float = STA
                 if response.status == 200:
                     return
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.2)  # polling interval while the server starts, not a wait for the page
     raise RuntimeError(f"the app server did not answer within {limit_s} s")
 
 
 @contextmanager
 def running_app(extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start `streamlit run app.py` on 127.0.0.1 and a free port; yield its URL; stop it by its PID."""
-    port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+    """Start `streamlit run app.py` on 127.0.0.1; yield its URL; stop it by its PID.
+
+    The server binds port 0, so the system gives it a free port at the moment it binds: no other process can take
+    the port between choosing and binding it. The server prints the address it got.
+    """
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", "0",
                "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(extra_env or {})},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})},
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
     try:
+        url = read_server_url(process)
         wait_until_healthy(url, process)
         yield url
     finally:

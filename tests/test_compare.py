@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from slrs.compare import MEASURES, MONEY, TOTAL, Comparison, PlanSide, compare_plans, plan_side, transition_matrix
+from slrs.compare import MEASURES, MONEY, TOTAL, Comparison, compare_plans, transition_matrix
 from slrs.exceptions import ConfigError
 from slrs.money import DEFAULT_ASSUMPTIONS, PLAN_COLUMNS, ActionTerms, Assumptions, plan_actions, plan_totals
 from slrs.portfolio import build_view, load_portfolio
@@ -34,7 +34,8 @@ def view() -> pd.DataFrame:
 
 def _plan(strategies: list[str], cost: list[float], recovered: list[float]) -> pd.DataFrame:
     """A hand-made plan with known strategies and amounts (currency)."""
-    plan = pd.DataFrame({"Recovery_Strategy": strategies, "Risk_Band": "any", "Action_Cost": cost,
+    plan = pd.DataFrame({"Recovery_Strategy": strategies, "Risk_Band": "any",
+                         "Outstanding": [1000.0, 2000, 3000, 4000, 5000, 6000], "Action_Cost": cost,
                          "Expected_Recovered": recovered})
     plan["Expected_Net_Recovery"] = plan["Expected_Recovered"] - plan["Action_Cost"]
     plan["Capacity_Fallback"] = False
@@ -140,23 +141,6 @@ def test_different_numbers_of_rows_are_refused(view, champion_plan) -> None:
     shorter = view.iloc[:5]
     with pytest.raises(ConfigError, match="the champion has 6 rows and the challenger 5"):
         compare_plans(view, champion_plan, shorter, champion_plan.iloc[:5])
-
-
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"method": "magic"}, r"method 'magic' should be one of \['outcome', 'study'\]"),
-    ({"thresholds": (0.5, 0.75)}, "thresholds should be Thresholds, found tuple"),
-    ({"assumptions": {}}, "assumptions should be Assumptions, found dict"),
-])
-def test_plan_side_rejects_wrong_types(kwargs: dict, message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
-        PlanSide(**kwargs)
-
-
-def test_plan_side_plans_the_view_under_its_thresholds_and_assumptions(view: pd.DataFrame) -> None:
-    capped = Assumptions(legal=ActionTerms(6000.0, (0.88, 0.80, 0.66, 0.52), capacity=0))
-    plan = plan_side(view, PlanSide("outcome", Thresholds(0.2, 0.5), capped))
-    assert plan.index.equals(view.index)
-    assert plan["Recovery_Strategy"].tolist() == [R, S, S, S, S, N]  # legal capacity 0: all fall back
 
 
 def test_outcome_against_study_on_the_sample_matches_each_plans_totals(bundle) -> None:

@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from slrs import pipeline
 from slrs.counterfactual import ACTIONABLE_INPUTS, EMI, CounterfactualResult, consequent_emi, find_counterfactuals
 from slrs.exceptions import ConfigError
-from slrs.io import load_bundle
+from slrs.io import load_bundle, to_csv_bytes
 from slrs.portfolio import build_view, load_portfolio
 from slrs.risk import METHODS
+from slrs.scenario import DecisionScenario
 from slrs.schema import ID_COLUMN, MODEL_FEATURES
-from slrs.scoring import score_portfolio
 from slrs.strategy import LEGAL, REMINDERS, SETTLEMENT, STRATEGIES, Thresholds
 from slrs.synth import generate_portfolio
 from slrs.whatif import apply_edits, baseline_inputs, changed_inputs, score_scenario
@@ -77,8 +78,8 @@ def _score_like_slrs_score(source: str, borrower: str, edits: dict, bundle, meth
     row = raw[raw[ID_COLUMN].astype(str) == borrower].iloc[[0]].reset_index(drop=True).astype(str)
     for name, value in edits.items():
         row.loc[0, name] = str(value)
-    scored = score_portfolio(row, bundle, method, THRESHOLDS)
-    return scored.table.iloc[0]
+    decision = pipeline.decide(pipeline.load(to_csv_bytes(row), "row.csv"), bundle, DecisionScenario(method, THRESHOLDS))
+    return pipeline.output_table(decision.portfolio, decision.view, decision.plan).iloc[0]
 
 
 @pytest.mark.parametrize("source", SOURCES)

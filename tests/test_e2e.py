@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from e2e_support import CHROMIUM, CHROMIUM_FLAGS, running_app
 
+from slrs.findings import DRIFT_DETAILS
 from slrs.synth import generate_portfolio
 
 if not Path(CHROMIUM).exists():
@@ -30,7 +31,8 @@ PAGES = {"": "Portfolio overview", "portfolio": "Portfolio", "explore": "Explore
          "scenario": "Scenario & report"}
 RENDER_TIMEOUT_MS = 60_000
 VIEWPORT = {"width": 1400, "height": 3000}
-DRIFT_BANNER_TEXT = "See Portfolio > Data drift"
+# Every file the pages/ folder holds: a name Streamlit would list if the app's own navigation were not in charge.
+FILE_NAMES = {path.stem for path in (Path(__file__).resolve().parent.parent / "pages").glob("*.py")} | {"app"}
 NET_RECOVERY = "Expected net recovery"
 # st.data_editor's header and rows are 35 px high (as in Streamlit's own browser tests).
 GRID_ROW_PX = 35
@@ -76,8 +78,9 @@ def wait_for_app(page: Page) -> None:
     """Wait until the script has finished running (the status widget disappears) and a title is shown."""
     page.locator("h1").first.wait_for()
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=RENDER_TIMEOUT_MS)
-    page.wait_for_timeout(300)  # let the last websocket deltas paint
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=RENDER_TIMEOUT_MS)
+    # Streamlit marks its root element while a script run is under way: wait for the run to be over.
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning",
+                                                           timeout=RENDER_TIMEOUT_MS)
     # Charts load their code lazily; re-checked as a whole because a rerun replaces chart elements.
     page.wait_for_function(ALL_CHARTS_DRAWN)
 
@@ -111,12 +114,12 @@ def metric_value_locator(page: Page, label: str) -> Locator:
 
 
 def drift_banner(page: Page) -> Locator:
-    return page.get_by_test_id("stAlertContentWarning").filter(has_text=DRIFT_BANNER_TEXT)
+    return page.get_by_test_id("stAlertContentError").filter(has_text=DRIFT_DETAILS)
 
 
 def go_to(page: Page, title: str) -> None:
     """Change page with the sidebar's navigation, as a user does: the session and its choices stay."""
-    page.get_by_test_id("stSidebarNavLink").filter(has_text=title).click()
+    page.get_by_test_id("stSidebar").get_by_test_id("stPageLink-NavLink").filter(has_text=title).click()
     expect(page.locator("h1").first).to_contain_text(title)
     wait_for_app(page)
 
@@ -183,6 +186,35 @@ def test_a_shared_link_opens_its_page_with_its_thresholds_on_a_fresh_server(page
         assert_no_exception(page)
         expect(page.locator("h1").first).to_contain_text("Recovery strategy")
         expect(page.get_by_test_id("stSidebar")).to_contain_text("legal above 0.60, settlement from 0.30")
+
+
+# Every text the sidebar shows while a page loads, recorded by the browser itself at each change of the page.
+RECORD_SIDEBAR = """() => {
+    window.sidebarTexts = [];
+    new MutationObserver(() => {
+        const sidebar = document.querySelector('[data-testid="stSidebar"]');
+        if (sidebar) window.sidebarTexts.push(sidebar.innerText);
+        if (document.querySelector('[data-testid="stSidebarNav"]')) window.sidebarTexts.push('<stSidebarNav>');
+    }).observe(document, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+@pytest.mark.parametrize("path", ["", "what_if"])
+def test_a_cold_start_never_shows_file_names_in_the_sidebar(browser: Browser, path: str) -> None:
+    # A fresh server, a fresh browser: from the first paint, the sidebar lists page titles, never file names.
+    with running_app() as fresh_url:
+        context = browser.new_context(viewport=VIEWPORT)
+        page = context.new_page()
+        page.set_default_timeout(RENDER_TIMEOUT_MS)
+        page.add_init_script(f"({RECORD_SIDEBAR})()")
+        open_page(page, fresh_url, path)
+        expect(page.get_by_test_id("stSidebar")).to_contain_text("Borrower what-if")
+        texts = page.evaluate("window.sidebarTexts")
+        context.close()
+    assert texts, "the sidebar was never recorded"
+    lines = {line.strip() for text in texts for line in text.splitlines()}
+    assert "<stSidebarNav>" not in lines  # Streamlit's own list of the pages/ folder never appeared
+    assert lines & FILE_NAMES == set()
 
 
 def amount(text: str) -> int:

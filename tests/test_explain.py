@@ -12,12 +12,10 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from slrs.exceptions import ModelArtifactError
 from slrs.explain import (
     CALIBRATION,
-    DERIVED_LABELS,
     ReasonExplainer,
     describe_value,
     explain_inputs,
     explain_scores,
-    input_label,
     reason_codes_table,
     reason_rows,
     reason_sentences,
@@ -29,7 +27,14 @@ from slrs.features import DERIVED_FEATURES, NUMERIC_INPUTS
 from slrs.io import load_bundle
 from slrs.plots import plot_reason_waterfall
 from slrs.risk import METHODS, build_outcome_model
-from slrs.schema import CATEGORICAL_MODEL_FEATURES, MODEL_FEATURES, SEGMENT_FEATURES, TARGET
+from slrs.schema import (
+    CATEGORICAL_MODEL_FEATURES,
+    DERIVED_LABELS,
+    MODEL_FEATURES,
+    SEGMENT_FEATURES,
+    TARGET,
+    input_label,
+)
 from slrs.scoring import score_rows
 from slrs.synth import generate_portfolio
 from slrs.validation import validate_portfolio

@@ -6,12 +6,27 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from slrs import pipeline
 from slrs.exceptions import ConfigError, DataValidationError
-from slrs.fairness import (ADVERSE_NOTE, AGE_BAND, ATTRIBUTES, LESS_OFTEN, MORE_OFTEN, NOT_GIVEN, TOO_FEW, WITHIN,
-                           FairnessLimits, action_rates, describe_group, fairness_flags, flag_summary, group_labels)
+from slrs.fairness import (
+    ADVERSE_NOTE,
+    AGE_BAND,
+    ATTRIBUTES,
+    LESS_OFTEN,
+    MORE_OFTEN,
+    NOT_GIVEN,
+    TOO_FEW,
+    WITHIN,
+    FairnessLimits,
+    action_rates,
+    describe_group,
+    fairness_flags,
+    flag_summary,
+    group_labels,
+)
 from slrs.io import load_bundle
 from slrs.plots import plot_action_rates
-from slrs.portfolio import build_view, load_portfolio, strategies_for
+from slrs.portfolio import build_view, load_portfolio
 from slrs.schema import MODEL_FEATURES, NEVER_IN_MODEL, SEGMENT_FEATURES
 from slrs.strategy import LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, STRATEGIES, Thresholds
 from slrs.synth import generate_portfolio
@@ -224,7 +239,7 @@ def test_every_scored_row_is_counted_once_per_attribute_on_a_real_view() -> None
     text.loc[:9, "Gender"] = ""                    # missing: "Not given"
     text.loc[0, "Outstanding_Loan_Amount"] = ""    # kept, but not scored
     view = build_view(load_portfolio(text.to_csv(index=False).encode(), "mine.csv"), load_bundle(), "outcome")
-    rates = action_rates(view, strategies_for(view, Thresholds(0.3, 0.6)))
+    rates = action_rates(view, pipeline.plan(view, Thresholds(0.3, 0.6))["Recovery_Strategy"])
     for attribute in ATTRIBUTES:
         chosen = rates[rates["Attribute"] == attribute]
         per_group = chosen.groupby("Group")[["Borrowers", "Not_Scored"]].first()

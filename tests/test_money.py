@@ -9,10 +9,29 @@ import pandas as pd
 import pytest
 
 from slrs.exceptions import ConfigError
-from slrs.money import (ACTIONS, BANDS, DEFAULT_ASSUMPTIONS, PLAN_COLUMNS, STRATEGY_OF, TABLE_COLUMNS, ActionTerms,
-                        Assumptions, action_values, assumptions_from_dict, assumptions_from_table, assumptions_table,
-                        assumptions_to_dict, best_thresholds, efficient_frontier, plan_actions, plan_summary,
-                        plan_totals, risk_bands, sweep_thresholds, threshold_grid)
+from slrs.money import (
+    ACTIONS,
+    BANDS,
+    DEFAULT_ASSUMPTIONS,
+    PLAN_COLUMNS,
+    STRATEGY_OF,
+    TABLE_COLUMNS,
+    ActionTerms,
+    Assumptions,
+    action_values,
+    assumptions_from_table,
+    assumptions_table,
+    assumptions_to_dict,
+    best_thresholds,
+    efficient_frontier,
+    plan_actions,
+    plan_summary,
+    plan_totals,
+    risk_bands,
+    sweep_thresholds,
+    threshold_grid,
+)
+from slrs.scenario import scenario_from_dict
 from slrs.strategy import LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, Thresholds
 
 # Round numbers, so every expected amount below can be worked out by hand.
@@ -222,13 +241,18 @@ def test_threshold_grid_refuses_a_step_without_pairs(step: float) -> None:
 
 # --- assumptions as data ---------------------------------------------------------------------------------------
 
+def read_assumptions_file(data: object) -> Assumptions:
+    """Assumptions as a scenario file holds them (the one reader of assumptions as plain data)."""
+    return scenario_from_dict({"assumptions": data}).assumptions
+
+
 CAPPED = _with(_with(DEFAULT_ASSUMPTIONS, "legal", capacity=40), "settlement", capacity=0)
 
 
 @pytest.mark.parametrize("assumptions", [DEFAULT_ASSUMPTIONS, CAPPED, SIMPLE])
 def test_assumptions_round_trip_through_json_and_the_table(assumptions: Assumptions) -> None:
     data = json.loads(json.dumps(assumptions_to_dict(assumptions)))
-    assert assumptions_from_dict(data) == assumptions
+    assert read_assumptions_file(data) == assumptions
     table = assumptions_table(assumptions)
     assert list(table.columns) == list(TABLE_COLUMNS)
     assert table["Action"].tolist() == [STRATEGY_OF[action] for action in ACTIONS]
@@ -248,7 +272,7 @@ def test_table_cells_as_an_editor_returns_them_are_read() -> None:
 
 
 def test_missing_actions_and_fields_keep_their_defaults() -> None:
-    read = assumptions_from_dict({"legal": {"capacity": 12}, "settlement": {"cost": "1,200"}})
+    read = read_assumptions_file({"legal": {"capacity": 12}, "settlement": {"cost": "1,200"}})
     assert read.legal == ActionTerms(DEFAULT_ASSUMPTIONS.legal.cost, DEFAULT_ASSUMPTIONS.legal.shares, 12)
     assert read.settlement.cost == 1200.0 and read.reminders == DEFAULT_ASSUMPTIONS.reminders
 
@@ -271,12 +295,12 @@ def test_missing_actions_and_fields_keep_their_defaults() -> None:
 ])
 def test_bad_assumptions_name_the_action_and_field(data: object, match: str) -> None:
     with pytest.raises(ConfigError, match=match):
-        assumptions_from_dict(data)
+        read_assumptions_file(data)
 
 
 def test_every_problem_is_listed_at_once() -> None:
     with pytest.raises(ConfigError) as raised:
-        assumptions_from_dict({"legal": {"cost": -1}, "settlement": {"capacity": -3}, "other": {}})
+        read_assumptions_file({"legal": {"cost": -1}, "settlement": {"capacity": -3}, "other": {}})
     message = str(raised.value)
     assert "legal.cost: cost" in message and "settlement.capacity: capacity -3" in message and "unknown action 'other'" in message
     assert isinstance(raised.value, ValueError)

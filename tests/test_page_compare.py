@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from conftest import open_page
 
 from slrs import ui
-from slrs.compare import PlanSide
 from slrs.money import DEFAULT_ASSUMPTIONS, ActionTerms, Assumptions
+from slrs.scenario import DecisionScenario
 from slrs.strategy import DEFAULT_THRESHOLDS, Thresholds
 
 PAGE = "pages/compare.py"
@@ -54,7 +55,7 @@ def test_page_renders_and_starts_with_a_challenger_equal_to_the_default_champion
     assert _net_delta(app).startswith("+0 ")
     assert app.button(key="compare_promote").disabled  # nothing to promote yet
     assert any("same as the champion" in info.value for info in app.info)
-    assert app.session_state[ui.CHALLENGER_KEY] == PlanSide("outcome", DEFAULT_THRESHOLDS, DEFAULT_ASSUMPTIONS)
+    assert app.session_state[ui.CHALLENGER_KEY] == DecisionScenario("outcome", DEFAULT_THRESHOLDS, DEFAULT_ASSUMPTIONS)
 
 
 def test_the_other_method_moves_borrowers_between_actions(app) -> None:
@@ -86,7 +87,7 @@ def test_low_at_or_above_high_is_refused_and_the_last_valid_thresholds_stay(app)
                                                   ("The defaults", DEFAULT_ASSUMPTIONS)])
 def test_assumption_choices_give_the_challenger_the_right_assumptions(app, source, expected) -> None:
     open_page(app, PAGE)
-    app.session_state[ui.ASSUMPTIONS_KEY] = EDITED  # the champion's assumptions, as the Money page sets them
+    app.session_state[ui.SCENARIO_KEY] = replace(app.session_state[ui.SCENARIO_KEY], assumptions=EDITED)  # the champion's assumptions, as the Money page sets them
     app.radio(key="compare_source").set_value(source).run()
     assert not app.exception and not app.error
     assert app.session_state[ui.CHALLENGER_KEY].assumptions == expected
@@ -115,17 +116,17 @@ def test_the_challenger_survives_a_visit_to_another_page(app) -> None:
 
 def test_promote_makes_the_challenger_the_champion(app) -> None:
     open_page(app, PAGE)
-    app.session_state[ui.ASSUMPTIONS_KEY] = EDITED  # the champion's; the challenger keeps the defaults
+    app.session_state[ui.SCENARIO_KEY] = replace(app.session_state[ui.SCENARIO_KEY], assumptions=EDITED)  # the champion's; the challenger keeps the defaults
     app.radio(key="compare_method").set_value("study").run()
     app.slider(key="compare_low").set_value(0.3).run()
     app.slider(key="compare_high").set_value(0.6).run()
     assert _moved(app) > 0
     app.button(key="compare_promote").click().run()
     assert not app.exception
-    assert app.session_state[ui.METHOD_KEY] == "study"
+    assert app.session_state[ui.SCENARIO_KEY].method == "study"
     assert app.session_state[ui.METHOD_WIDGET_KEY] == "study"
-    assert (app.session_state[ui.LOW_KEY], app.session_state[ui.HIGH_KEY]) == (0.3, 0.6)
-    assert app.session_state[ui.ASSUMPTIONS_KEY] == DEFAULT_ASSUMPTIONS
+    assert (app.session_state[ui.SCENARIO_KEY].thresholds.low, app.session_state[ui.SCENARIO_KEY].thresholds.high) == (0.3, 0.6)
+    assert app.session_state[ui.SCENARIO_KEY].assumptions == DEFAULT_ASSUMPTIONS
     assert app.query_params["method"] in ("study", ["study"])
     assert _moved(app) == 0  # champion and challenger are now the same scenario
     assert app.button(key="compare_promote").disabled

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 from conftest import open_page
 
 from slrs import ui
 from slrs.fairness import ADVERSE_NOTE, LESS_OFTEN, MORE_OFTEN, NOT_GIVEN, TOO_FEW
-from slrs.strategy import LEGAL
+from slrs.strategy import LEGAL, Thresholds
 from slrs.synth import generate_portfolio
 
 PAGE = "pages/fairness.py"
@@ -60,7 +62,7 @@ def test_switching_the_attribute_changes_the_groups_and_the_flags(app) -> None:
 def test_changing_the_thresholds_changes_the_rates(app) -> None:
     open_page(app, PAGE)
     legal_before = _table(app).set_index(["Group", "Strategy"]).loc[("Female", LEGAL), "Overall_Rate"]
-    app.session_state[ui.LOW_KEY], app.session_state[ui.HIGH_KEY] = 0.3, 0.6
+    app.session_state[ui.SCENARIO_KEY] = replace(app.session_state[ui.SCENARIO_KEY], thresholds=Thresholds(0.3, 0.6))
     app.run()
     assert not app.exception
     assert any("thresholds 0.30 / 0.60" in caption.value for caption in app.caption)

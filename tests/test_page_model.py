@@ -40,7 +40,7 @@ def test_model_card_follows_the_study_method_as_a_comparison(app) -> None:
     assert not app.exception
     table = _metrics_table(app)
     assert table["Model"].iloc[0] == "Study method" and "in use" in table["Role"].iloc[0]
-    assert any("comparison only" in info.value for info in app.info)
+    assert any("comparison only" in warning.value for warning in app.warning)
     assert any("(Study method)" in heading.value for heading in app.subheader)
 
 
@@ -60,7 +60,9 @@ def test_model_card_shows_manifest_warnings_as_errors(app, bundle_with_warning) 
     app.run()
     app.switch_page(PAGE).run()
     assert not app.exception
-    assert [error.value for error in app.main.error] == ["NO SIGNAL: test warning"]
+    # The frame's banner of findings, then the model card's own list.
+    assert [error.value for error in app.main.error] == ["Do not rely on these numbers: NO SIGNAL: test warning",
+                                                         "NO SIGNAL: test warning"]
 
 
 GLOBAL_CHARTS = {"model_global_importance", "model_global_importance_other", "model_partial_dependence"}

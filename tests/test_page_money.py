@@ -7,6 +7,8 @@ state before a run, the form in which the browser sends them.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 from conftest import open_page
@@ -58,7 +60,7 @@ def test_editing_a_cost_changes_the_net_recovery(app) -> None:
     net, legal = _metric(app, "Expected net recovery"), _metric(app, "Legal cases")
     _edit(app, {LEGAL_ROW: {"Cost_per_account": 10_000}})
     assert not app.exception and not app.main.error
-    assert app.session_state[ui.ASSUMPTIONS_KEY].legal.cost == 10_000
+    assert app.session_state[ui.SCENARIO_KEY].assumptions.legal.cost == 10_000
     assert _metric(app, "Expected net recovery") == pytest.approx(net - 4_000 * legal, abs=1)
 
 
@@ -83,7 +85,7 @@ def test_a_capacity_limits_the_legal_cases_and_moves_the_rest(app) -> None:
 def test_an_invalid_value_shows_the_error_and_keeps_the_last_valid_assumptions(app, changes, words) -> None:
     open_page(app, PAGE)
     _edit(app, {LEGAL_ROW: {"Cost_per_account": 7_000}})
-    valid, net = app.session_state[ui.ASSUMPTIONS_KEY], _metric(app, "Expected net recovery")
+    valid, net = app.session_state[ui.SCENARIO_KEY].assumptions, _metric(app, "Expected net recovery")
     assert valid.legal.cost == 7_000
     edits = {LEGAL_ROW: {"Cost_per_account": 7_000}}  # the browser sends every edit so far, the valid one too
     for row, cells in changes.items():
@@ -92,7 +94,7 @@ def test_an_invalid_value_shows_the_error_and_keeps_the_last_valid_assumptions(a
     assert not app.exception
     errors = [error.value for error in app.main.error]
     assert len(errors) == 1 and words in errors[0] and "last valid assumptions stay in use" in errors[0]
-    assert app.session_state[ui.ASSUMPTIONS_KEY] == valid
+    assert app.session_state[ui.SCENARIO_KEY].assumptions == valid
     assert _metric(app, "Expected net recovery") == net
 
 
@@ -103,7 +105,7 @@ def test_reset_restores_the_defaults_and_a_fresh_editor(app) -> None:
     assert _metric(app, "Expected net recovery") != net
     app.button(key="money_reset").click().run()
     assert not app.exception and not app.main.error
-    assert app.session_state[ui.ASSUMPTIONS_KEY] == DEFAULT_ASSUMPTIONS
+    assert app.session_state[ui.SCENARIO_KEY].assumptions == DEFAULT_ASSUMPTIONS
     # A new editor key: the browser's old cell edits cannot come back on the next rerun.
     assert [editor.key for editor in app.data_editor] == [f"{ui.ASSUMPTIONS_EDITOR_KEY}_1"]
     assert app.data_editor[0].value["Cost_per_account"].tolist() == [25.0, 800.0, 6000.0]
@@ -121,7 +123,7 @@ def test_apply_best_sets_the_thresholds_everywhere(app) -> None:
     app.session_state[ui.STRATEGY_LOW_SLIDER] = 0.3  # as if the Strategy page's slider had just been drawn
     button.click().run()
     assert not app.exception
-    assert (app.session_state[ui.LOW_KEY], app.session_state[ui.HIGH_KEY]) == (0.5, 0.75)
+    assert (app.session_state[ui.SCENARIO_KEY].thresholds.low, app.session_state[ui.SCENARIO_KEY].thresholds.high) == (0.5, 0.75)
     assert app.session_state[ui.STRATEGY_LOW_SLIDER] == 0.5 and ui.STRATEGY_HIGH_SLIDER not in app.session_state
     assert (app.query_params["low"], app.query_params["high"]) in [("0.5", "0.75"), (["0.5"], ["0.75"])]
     assert any("legal above 0.75, settlement from 0.50" in caption.value for caption in app.sidebar.caption)
@@ -138,7 +140,7 @@ def test_the_strategy_page_follows_the_plan_of_the_money_page(app) -> None:
     assert not app.exception
     strategy_table = next(table.value for table in app.dataframe if "Share_of_Borrowers" in table.value.columns)
     assert strategy_table.set_index("Strategy").loc[LEGAL, "Borrowers"] == 100  # the capacity applies there too
-    nets = [metric.value for metric in app.metric if metric.label == "Expected net recovery under the plan"]
+    nets = [metric.value for metric in app.metric if metric.label == "Expected net recovery"]
     assert nets == [f"{value:,.0f}" for value in plan["Expected_Net_Recovery"]]
     comparison = next(table.value for table in app.dataframe if "Borrowers_Change" in table.value.columns)
     assert (comparison["Borrowers_Change"] == 0).all()  # both sides of "vs defaults" under the same capacity
@@ -148,5 +150,5 @@ def test_the_study_method_is_flagged_as_for_comparison_only(app) -> None:
     app.query_params["method"] = "study"
     open_page(app, PAGE)
     assert not app.exception
-    assert any("for comparison only" in info.value for info in app.info)
+    assert any("for comparison only" in warning.value for warning in app.warning)
     assert len(app.get("plotly_chart")) == 2

@@ -23,7 +23,7 @@ def test_overview_follows_the_risk_method(app) -> None:
     app.sidebar.radio(key="sidebar_method").set_value("study").run()
     assert not app.exception
     assert _metric(app, "Expected recovery") != outcome_recovery
-    assert any("comparison only" in info.value for info in app.info)
+    assert any("comparison only" in warning.value for warning in app.warning)
     assert app.query_params["method"] == ["study"] or app.query_params["method"] == "study"
 
 

@@ -9,11 +9,13 @@ portfolio through the page and session state instead.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 
 import pandas as pd
 from conftest import open_page
 
 from slrs import ui
+from slrs.findings import DRIFT_DETAILS
 from slrs.io import load_bundle
 from slrs.synth import generate_portfolio
 
@@ -113,7 +115,7 @@ def _drift_table(app) -> pd.DataFrame:
 
 
 def _drift_banners(app) -> list[str]:
-    return [warning.value for warning in app.warning if "See Portfolio > Data drift" in warning.value]
+    return [error.value for error in app.error if DRIFT_DETAILS in error.value]
 
 
 def test_sample_shows_a_stable_drift_table_and_no_banner(app) -> None:
@@ -173,7 +175,7 @@ def test_the_scored_table_follows_the_plan_with_its_capacities(app) -> None:
 
     open_page(app, PAGE)
     unlimited = int((_scored(app)["Recovery_Strategy"] == LEGAL).sum())
-    app.session_state[ui.ASSUMPTIONS_KEY] = Assumptions(legal=ActionTerms(6000.0, (0.88, 0.8, 0.66, 0.52), capacity=100))
+    app.session_state[ui.SCENARIO_KEY] = replace(app.session_state[ui.SCENARIO_KEY], assumptions=Assumptions(legal=ActionTerms(6000.0, (0.88, 0.8, 0.66, 0.52), capacity=100)))
     app.run()
     assert unlimited > 100
     assert (_scored(app)["Recovery_Strategy"] == LEGAL).sum() == 100  # the Money page's capacity, as everywhere

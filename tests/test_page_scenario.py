@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from conftest import open_page
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
-from slrs import ui
-from slrs.compare import PlanSide
+from slrs import pipeline, ui
+from slrs.findings import STUDY_METHOD_TEXT
 from slrs.money import DEFAULT_ASSUMPTIONS, ActionTerms, Assumptions
 from slrs.portfolio import escape_markdown
 from slrs.report import PackInputs, build_committee_pack
@@ -49,7 +50,8 @@ def _download(app, downloads: dict[str, bytes]) -> str:
 
 def _state(app) -> tuple:
     state = app.session_state
-    return state[ui.METHOD_KEY], Thresholds(state[ui.LOW_KEY], state[ui.HIGH_KEY]), state[ui.ASSUMPTIONS_KEY]
+    scenario = state[ui.SCENARIO_KEY]
+    return scenario.method, scenario.thresholds, scenario.assumptions
 
 
 def _upload(app, name: str, data: bytes):
@@ -78,7 +80,8 @@ def test_a_link_restores_the_same_scenario(app, downloads: dict[str, bytes]) -> 
     assert "legal above 0.70, settlement from 0.35" in _sidebar_thresholds(app)
     assert app.sidebar.radio(key=ui.METHOD_WIDGET_KEY).value == "study"
     app.switch_page(PAGE).run()
-    assert not app.exception and not app.warning
+    assert not app.exception
+    assert [warning.value for warning in app.warning] == [f"Check before use: {STUDY_METHOD_TEXT}"]  # nothing dropped
     assert _state(app) == ("study", LINKED.thresholds, LINKED.assumptions)
     assert _download(app, downloads) == scenario_to_json(LINKED)  # the borrower comes from the link too
     assert escape_markdown("Legal cost per account 6,000 -> 5,500") in app.markdown[1].value
@@ -99,9 +102,9 @@ def test_uploading_a_scenario_restores_it_once(app) -> None:
     assert any(escape_markdown("Loaded committee.yaml") in success.value for success in app.success)
     assert "borrower" not in app.query_params  # the file names no borrower: the link's is gone
     # The file stays in the uploader; a later change must not be undone by loading it again.
-    app.session_state[ui.LOW_KEY] = 0.2
+    app.session_state[ui.SCENARIO_KEY] = replace(app.session_state[ui.SCENARIO_KEY], thresholds=Thresholds(0.2, 0.6))
     app.run()
-    assert app.session_state[ui.LOW_KEY] == 0.2
+    assert app.session_state[ui.SCENARIO_KEY].thresholds.low == 0.2
 
 
 @pytest.mark.parametrize(("name", "data", "message"), [
@@ -163,6 +166,7 @@ def test_the_committee_pack_is_offered_and_holds_the_app_numbers(app, bundle) ->
     assert "Download the committee pack (HTML)" in labels  # built on click only (the browser test downloads it)
     # The pack the button builds, from this session's portfolio and scenario:
     scenario = DecisionScenario(*_state(app))
-    pack = build_committee_pack(PackInputs(app.session_state[ui.PORTFOLIO_KEY], bundle, scenario,
-                                           PlanSide(scenario.method)))
+    portfolio = app.session_state[ui.PORTFOLIO_KEY]
+    pack = pipeline.pack(pipeline.decide(portfolio, bundle, scenario),
+                         pipeline.decide(portfolio, bundle, DecisionScenario(scenario.method)), bundle)
     assert net in pack

@@ -34,8 +34,8 @@ def test_lowering_the_high_threshold_sends_more_borrowers_to_legal(app) -> None:
     app.slider(key="strategy_high").set_value(0.6).run()
     assert not app.exception and not app.error
     assert _legal(app) > legal_before
-    assert _summary(app)["Borrowers"].sum() == 5_000
-    assert (app.session_state[ui.LOW_KEY], app.session_state[ui.HIGH_KEY]) == (0.5, 0.6)
+    assert _summary(app).set_index("Strategy").loc["Total", "Borrowers"] == 5_000
+    assert (app.session_state[ui.SCENARIO_KEY].thresholds.low, app.session_state[ui.SCENARIO_KEY].thresholds.high) == (0.5, 0.6)
     assert (app.query_params["low"], app.query_params["high"]) in [("0.5", "0.6"), (["0.5"], ["0.6"])]
     comparison = next(table.value for table in app.dataframe if "Borrowers_Change" in table.value.columns)
     assert comparison.loc[LEGAL, "Borrowers_Change"] == _legal(app) - legal_before
@@ -48,7 +48,7 @@ def test_low_at_or_above_high_is_refused_and_the_last_valid_thresholds_stay(app)
     app.slider(key="strategy_low").set_value(0.8).run()
     assert not app.exception
     assert any("The low threshold must be below the high threshold" in error.value for error in app.main.error)
-    assert (app.session_state[ui.LOW_KEY], app.session_state[ui.HIGH_KEY]) == (0.5, 0.7)
+    assert (app.session_state[ui.SCENARIO_KEY].thresholds.low, app.session_state[ui.SCENARIO_KEY].thresholds.high) == (0.5, 0.7)
     assert _legal(app) == legal_at_valid
     app.button(key="strategy_reset").click().run()
     assert not app.main.error

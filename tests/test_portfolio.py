@@ -1,4 +1,4 @@
-"""Portfolio views: summaries, the threshold comparison, the segment x strategy matrix, filters and KPIs."""
+"""Portfolio views under a plan: summaries, the threshold comparison, the segment x strategy matrix, filters, KPIs."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 
 from slrs.io import load_bundle
-from slrs.portfolio import (build_view, compare_thresholds, filter_view, load_portfolio, portfolio_kpis,
-                            segment_strategy_matrix, strategies_for, strategy_summary)
+from slrs.money import SUMMARY_TOTAL, plan_summary
+from slrs.pipeline import plan
+from slrs.portfolio import (COMPARED_MEASURES, build_view, compare_summaries, filter_view, load_portfolio,
+                            portfolio_kpis, segment_strategy_matrix)
 from slrs.strategy import DEFAULT_THRESHOLDS, LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, STRATEGIES, Thresholds
 from slrs.synth import generate_portfolio
 
@@ -25,9 +27,18 @@ def view() -> pd.DataFrame:
         "Borrower_Segment": pd.array([0, 0, 1, 1, 2, 2, 3, None], dtype="Int64"),
         "Segment_Name": NAMES,
         "Risk_Score": [0.10, 0.49, 0.50, 0.60, 0.75, 0.76, 0.95, np.nan],
-        "Expected_Recovery": [90.0, 150, 200, 250, 300, 200, 100, np.nan],
         "Data_Issues": [""] * 7 + ["Outstanding_Loan_Amount: missing"],
     })
+
+
+def strategies_for(view: pd.DataFrame, thresholds: Thresholds) -> pd.Series:
+    return plan(view, thresholds)["Recovery_Strategy"]
+
+
+def strategy_summary(view: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
+    """The plan's summary at ``thresholds`` (default assumptions), without its Total row."""
+    summary = plan_summary(plan(view, thresholds))
+    return summary[summary["Strategy"] != SUMMARY_TOTAL].reset_index(drop=True)
 
 
 @pytest.mark.parametrize(("low", "high", "borrowers"), [
@@ -38,7 +49,7 @@ def view() -> pd.DataFrame:
 ])
 def test_strategy_summary_adds_up_to_the_portfolio(view: pd.DataFrame, low: float, high: float,
                                                    borrowers: list[int]) -> None:
-    summary = strategy_summary(view, strategies_for(view, Thresholds(low, high)))
+    summary = strategy_summary(view, Thresholds(low, high))
     assert summary["Strategy"].tolist() == [*STRATEGIES, NOT_SCORED]
     assert summary["Borrowers"].tolist() == borrowers
     assert summary["Borrowers"].sum() == len(view)
@@ -47,14 +58,16 @@ def test_strategy_summary_adds_up_to_the_portfolio(view: pd.DataFrame, low: floa
 
 
 def test_strategy_summary_sums_money_per_strategy(view: pd.DataFrame) -> None:
-    summary = strategy_summary(view, strategies_for(view, DEFAULT_THRESHOLDS)).set_index("Strategy")
+    summary = strategy_summary(view, DEFAULT_THRESHOLDS).set_index("Strategy")
     assert summary.loc[[REMINDERS, SETTLEMENT, LEGAL, NOT_SCORED], "Outstanding"].tolist() == [300, 1200, 1300, 800]
-    assert summary.loc[[REMINDERS, SETTLEMENT, LEGAL], "Expected_Recovery"].tolist() == [240, 750, 300]
+    # Default shares by band: reminders 0.97 / 0.85, settlement 0.68 (0.50 and 0.60) and 0.45 (0.75), legal 0.52.
+    assert summary.loc[[REMINDERS, SETTLEMENT, LEGAL], "Expected_Recovered"].tolist() == pytest.approx([267, 701, 676])
+    assert summary.loc[[REMINDERS, SETTLEMENT, LEGAL], "Action_Cost"].tolist() == [50, 2400, 12000]
 
 
 def test_strategy_summary_lists_not_scored_only_when_present(view: pd.DataFrame) -> None:
     scored = view.iloc[:7]
-    assert strategy_summary(scored, strategies_for(scored, DEFAULT_THRESHOLDS))["Strategy"].tolist() == list(STRATEGIES)
+    assert strategy_summary(scored, DEFAULT_THRESHOLDS)["Strategy"].tolist() == list(STRATEGIES)
 
 
 def test_strategy_summary_of_a_real_view_counts_every_row() -> None:
@@ -62,7 +75,7 @@ def test_strategy_summary_of_a_real_view_counts_every_row() -> None:
     text.loc[0, "Outstanding_Loan_Amount"] = ""  # no outstanding amount: kept, but not scored
     portfolio = load_portfolio(text.to_csv(index=False).encode(), "mine.csv")
     view = build_view(portfolio, load_bundle(), "outcome")
-    summary = strategy_summary(view, strategies_for(view, Thresholds(0.3, 0.6))).set_index("Strategy")
+    summary = strategy_summary(view, Thresholds(0.3, 0.6)).set_index("Strategy")
     assert summary["Borrowers"].sum() == 60
     assert summary.loc[NOT_SCORED, "Borrowers"] == 1
 
@@ -72,19 +85,20 @@ def test_strategy_summary_of_a_real_view_counts_every_row() -> None:
     (Thresholds(0.00, 1.00), [-2, 4, -2, 0]),
     (DEFAULT_THRESHOLDS, [0, 0, 0, 0]),
 ])
-def test_compare_thresholds_puts_defaults_and_choice_side_by_side(view: pd.DataFrame, chosen: Thresholds,
+def test_compare_summaries_puts_defaults_and_choice_side_by_side(view: pd.DataFrame, chosen: Thresholds,
                                                                   change: list[int]) -> None:
-    table = compare_thresholds(view, DEFAULT_THRESHOLDS, chosen)
-    assert table["Strategy"].tolist() == [*STRATEGIES, NOT_SCORED]
-    assert table["Borrowers_Change"].tolist() == change
-    assert table["Borrowers_Default"].tolist() == [2, 3, 2, 1]
-    chosen_summary = strategy_summary(view, strategies_for(view, chosen))
-    assert table["Borrowers_Chosen"].tolist() == chosen_summary["Borrowers"].tolist()
-    assert table["Outstanding_Chosen"].tolist() == chosen_summary["Outstanding"].tolist()
-    for measure in ("Borrowers", "Outstanding", "Expected_Recovery"):
-        assert table[f"{measure}_Change"].sum() == pytest.approx(0)
+    table = compare_summaries(plan_summary(plan(view, DEFAULT_THRESHOLDS)), plan_summary(plan(view, chosen)))
+    assert table["Strategy"].tolist() == [*STRATEGIES, NOT_SCORED, SUMMARY_TOTAL]
+    assert table["Borrowers_Change"].tolist() == [*change, 0]
+    assert table["Borrowers_Default"].tolist() == [2, 3, 2, 1, 8]
+    chosen_summary = strategy_summary(view, chosen)
+    assert table["Borrowers_Chosen"].tolist()[:-1] == chosen_summary["Borrowers"].tolist()
+    assert table["Outstanding_Chosen"].tolist()[:-1] == chosen_summary["Outstanding"].tolist()
+    for measure in ("Borrowers", "Outstanding"):  # the same borrowers, moved between actions
+        assert table[f"{measure}_Change"].iloc[:-1].sum() == pytest.approx(0)
+    for measure in COMPARED_MEASURES:
         assert (table[f"{measure}_Chosen"] - table[f"{measure}_Default"]).tolist() == \
-            table[f"{measure}_Change"].tolist()
+            pytest.approx(table[f"{measure}_Change"].tolist())
 
 
 @pytest.mark.parametrize("thresholds", [DEFAULT_THRESHOLDS, Thresholds(0.0, 1.0), Thresholds(0.3, 0.6)])
@@ -120,19 +134,21 @@ def test_filter_view_keeps_rows_matching_every_filter(view: pd.DataFrame, filter
     assert view.loc[mask, "Borrower_ID"].tolist() == expected
 
 
-def test_portfolio_kpis_sum_the_view(view: pd.DataFrame) -> None:
-    kpis = portfolio_kpis(view)
+def test_portfolio_kpis_sum_the_view_and_its_plan(view: pd.DataFrame) -> None:
+    kpis = portfolio_kpis(view, plan(view, DEFAULT_THRESHOLDS))
     assert kpis["borrowers"] == 8
     assert kpis["outstanding"] == 3600
-    assert kpis["expected_recovery"] == 1290
-    assert kpis["expected_recovery_rate"] == pytest.approx(1290 / 3600)
+    assert kpis["expected_recovered"] == pytest.approx(267 + 701 + 676)
+    assert kpis["action_cost"] == 50 + 2400 + 12000
+    assert kpis["expected_net_recovery"] == pytest.approx(267 + 701 + 676 - 14450)
+    assert kpis["expected_recovery_rate"] == pytest.approx(1644 / 2800)  # of the scored rows' outstanding
     assert (kpis["rows_with_issues"], kpis["unscored"]) == (1, 1)
     assert kpis["mean_risk"] == pytest.approx(np.mean([0.10, 0.49, 0.50, 0.60, 0.75, 0.76, 0.95]))
 
 
 def test_portfolio_kpis_of_an_empty_outstanding_give_no_rate(view: pd.DataFrame) -> None:
     zero = view.assign(Outstanding_Loan_Amount=0.0)
-    assert np.isnan(portfolio_kpis(zero)["expected_recovery_rate"])
+    assert np.isnan(portfolio_kpis(zero, plan(zero, DEFAULT_THRESHOLDS))["expected_recovery_rate"])
 
 
 def test_reason_codes_download_has_one_row_per_borrower_with_blanks_where_unscored() -> None:

@@ -15,8 +15,10 @@ import pytest
 from slrs.cli import main as cli_main
 from slrs.io import to_csv_bytes
 from slrs.money import DEFAULT_ASSUMPTIONS, ActionTerms, Assumptions, plan_actions
+from slrs.pipeline import output_table
 from slrs.portfolio import (LEADING_COLUMNS, LoadedPortfolio, build_view, escape_markdown, filter_issues,
-                            issue_kinds, load_portfolio, scored_download, scored_table, strategies_for)
+                            issue_kinds, load_portfolio, scored_table)
+from slrs.schema import OUTPUT_COLUMNS
 from slrs.scenario import DecisionScenario, scenario_to_json
 from slrs.strategy import DEFAULT_THRESHOLDS, LEGAL, Thresholds
 from slrs.synth import generate_portfolio
@@ -80,25 +82,26 @@ def test_escape_markdown_escapes_every_punctuation_mark(text: str, expected: str
 
 def test_scored_table_puts_the_decision_columns_first(flawed: LoadedPortfolio, bundle) -> None:
     view = build_view(flawed, bundle, "outcome")
-    strategies = strategies_for(view, DEFAULT_THRESHOLDS)
-    table = scored_table(view, strategies)
+    plan = _plan(view, DEFAULT_THRESHOLDS, DEFAULT_ASSUMPTIONS)
+    table = scored_table(view, plan)
     assert tuple(table.columns[:len(LEADING_COLUMNS)]) == LEADING_COLUMNS
-    assert sorted(table.columns) == sorted([*view.columns, "Recovery_Strategy"])
-    assert table["Recovery_Strategy"].tolist() == strategies.tolist()
+    assert sorted(table.columns) == sorted([*view.columns, "Recovery_Strategy", "Action_Cost", "Expected_Recovered",
+                                            "Expected_Net_Recovery"])
+    assert table["Recovery_Strategy"].tolist() == plan["Recovery_Strategy"].tolist()
     assert "Recovery_Strategy" not in view  # the cached view is left as it was
 
 
 def test_scored_download_as_csv_keeps_input_text_and_adds_scores(flawed: LoadedPortfolio, bundle) -> None:
     view = build_view(flawed, bundle, "outcome")
-    data = to_csv_bytes(scored_download(flawed, view, _plan(view, DEFAULT_THRESHOLDS, DEFAULT_ASSUMPTIONS)))
+    data = to_csv_bytes(output_table(flawed, view, _plan(view, DEFAULT_THRESHOLDS, DEFAULT_ASSUMPTIONS)))
     back = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     assert len(back) == 10
     assert back.loc[1, "Age"] == "forty"
     assert back.loc[2, "Risk_Score"] == ""  # not scored, with the reason
     assert "not scored" in back.loc[2, "Data_Issues"]
-    assert back.columns[-9:].tolist() == ["Borrower_Segment", "Segment_Name", "Risk_Score", "Recovery_Strategy",
-                                          "Expected_Recovery", "Action_Cost", "Expected_Recovered",
-                                          "Expected_Net_Recovery", "Data_Issues"]
+    assert back.columns[-8:].tolist() == list(OUTPUT_COLUMNS) == [
+        "Borrower_Segment", "Segment_Name", "Risk_Score", "Recovery_Strategy", "Action_Cost", "Expected_Recovered",
+        "Expected_Net_Recovery", "Data_Issues"]
     assert back.loc[2, "Expected_Net_Recovery"] == ""  # an unscored row has no plan
 
 
@@ -107,7 +110,7 @@ def test_scored_download_equals_what_slrs_score_writes_for_the_same_scenario(fla
     scenario = DecisionScenario("study", Thresholds(0.3, 0.6),
                                 Assumptions(legal=ActionTerms(5000.0, (0.88, 0.8, 0.66, 0.52), capacity=2)))
     view = build_view(flawed, bundle, "study")
-    download = scored_download(flawed, view, _plan(view, scenario.thresholds, scenario.assumptions))
+    download = output_table(flawed, view, _plan(view, scenario.thresholds, scenario.assumptions))
     source, scenario_file, output = tmp_path / "flawed.csv", tmp_path / "scenario.json", tmp_path / "scored.csv"
     source.write_bytes(to_csv_bytes(flawed.raw))
     scenario_file.write_text(scenario_to_json(scenario), encoding="utf-8")

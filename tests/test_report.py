@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from slrs import money
-from slrs.compare import PlanSide
+from slrs import money, pipeline
 from slrs.portfolio import build_view, load_portfolio
-from slrs.report import PackInputs, build_committee_pack, format_amount, pack_sections
+from slrs.report import FINDINGS_TITLE, format_amount
 from slrs.scenario import DecisionScenario
 from slrs.strategy import Thresholds
 from slrs.synth import generate_portfolio
@@ -29,12 +28,19 @@ def portfolio():
 
 @pytest.fixture(scope="module")
 def pack(portfolio, bundle) -> str:
-    return build_committee_pack(PackInputs(portfolio, bundle, SCENARIO, PlanSide("study")),
-                                created=datetime(2026, 11, 24, tzinfo=UTC))
+    return _pack(portfolio, bundle, DecisionScenario("study"))
+
+
+def _pack(portfolio, bundle, challenger: DecisionScenario) -> str:
+    return pipeline.pack(pipeline.decide(portfolio, bundle, SCENARIO), pipeline.decide(portfolio, bundle, challenger),
+                         bundle, created=datetime(2026, 11, 24, tzinfo=UTC))
 
 
 def test_pack_has_every_section_in_order(pack: str) -> None:
-    positions = [pack.index(f"<h2>{title}</h2>") for title in pack_sections()]
+    titles = (FINDINGS_TITLE, "1. The portfolio", "2. The scenario and its assumptions",
+              "3. Champion against challenger", "4. The model card (held-out results)",
+              "5. Data drift against the training data", "6. Fairness of actions", "7. What this pack was made from")
+    positions = [pack.index(f"<h2>{title}</h2>") for title in titles]
     assert positions == sorted(positions)
 
 
@@ -88,6 +94,6 @@ def test_pack_reports_drift_and_fairness(pack: str) -> None:
 
 
 def test_pack_challenger_defaults_to_the_scenario_itself_when_equal(portfolio, bundle) -> None:
-    same = PlanSide(SCENARIO.method, SCENARIO.thresholds, SCENARIO.assumptions)
-    pack = build_committee_pack(PackInputs(portfolio, bundle, SCENARIO, same))
+    same = DecisionScenario(SCENARIO.method, SCENARIO.thresholds, SCENARIO.assumptions)
+    pack = _pack(portfolio, bundle, same)
     assert "the same assumptions. 0 borrowers would get another action." in pack

@@ -93,8 +93,8 @@ def scored(features: pd.DataFrame) -> pd.DataFrame:
     frame = features.assign(Borrower_ID=[f"BRW_{i}" for i in range(len(features))],
                             Borrower_Segment=pd.array(segmenter.labels_, dtype="Int64"),
                             Segment_Name=np.array(segmenter.names_, dtype=object)[segmenter.labels_],
-                            Risk_Score=np.linspace(0, 1, len(features)), Expected_Recovery=1000.0)
-    frame.loc[frame.index[0], ["Borrower_Segment", "Segment_Name", "Risk_Score", "Expected_Recovery"]] = pd.NA
+                            Risk_Score=np.linspace(0, 1, len(features)), Expected_Recovered=1000.0)
+    frame.loc[frame.index[0], ["Borrower_Segment", "Segment_Name", "Risk_Score", "Expected_Recovered"]] = pd.NA
     return frame
 
 
@@ -134,7 +134,7 @@ def test_profile_table_has_one_row_per_segment_in_original_units(scored: pd.Data
     assert table["Size"].sum() == len(rows) and table["Share"].sum() == pytest.approx(1)
     expected_income = rows.groupby(labels.to_numpy())["Monthly_Income"].mean().to_numpy()
     np.testing.assert_allclose(table["Monthly_Income"], expected_income)
-    assert (table["Expected_Recovery"] == table["Size"] * 1000.0).all()
+    assert (table["Expected_Recovered"] == table["Size"] * 1000.0).all()
     outstanding = rows.groupby(labels.to_numpy())["Outstanding_Loan_Amount"].sum().to_numpy()
     np.testing.assert_allclose(table["Expected_Recovery_Rate"], 1000.0 * table["Size"] / outstanding)
 

@@ -5,13 +5,27 @@ import pandas as pd
 import pytest
 
 from slrs.exceptions import ConfigError
+from slrs.pipeline import plan
 from slrs.portfolio import build_view, load_portfolio
 from slrs.schema import MODEL_FEATURES
 from slrs.strategy import LEGAL, REMINDERS, Thresholds
 from slrs.synth import generate_portfolio
-from slrs.whatif import (Scenario, apply_edits, baseline_inputs, changed_inputs, changes_table, input_bounds,
-                         open_scenario, outcome_table, pick_borrower, result_cards, scenario_from_query,
-                         scenario_to_query, score_scenario, score_scenarios)
+from slrs.whatif import (
+    Scenario,
+    apply_edits,
+    baseline_inputs,
+    changed_inputs,
+    changes_table,
+    input_bounds,
+    open_scenario,
+    outcome_table,
+    pick_borrower,
+    result_cards,
+    scenario_from_query,
+    scenario_to_query,
+    score_scenario,
+    score_scenarios,
+)
 
 THRESHOLDS = Thresholds(0.5, 0.75)
 
@@ -112,7 +126,10 @@ def test_scoring_the_baseline_reproduces_the_portfolio_score(bundle, view, profi
     result = score_scenario(bundle, baseline.inputs, "outcome", THRESHOLDS)
     row = view[view["Borrower_ID"] == "BRW_9"].iloc[0]
     assert result["Risk_Score"] == pytest.approx(row["Risk_Score"])
-    assert result["Expected_Recovery"] == pytest.approx(row["Expected_Recovery"])
+    planned = plan(view.iloc[[int(np.flatnonzero(view["Borrower_ID"] == "BRW_9")[0])]], THRESHOLDS).iloc[0]
+    assert result["Recovery_Strategy"] == planned["Recovery_Strategy"]
+    assert result["Expected_Recovered"] == pytest.approx(planned["Expected_Recovered"])  # one money model
+    assert result["Expected_Net_Recovery"] == pytest.approx(planned["Expected_Net_Recovery"])
     assert result["Borrower_Segment"] == row["Borrower_Segment"] and isinstance(result["Borrower_Segment"], int)
 
 
