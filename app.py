@@ -36,7 +36,7 @@ def render_sidebar() -> None:
         st.subheader("Active portfolio")
         st.text(ui.SAMPLE_NAME if portfolio.is_sample else portfolio.name)
         st.caption(f"{portfolio.n_rows:,} rows · {portfolio.n_rows_with_issues:,} with data issues")
-        st.session_state.setdefault(ui.METHOD_WIDGET_KEY, ui.active_method())
+        st.session_state[ui.METHOD_WIDGET_KEY] = ui.active_method()  # the scenario decides; the radio shows it
         st.radio("Risk method", METHODS, key=ui.METHOD_WIDGET_KEY, format_func=ui.method_label,
                  on_change=ui.store_method_choice)
         thresholds = ui.active_thresholds()

@@ -87,9 +87,8 @@ st.button("Make the challenger the champion", key="compare_promote", on_click=pr
 if challenger == champion:
     st.info("The challenger is the same as the champion, so nothing changes below. Choose another method, other "
             "thresholds or other assumptions above to see what they would change.")
-if challenger.method == "study" and champion.method != "study":  # the frame already says so for the champion
-    st.info("The challenger's study-method scores are shown for comparison only: they predict the study's own segments, not "
-            "whether a loan will be recovered.")
+for finding in ui.challenger_findings():  # the frame's banner already shows the champion's
+    st.info(finding.line())
 
 try:
     comparison = ui.active_comparison()

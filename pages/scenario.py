@@ -59,9 +59,9 @@ if uploaded is not None:
         st.success(f"Loaded {escape_markdown(uploaded.name)}: the scenario shown above is now in use on every page.")
 
 st.subheader("Committee pack")
-st.write("One HTML file for the credit committee: the portfolio, this scenario and its assumptions, the best "
-         "thresholds, this scenario against the challenger set on the Champion vs challenger page, the model's "
-         "held-out results, data drift, fairness of actions, and the fingerprints (SHA-256) of the data and models "
+st.write("One HTML file for the credit committee: first what to know before trusting the numbers, then the "
+         "portfolio, this scenario and its assumptions, the best thresholds, this scenario against the challenger set "
+         "on the Champion vs challenger page, the model's held-out results, data drift, fairness of actions, and the fingerprints (SHA-256) of the data and models "
          "it was made from. It opens in any browser without a network connection; its charts stay interactive.")
 st.download_button("Download the committee pack (HTML)", ui.committee_pack(), file_name="slrs_committee_pack.html",
                    mime="text/html", key="scenario_report", icon=":material/description:", on_click="ignore")

@@ -16,6 +16,7 @@ from slrs.whatif import (
     InputBounds,
     Scenario,
     apply_edits,
+    as_planned,
     changed_inputs,
     changes_table,
     find_borrower,
@@ -115,6 +116,11 @@ def edit_and_score(baseline: Baseline, start: dict) -> None:
     except SLRSError as error:
         st.error(str(error))
         return
+    base = as_planned(base, ui.active_plan().iloc[baseline.position])  # as every other page shows this borrower
+    if not changed_inputs(baseline.inputs, edited):
+        now = base
+    elif ui.active_assumptions().has_capacities:
+        st.caption("The edited borrower is planned on their own: a capacity limits the whole portfolio.")
     st.subheader("Result")
     for column, card in zip(st.columns(4), result_cards(base, now)):
         column.metric(f"{card['measure']}, as in the file", card["baseline"])

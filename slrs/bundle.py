@@ -47,6 +47,8 @@ from slrs.schema import (
 from slrs.segmentation import DEFAULT_K, RiskOrderedKMeans, high_risk_segments
 
 logger = logging.getLogger(__name__)
+SMALL_MODELS_WARNING = ("These models were trained with the small, fast settings (python -m slrs train --fast), for "
+                        "trying things out: do not base decisions on them; retrain without --fast.")
 
 VERSIONED_LIBRARIES = ("scikit-learn", "numpy", "pandas", "joblib")
 NO_SIGNAL_WARNING = (
@@ -105,6 +107,8 @@ def train_bundle(clean: pd.DataFrame, *, data_sha256: str, data_name: str, k: in
     _use_one_thread(outcome_model, study_model)
     manifest = build_manifest(X, outcome, evaluation, segmenter, data_sha256=data_sha256, data_name=data_name)
     manifest["training_settings"] = asdict(settings)
+    if settings != COMMITTED_TRAINING:  # every face shows the manifest's warnings as findings
+        manifest["warnings"] = [*manifest["warnings"], SMALL_MODELS_WARNING]
     logger.info("partial dependence of the main inputs")
     explanations = build_global_explanations(
         X, {"outcome": partial(outcome_risk, outcome_model), "study": partial(study_risk, study_model)},

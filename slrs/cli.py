@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
@@ -32,33 +33,37 @@ from slrs.io import (
     save_bundle,
     sha256_file,
     to_excel_bytes,
+    write_atomically,
     write_csv_chunk,
 )
+from slrs.limits import quote
 from slrs.money import STRATEGY_OF, SWEEP_STEP, best_thresholds, plan_totals, threshold_grid
 from slrs.portfolio import LoadedPortfolio
 from slrs.risk import COMMITTED_TRAINING, FAST_TRAINING, METHODS
 from slrs.scenario import DecisionScenario
-from slrs.schema import ID_COLUMN, MODEL_FEATURES, PLAN_AMOUNT_COLUMNS, RISK_COLUMN
-from slrs.scoring import score_rows
+from slrs.schema import ID_COLUMN, MODEL_FEATURES, PLAN_AMOUNT_COLUMNS, RISK_COLUMN, STRATEGY_COLUMN
 from slrs.segmentation import DEFAULT_K, SegmentConfig
-from slrs.strategy import DEFAULT_THRESHOLDS, NOT_SCORED, Thresholds, assign_strategy
+from slrs.strategy import DEFAULT_THRESHOLDS, NOT_SCORED, Thresholds
 from slrs.synth import generate_portfolio
 from slrs.validation import validate_portfolio
 from slrs.whatif import baseline_inputs, find_borrower
 
 logger = logging.getLogger("slrs")
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
 DEFAULT_CHUNK_ROWS = 200_000
 DEFAULT_TRAINING_DATA = DEFAULT_MODEL_DIR.parent / "data" / "portfolio.csv"
 # Where `explain` puts the counterfactual search: status, message and options (slrs.counterfactual).
 COUNTERFACTUALS_KEY = "counterfactuals"
-# What `score --scenario` adds to each row (currency), from slrs.money's plan.
+MODELS_HELP = "a folder of trained models (default: the project's own models/); needs --trust-models"
+TRUST_HELP = ("load models from a folder other than models/: its files are Python pickles, and loading one runs "
+              "whatever code it holds, so pass this only for a folder you made with python -m slrs train")
 SCENARIO_HELP = "JSON or YAML scenario file (method, thresholds, assumptions); see the README"
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own exit code 2 and message, without the usage dump
-        self.exit(EXIT_USAGE, f"slrs: {message} (see: python -m slrs {self.prog.split()[-1]} --help)\n")
+        self.exit(EXIT_USAGE, f"slrs: {message} (see: {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,14 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--method", choices=METHODS, help="default outcome")
     score.add_argument("--scenario", type=Path, metavar="FILE",
                        help=f"{SCENARIO_HELP}; its plan gives {', '.join(PLAN_AMOUNT_COLUMNS)}")
-    score.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=argparse.SUPPRESS)
+    score.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=MODELS_HELP)
+    score.add_argument("--trust-models", action="store_true", help=TRUST_HELP)
     score.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=argparse.SUPPRESS)
     sweep = commands.add_parser("sweep", help="expected net recovery at every pair of thresholds, and the best pair")
     sweep.add_argument("input", type=Path)
     sweep.add_argument("--scenario", type=Path, metavar="FILE", help=SCENARIO_HELP)
     sweep.add_argument("-o", "--output", type=Path, help="CSV file for the grid (default: stdout)")
     sweep.add_argument("--step", type=float, default=SWEEP_STEP, help=f"grid step (default {SWEEP_STEP:g})")
-    sweep.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=argparse.SUPPRESS)
+    sweep.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=MODELS_HELP)
+    sweep.add_argument("--trust-models", action="store_true", help=TRUST_HELP)
     report = commands.add_parser("report", help="the committee pack: one self-contained HTML file")
     report.add_argument("input", type=Path)
     report.add_argument("--scenario", type=Path, metavar="FILE", help=SCENARIO_HELP)
@@ -98,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a scenario file to compare with (default: the same method at the study's thresholds "
                              "and the default assumptions)")
     report.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
-    report.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=argparse.SUPPRESS)
+    report.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=MODELS_HELP)
+    report.add_argument("--trust-models", action="store_true", help=TRUST_HELP)
     explain = commands.add_parser("explain", help="why one borrower's risk score is what it is (reason codes)")
     explain.add_argument("input", type=Path)
     explain.add_argument("--id", required=True, dest="borrower_id", help="the borrower's Borrower_ID")
@@ -106,19 +114,57 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--low", type=float, default=DEFAULT_THRESHOLDS.low)
     explain.add_argument("--high", type=float, default=DEFAULT_THRESHOLDS.high)
     explain.add_argument("--json", action="store_true", help="print the same as JSON")
-    explain.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=argparse.SUPPRESS)
+    explain.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=MODELS_HELP)
+    explain.add_argument("--trust-models", action="store_true", help=TRUST_HELP)
     return parser
 
 
 def run_generate(args: argparse.Namespace) -> None:
+    output = _output_path(args)
     frame = generate_portfolio(args.rows, args.seed)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(args.output, index=False, lineterminator="\n")
-    print(f"wrote {len(frame):,} rows to {args.output}", file=sys.stderr)
+    _write_output(output, lambda stream: stream.write(frame.to_csv(index=False, lineterminator="\n").encode()))
+    print(f"wrote {len(frame):,} rows to {output}", file=sys.stderr)
+
+
+def _output_path(args: argparse.Namespace) -> Path | None:
+    """``-o``, checked before any work: not a folder, not the input file however it is spelled, in a folder that
+    exists or can be made. None: standard output."""
+    output, source = args.output, getattr(args, "input", None)
+    if output is None:
+        return None
+    if output.is_dir():
+        raise SLRSError(f"-o {output} is a folder; expected a file name, e.g. {output / 'scored.csv'}")
+    if source is not None and output.exists() and source.exists() and output.samefile(source):
+        raise SLRSError(f"-o {output} is the input file; choose another name so the portfolio is not overwritten")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SLRSError(f"cannot make the folder {output.parent} for -o ({error.strerror}); expected a "
+                        "writable place") from None
+    return output
+
+
+def _write_output(output: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write ``output`` atomically (see ``slrs.io.write_atomically``); a file-system problem is a plain SLRSError."""
+    try:
+        write_atomically(output, write)
+    except OSError as error:
+        raise SLRSError(f"cannot write {output} ({error.strerror or error}); nothing was written") from None
+
+
+def _load_models(args: argparse.Namespace) -> ModelBundle:
+    """The bundle in ``--models``: the project's own folder, or another one only with ``--trust-models``."""
+    if args.models.resolve() != DEFAULT_MODEL_DIR.resolve() and not args.trust_models:
+        raise SLRSError(f"--models {args.models} is not the project's own models/ folder; {TRUST_HELP.split(': ', 1)[1]}"
+                        ". Add --trust-models to use it")
+    return load_bundle(args.models)
 
 
 def run_train(args: argparse.Namespace) -> None:
     SegmentConfig(args.k)
+    if args.fast and args.out.resolve() == DEFAULT_MODEL_DIR.resolve():
+        raise SLRSError("--fast trains small models for trying things out; give --out DIR so the project's own "
+                        "models/ are not replaced")
     frame = read_portfolio_bytes(_read_bytes(args.data), args.data.name)
     validation = validate_portfolio(frame, source=f"'{args.data.name}'")
     rows = training_rows(validation.clean, validation.scorable)
@@ -155,20 +201,18 @@ def _report_training(manifest: dict, path: Path) -> None:
 
 
 def run_score(args: argparse.Namespace) -> None:
-    scenario = decision_scenario(args)
+    scenario, output = decision_scenario(args), _output_path(args)
     if args.chunk_rows < 1:
         raise SLRSError(f"--chunk-rows={args.chunk_rows} should be >= 1")
-    bundle, tally = load_bundle(args.models), pipeline.Tally()
+    bundle, tally = _load_models(args), pipeline.Tally()
     chunks = iter_portfolio_file(args.input, args.chunk_rows)
     tables = pipeline.stream_outputs(chunks, bundle, scenario, f"'{args.input.name}'", tally)
-    if args.output is not None and args.output.suffix.lower() == ".xlsx":
-        args.output.write_bytes(to_excel_bytes(pd.concat(tables)))  # Excel cannot be written in chunks
-    elif args.output is not None:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        with args.output.open("wb") as stream:
-            _write_chunks(tables, stream)
+    if output is not None and output.suffix.lower() == ".xlsx":  # Excel cannot be written in chunks
+        _write_output(output, lambda stream: stream.write(to_excel_bytes(pd.concat(tables))))
+    elif output is not None:
+        _write_output(output, lambda stream: _write_chunks(tables, stream))
     else:
-        _write_chunks(tables, sys.stdout.buffer)
+        _write_to_stdout(lambda stream: _write_chunks(tables, stream))
     totals, _, findings = tally.finish(bundle, scenario.method)
     _report_scoring(tally, totals, args, scenario)
     _print_findings(findings)
@@ -202,6 +246,16 @@ def _print_findings(findings: Sequence[Finding]) -> None:
               file=sys.stderr)
 
 
+def _write_to_stdout(write: Callable[[BinaryIO], object]) -> None:
+    try:
+        write(sys.stdout.buffer)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Whoever read the output stopped early; Python must not complain again when it flushes at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SLRSError("the output pipe was closed before the output was complete") from None
+
+
 def _write_chunks(tables: Iterator[pd.DataFrame], stream: BinaryIO) -> None:
     for position, table in enumerate(tables):
         write_csv_chunk(table, stream, first=position == 0)
@@ -223,16 +277,15 @@ def _report_scoring(tally: pipeline.Tally, totals: dict[str, float], args: argpa
 
 
 def run_sweep(args: argparse.Namespace) -> None:
-    scenario, grid = decision_scenario(args), threshold_grid(args.step)
-    decision = _decide_file(args, scenario, load_bundle(args.models))
+    scenario, grid, output = decision_scenario(args), threshold_grid(args.step), _output_path(args)
+    decision = _decide_file(args, scenario, _load_models(args))
     # Scores do not change with thresholds: the file is scored once and only the plan is redone per grid point.
     sweep = pipeline.sweep(decision, grid)
     text = sweep.to_csv(index=False, lineterminator="\n")
-    if args.output is None:
-        sys.stdout.write(text)
+    if output is None:
+        _write_to_stdout(lambda stream: stream.write(text.encode("utf-8")))
     else:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8")
+        _write_output(output, lambda stream: stream.write(text.encode("utf-8")))
     best = best_thresholds(sweep)
     best_net = float(sweep.loc[(sweep["Low"] == best.low) & (sweep["High"] == best.high),
                                "Expected_Net_Recovery"].iloc[0])
@@ -248,13 +301,12 @@ def run_sweep(args: argparse.Namespace) -> None:
 def run_report(args: argparse.Namespace) -> None:
     scenario = read_scenario_file(args.scenario) if args.scenario else DecisionScenario()
     challenger = read_scenario_file(args.challenger) if args.challenger else DecisionScenario(scenario.method)
-    bundle = load_bundle(args.models)
+    output, bundle = _output_path(args), _load_models(args)
     champion = _decide_file(args, scenario, bundle)
     challenger_decision = pipeline.decide(champion.portfolio, bundle, replace(challenger, borrower=None),
                                           view=champion.view if challenger.method == scenario.method else None)
     text = pipeline.pack(champion, challenger_decision, bundle)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
+    _write_output(output, lambda stream: stream.write(text.encode("utf-8")))
     print(f"wrote the committee pack for {champion.portfolio.n_rows:,} rows of {args.input.name} to {args.output} "
           f"({len(text.encode('utf-8')) / 1e6:.1f} MB, opens offline)", file=sys.stderr)
     _print_findings(champion.findings)
@@ -262,11 +314,12 @@ def run_report(args: argparse.Namespace) -> None:
 
 def run_explain(args: argparse.Namespace) -> None:
     scenario = DecisionScenario(args.method, Thresholds(args.low, args.high))
-    bundle = load_bundle(args.models)
+    bundle = _load_models(args)
     decision = _decide_file(args, scenario, bundle)
-    row, row_number = _find_scorable_borrower(decision.portfolio, args.borrower_id.strip(), args.input.name)
-    report = explain_report(bundle, row, scenario)
-    report.update({"file": args.input.name, "row": row_number})
+    position = _find_scorable_borrower(decision.portfolio, args.borrower_id.strip(), args.input.name)
+    row = decision.portfolio.validation.clean.iloc[[position]]
+    report = explain_report(bundle, row, decision.view.iloc[position], decision.plan.iloc[position], scenario)
+    report.update({"file": args.input.name, "row": position + 1})
     inputs = baseline_inputs(row, report["borrower_id"], bundle.manifest["profile"]).inputs
     report[COUNTERFACTUALS_KEY] = find_counterfactuals(bundle, inputs, args.method, scenario.thresholds,
                                                        bundle.manifest["profile"]).to_dict()
@@ -274,32 +327,32 @@ def run_explain(args: argparse.Namespace) -> None:
     _print_findings(decision.findings)
 
 
-def _find_scorable_borrower(portfolio: LoadedPortfolio, borrower_id: str, name: str) -> tuple[pd.DataFrame, int]:
-    """The validated, typed row of the first borrower with this ID, and its row number (1 = first data row)."""
+def _find_scorable_borrower(portfolio: LoadedPortfolio, borrower_id: str, name: str) -> int:
+    """The position (from 0) of the first borrower with this ID, who must have been scored."""
     validation = portfolio.validation
     if ID_COLUMN not in validation.clean:
-        raise SLRSError(f"'{name}' has no {ID_COLUMN} column; expected one to find borrower {borrower_id!r}")
+        raise SLRSError(f"'{name}' has no {ID_COLUMN} column; expected one to find borrower {quote(borrower_id)}")
     position = find_borrower(validation.clean, borrower_id)
     if position is None:
-        raise SLRSError(f"no borrower with {ID_COLUMN} {borrower_id!r} in '{name}'; expected an ID exactly as "
+        raise SLRSError(f"no borrower with {ID_COLUMN} {quote(borrower_id)} in '{name}'; expected an ID exactly as "
                         "in the file (case-sensitive)")
     if not validation.scorable.iloc[position]:
-        raise SLRSError(f"borrower {borrower_id!r} (row {position + 1}) cannot be scored: "
+        raise SLRSError(f"borrower {quote(borrower_id)} (row {position + 1}) cannot be scored: "
                         f"{validation.row_issues.iloc[position]}")
-    return validation.clean.iloc[[position]], position + 1
+    return position
 
 
-def explain_report(bundle: ModelBundle, row: pd.DataFrame, scenario: DecisionScenario) -> dict:
-    """Score, strategy, reason codes and sentences of one typed row, as JSON-safe types."""
+def explain_report(bundle: ModelBundle, row: pd.DataFrame, scored: pd.Series, planned: pd.Series,
+                   scenario: DecisionScenario) -> dict:
+    """Score and strategy (from the pipeline's view and plan of the borrower), reason codes and sentences of one
+    typed row, as JSON-safe types."""
     method, thresholds = scenario.method, scenario.thresholds
-    risk = score_rows(bundle, row, method)[RISK_COLUMN].to_numpy()
-    scored = {"Risk_Score": risk[0], "Recovery_Strategy": assign_strategy(risk, thresholds)[0]}
     codes = explain_scores(bundle, row[list(MODEL_FEATURES)], method)
     contributions = reason_rows(codes).rename(columns=str.lower).to_dict("records")
     return {
         "borrower_id": str(row[ID_COLUMN].iloc[0]), "method": method,
         "thresholds": {"low": thresholds.low, "high": thresholds.high},
-        "risk_score": float(scored["Risk_Score"]), "strategy": str(scored["Recovery_Strategy"]),
+        "risk_score": float(scored[RISK_COLUMN]), "strategy": str(planned[STRATEGY_COLUMN]),
         "reason_codes": {"space": codes.space, "base_value": codes.base_value, "contributions": contributions,
                          "calibration": float(codes.calibration.iloc[0]), "sum": float(codes.total().iloc[0])},
         "sentences": reason_sentences(codes.contributions.iloc[0], codes.values.iloc[0]),
@@ -343,5 +396,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SLRSError as error:
         print(f"slrs: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("slrs: interrupted; no output file was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
 

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from slrs.drift import DriftReport
+
 Severity = Literal["critical", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "warning", "info")  # most severe first
 SEVERITY_WORDS: dict[Severity, str] = {"critical": "Do not rely on these numbers", "warning": "Check before use",
@@ -32,7 +34,7 @@ class Finding:
 
 
 def gather_findings(*, n_rows: int, n_rows_with_issues: int, n_unscored: int, method: str,
-                    model_warnings: Sequence[str], drift_warning: str | None) -> tuple[Finding, ...]:
+                    model_warnings: Sequence[str], drift: DriftReport) -> tuple[Finding, ...]:
     """The findings of one scored portfolio, most severe first.
 
     Parameters
@@ -43,12 +45,14 @@ def gather_findings(*, n_rows: int, n_rows_with_issues: int, n_unscored: int, me
         The risk method in use (``"study"`` is flagged: it is a comparison, not a decision model).
     model_warnings : sequence of str
         The model's own warnings from training (e.g. no signal in the training data).
-    drift_warning : str or None
-        The drift check's warning (``slrs.drift.DriftReport.warning``).
+    drift : DriftReport
+        The drift check: its warning is critical; why it could not look (too few rows, no training reference) is
+        a note, so that "no drift found" is never said of a check that did not run.
     """
     findings = [Finding("critical", text) for text in model_warnings]
-    if drift_warning:
-        findings.append(Finding("critical", f"{drift_warning} {DRIFT_DETAILS}"))
+    if drift.warning:
+        findings.append(Finding("critical", f"{drift.warning} {DRIFT_DETAILS}"))
+    findings += [Finding("info", f"Data drift not checked: {note}") for note in drift.notes]
     if method == "study":
         findings.append(Finding("warning", STUDY_METHOD_TEXT))
     if n_unscored:

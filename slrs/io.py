@@ -1,36 +1,50 @@
-"""Reading and writing portfolio files (CSV and Excel).
+"""Reading and writing portfolio files (CSV and Excel), within ``slrs.limits``, and writing outputs safely.
 
 Every value is read as text so that nothing is lost or reformatted: the scored output repeats the input
 columns exactly as they were, and validation decides what each text means. Rows are never dropped here;
-a row with more values than the header keeps them in spare columns that validation reports on.
+a row with more values than the header keeps them in spare columns that validation reports on. Bytes that are
+not text in the file's encoding are kept, written as ``\\xNN``, and named for their row (``UNDECODABLE_ATTR``).
+
+Outputs never carry a live spreadsheet formula: a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or
+a carriage return is written with a leading apostrophe (OWASP's advice against CSV injection), and reading strips
+exactly that apostrophe again, so SLRS reads its own files back unchanged. Files are written to a temporary file
+beside the target and renamed only when complete (``write_atomically``).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import itertools
 import json
+import os
 import re
+import tempfile
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 from xml.etree.ElementTree import ParseError
 
 import joblib
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
+from defusedxml import ElementTree as SafeElementTree
+from defusedxml.common import DefusedXmlException
 
 from slrs.bundle import ModelBundle, library_versions
 from slrs.exceptions import ConfigError, DataValidationError, ModelArtifactError
+from slrs.limits import DEFAULT_LIMITS, ReadLimits, quote
 from slrs.scenario import DecisionScenario, read_scenario_bytes
-from slrs.schema import SCHEMA_VERSION, SPARE_PREFIX
+from slrs.schema import COLUMN_BY_NAME, OUTPUT_COLUMNS, SCHEMA_VERSION, SPARE_PREFIX, UNDECODABLE_ATTR, canonical_column
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx",)
@@ -42,6 +56,14 @@ DELIMITERS = (",", ";", "\t")
 SPARE_COLUMNS = 8
 SNIFF_BYTES = 1 << 20
 _PARSER_LINE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+# Byte-order marks and the encodings they announce; UTF-32 first, as its little-endian mark starts like UTF-16's.
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# How backslashreplace writes a byte the encoding cannot decode; searched for only in files that do not decode.
+_ESCAPED_BYTE = re.compile(r"\\x[0-9a-f]{2}")
+# A spreadsheet runs a text cell that starts with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NEUTRALISED = re.compile("^'(?='*[=+\\-@\t\r])")
 
 
 @dataclass(frozen=True)
@@ -66,7 +88,13 @@ def check_suffix(filename: str) -> str:
 
 
 def _decode_head(head: bytes, filename: str) -> tuple[str, str]:
-    """Return the decoded text of the file's first bytes and the encoding to read the file with."""
+    """Return the decoded text of the file's first bytes and the encoding to read the file with.
+
+    A byte-order mark names the encoding (UTF-8, UTF-16 or UTF-32); without one, UTF-8, else Windows cp1252.
+    """
+    for bom, encoding in BOMS:
+        if head.startswith(bom):
+            return head.decode(encoding, errors="ignore"), encoding  # the window may cut the last character
     if b"\x00" in head:
         raise DataValidationError(["the file is binary, not a text table; expected CSV text or .xlsx"],
                                   source=f"'{filename}'")
@@ -79,41 +107,60 @@ def _decode_head(head: bytes, filename: str) -> tuple[str, str]:
         return head.decode("cp1252", errors="replace"), "cp1252"
 
 
-def sniff_layout(head: bytes, filename: str) -> CsvLayout:
+def sniff_layout(head: bytes, filename: str, limits: ReadLimits = DEFAULT_LIMITS) -> CsvLayout:
     """Detect encoding, delimiter (comma, semicolon or tab) and header from the first bytes of a CSV."""
     text, encoding = _decode_head(head, filename)
-    lines = text.splitlines()
-    first_line = lines[0] if lines else ""
+    first_line = text.split("\n", 1)[0].rstrip("\r")
     if not first_line.strip():
         raise DataValidationError(["the file is empty or starts with a blank line; expected a header row "
                                    "and at least one data row"], source=f"'{filename}'")
     delimiter = max(DELIMITERS, key=first_line.count)
+    if first_line.count(delimiter) >= limits.max_columns:  # counted before any column is made
+        raise DataValidationError([f"the header has {first_line.count(delimiter) + 1:,} columns; SLRS reads at "
+                                   f"most {limits.max_columns:,} (limit max_columns)"], source=f"'{filename}'")
     try:
         header = next(csv.reader([first_line], delimiter=delimiter))
     except csv.Error as error:  # e.g. a header cell longer than the csv module's field size limit
         raise DataValidationError([f"the header row cannot be read ({error}); expected a header row of "
                                    "column names"], source=f"'{filename}'") from None
-    return CsvLayout(encoding, delimiter, tuple(_unique_headers(header)))
+    return CsvLayout(encoding, delimiter, tuple(unique_headers(header, filename, limits)))
 
 
-def _unique_headers(header: list[str]) -> list[str]:
-    """Name blank headers and make repeated ones unique, so no column is lost."""
+def unique_headers(header: list[str], filename: str, limits: ReadLimits = DEFAULT_LIMITS) -> list[str]:
+    """Name blank headers and make repeated ones unique, so no column is lost (linear in the header's size)."""
+    if len(header) > limits.max_columns:
+        raise DataValidationError([f"the header has {len(header):,} columns; SLRS reads at most "
+                                   f"{limits.max_columns:,} (limit max_columns)"], source=f"'{filename}'")
+    long = [name for name in header if len(name) > limits.max_cell_chars]
+    if long:
+        raise DataValidationError([f"a header cell has {len(long[0]):,} characters; at most "
+                                   f"{limits.max_cell_chars:,} (limit max_cell_chars): {quote(long[0])}"],
+                                  source=f"'{filename}'")
     names: list[str] = []
+    taken: set[str] = set()
     for position, name in enumerate(header, start=1):
-        name = name.strip() or f"Unnamed_{position}"
+        name = restore_formula_text(name.strip()) or f"Unnamed_{position}"
         candidate, copy = name, 1
-        while candidate in names:
+        while candidate in taken:
             copy += 1
             candidate = f"{name}.{copy}"
         names.append(candidate)
+        taken.add(candidate)
     return names
 
 
-def iter_csv_chunks(stream: BinaryIO, filename: str, chunk_rows: int | None) -> Iterator[pd.DataFrame]:
-    """Yield the CSV's rows as text frames of at most ``chunk_rows`` rows (all rows at once if None)."""
+def iter_csv_chunks(stream: BinaryIO, filename: str, chunk_rows: int | None,
+                    limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[pd.DataFrame]:
+    """Yield the CSV's rows as text frames of at most ``chunk_rows`` rows (all rows at once if None).
+
+    Stops with a ``DataValidationError`` once the file passes ``limits.max_rows`` or a cell passes
+    ``limits.max_cell_chars``; a value whose bytes the encoding cannot decode is kept (see the module docstring).
+    """
     head = stream.read(SNIFF_BYTES)
-    layout = sniff_layout(head, filename)
+    layout = sniff_layout(head, filename, limits)
     stream.seek(0)
+    clean = _decodes_cleanly(stream, layout.encoding)  # one fast pass: most files need no search for bad bytes
+    rows = 0
     spares = _spare_names(layout.header)
     names = [*layout.header, *spares]
     with warnings.catch_warnings():
@@ -124,14 +171,66 @@ def iter_csv_chunks(stream: BinaryIO, filename: str, chunk_rows: int | None) -> 
             reader = pd.read_csv(
                 stream, sep=layout.delimiter, header=None, skiprows=1, names=names, index_col=False,
                 dtype=str, keep_default_na=False, na_filter=False, encoding=layout.encoding,
-                encoding_errors="replace", skip_blank_lines=True, chunksize=chunk_rows, engine="c",
+                encoding_errors="backslashreplace", skip_blank_lines=True, chunksize=chunk_rows, engine="c",
             )
             chunks = reader if chunk_rows else [reader]
             for chunk in chunks:
-                yield _drop_empty_spares(chunk, spares)
+                rows += len(chunk)
+                _check_chunk(chunk, rows, filename, limits)
+                yield _restore_chunk(_drop_empty_spares(chunk, spares), look_for_undecodable=not clean)
         except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
             raise DataValidationError([_explain_parser_error(error, len(layout.header))],
                                       source=f"'{filename}'") from None
+
+
+def _check_chunk(chunk: pd.DataFrame, rows_so_far: int, filename: str, limits: ReadLimits) -> None:
+    if rows_so_far > limits.max_rows:
+        raise DataValidationError([f"the file has more than {limits.max_rows:,} data rows (limit max_rows); "
+                                   "expected a smaller portfolio, or split it"], source=f"'{filename}'")
+    for column in chunk.columns:
+        lengths = chunk[column].str.len()
+        if len(lengths) and lengths.max() > limits.max_cell_chars:
+            row = int(np.argmax(lengths.to_numpy() > limits.max_cell_chars))
+            raise DataValidationError([f"column {quote(column)}, row {rows_so_far - len(chunk) + row + 1:,} has "
+                                       f"{int(lengths.iloc[row]):,} characters; at most {limits.max_cell_chars:,} "
+                                       "(limit max_cell_chars)"], source=f"'{filename}'")
+
+
+def _decodes_cleanly(stream: BinaryIO, encoding: str) -> bool:
+    """Whether the whole stream decodes in ``encoding`` without a bad byte (read in blocks, then rewound)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        for block in iter(lambda: stream.read(1 << 22), b""):
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+        return True
+    except UnicodeDecodeError:
+        return False
+    finally:
+        stream.seek(0)
+
+
+def _restore_chunk(chunk: pd.DataFrame, look_for_undecodable: bool) -> pd.DataFrame:
+    """Undo the output's formula guard, and note where undecodable bytes were kept as ``\\xNN`` text."""
+    undecodable = {}
+    for column in chunk.columns:
+        values = chunk[column]
+        guarded = values.str.startswith("'")
+        if guarded.any():
+            chunk[column] = values = values.where(~guarded, values.str.replace(_NEUTRALISED, "", n=1, regex=True))
+        if not look_for_undecodable:
+            continue
+        broken = values.str.contains(_ESCAPED_BYTE)
+        if broken.any():
+            undecodable[column] = broken.to_numpy()
+    if undecodable:
+        chunk.attrs[UNDECODABLE_ATTR] = undecodable
+    return chunk
+
+
+def restore_formula_text(text: str) -> str:
+    """Undo ``neutralise_formula_text``: one leading apostrophe before formula-like text is dropped."""
+    return _NEUTRALISED.sub("", text, count=1)
 
 
 def _spare_names(header: tuple[str, ...]) -> list[str]:
@@ -157,18 +256,84 @@ def _explain_parser_error(error: Exception, n_header: int) -> str:
             "quoting); expected one value per header column")
 
 
-def read_excel(data: bytes, filename: str) -> pd.DataFrame:
-    """Read the first sheet of an .xlsx workbook as text, blank cells as empty strings."""
+# A damaged workbook fails inside zipfile/zlib/XML parsing with any of these, never an SLRS error.
+WORKBOOK_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ParseError, KeyError, ValueError,
+                   OSError, TypeError, IndexError, DefusedXmlException)
+_CELL_REF = re.compile(r"([A-Z]{1,3})(\d{1,7})$")
+
+
+def read_excel(data: bytes, filename: str, limits: ReadLimits = DEFAULT_LIMITS) -> pd.DataFrame:
+    """Read the first sheet of an .xlsx workbook as text, blank cells as empty strings.
+
+    The workbook is checked first, streaming its XML without building it (``check_workbook``); only then
+    does openpyxl read it, through defusedxml.
+    """
     try:
+        check_workbook(data, filename, limits)
         frame = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str, engine="openpyxl")
-    # A damaged workbook fails inside zipfile/zlib/XML parsing with any of these, never an SLRS error.
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ParseError, KeyError, ValueError,
-            OSError, TypeError, IndexError) as error:
+    except DataValidationError:  # a limit, already said in words (it is a ValueError too)
+        raise
+    except WORKBOOK_ERRORS as error:
         raise DataValidationError([f"the workbook cannot be opened ({type(error).__name__}); expected a "
                                    "valid .xlsx file saved by Excel or a compatible program"],
                                   source=f"'{filename}'") from None
-    frame.columns = _unique_headers([_header_text(c) for c in frame.columns])
-    return frame.fillna("")
+    frame.columns = unique_headers([_header_text(c) for c in frame.columns], filename, limits)
+    frame = frame.fillna("")
+    return _restore_chunk(frame, look_for_undecodable=False)
+
+
+def check_workbook(data: bytes, filename: str, limits: ReadLimits = DEFAULT_LIMITS) -> None:
+    """Refuse a workbook whose parts expand past ``max_workbook_bytes`` or whose sheets declare or hold cells
+    beyond ``max_rows`` rows or ``max_columns`` columns, reading the sheets' XML as a stream (time proportional to
+    the file, memory bounded)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        expanded = sum(info.file_size for info in archive.infolist())
+        if expanded > limits.max_workbook_bytes:
+            raise DataValidationError([f"the workbook expands to {expanded:,} bytes; at most "
+                                       f"{limits.max_workbook_bytes:,} (limit max_workbook_bytes)"],
+                                      source=f"'{filename}'")
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(name) as sheet:
+                    rows, columns = _sheet_extent(sheet)
+                _check_extent(rows, columns, filename, limits)
+
+
+def _sheet_extent(sheet: BinaryIO) -> tuple[int, int]:
+    """The largest row and column a sheet declares (its dimension) or holds a cell in, without keeping the XML:
+    each finished row is dropped from the tree as soon as it has been read."""
+    rows = columns = 0
+    sheet_data = None
+    for event, element in SafeElementTree.iterparse(sheet, events=("start", "end")):
+        tag = element.tag.rsplit("}", 1)[-1]
+        if event == "end":
+            if tag == "row" and sheet_data is not None:
+                del sheet_data[:]
+            continue
+        if tag == "sheetData":
+            sheet_data = element
+        reference = {"dimension": element.get("ref", "").split(":")[-1], "c": element.get("r", "")}.get(tag, "")
+        if match := _CELL_REF.match(reference):
+            rows, columns = max(rows, int(match.group(2))), max(columns, _column_number(match.group(1)))
+        elif tag == "row" and element.get("r", "").isdigit():
+            rows = max(rows, int(element.get("r")))
+    return rows, columns
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _check_extent(rows: int, columns: int, filename: str, limits: ReadLimits) -> None:
+    if columns > limits.max_columns:
+        raise DataValidationError([f"a sheet reaches column {columns:,}; SLRS reads at most "
+                                   f"{limits.max_columns:,} columns (limit max_columns)"], source=f"'{filename}'")
+    if rows - 1 > min(limits.max_rows, EXCEL_MAX_ROWS):
+        raise DataValidationError([f"a sheet reaches row {rows:,}; SLRS reads at most "
+                                   f"{min(limits.max_rows, EXCEL_MAX_ROWS):,} data rows"], source=f"'{filename}'")
 
 
 def _header_text(header: object) -> str:
@@ -176,16 +341,24 @@ def _header_text(header: object) -> str:
     return "" if text.startswith("Unnamed: ") else text
 
 
-def iter_portfolio_bytes(data: bytes, filename: str, chunk_rows: int | None) -> Iterator[pd.DataFrame]:
+def iter_portfolio_bytes(data: bytes, filename: str, chunk_rows: int | None,
+                         limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[pd.DataFrame]:
     """Yield an uploaded file (CSV in chunks of ``chunk_rows`` rows, all at once if None; .xlsx whole)."""
     suffix = check_suffix(filename)
+    _check_size(len(data), filename, limits)
     if not data.strip():
         raise DataValidationError(["the file is empty; expected a header row and at least one data row"],
                                   source=f"'{filename}'")
     if suffix in EXCEL_SUFFIXES:
-        yield read_excel(data, filename)
+        yield read_excel(data, filename, limits)
     else:
-        yield from iter_csv_chunks(io.BytesIO(data), filename, chunk_rows)
+        yield from iter_csv_chunks(io.BytesIO(data), filename, chunk_rows, limits)
+
+
+def _check_size(size: int, filename: str, limits: ReadLimits) -> None:
+    if size > limits.max_file_bytes:
+        raise DataValidationError([f"the file has {size:,} bytes; SLRS reads at most {limits.max_file_bytes:,} "
+                                   "(limit max_file_bytes)"], source=f"'{filename}'")
 
 
 def read_portfolio_bytes(data: bytes, filename: str) -> pd.DataFrame:
@@ -199,6 +372,7 @@ def iter_portfolio_file(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     if not path.is_file():
         raise DataValidationError([f"no file at {path}; expected an existing CSV or .xlsx file"],
                                   source=f"'{path.name}'")
+    _check_size(path.stat().st_size, path.name, DEFAULT_LIMITS)
     if suffix in EXCEL_SUFFIXES:
         yield read_portfolio_bytes(path.read_bytes(), path.name)
         return
@@ -209,13 +383,37 @@ def iter_portfolio_file(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         yield from iter_csv_chunks(stream, path.name, chunk_rows)
 
 
+_FORMULA_LIKE = r"^'*[=+\-@\t\r]"
+_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
+def neutralise_formula_text(text: str) -> str:
+    """Formula-like text gets a leading apostrophe, so no spreadsheet runs it (plain numbers stay as they are)."""
+    if re.match(_FORMULA_LIKE, text) and not re.match(_PLAIN_NUMBER, text):
+        return "'" + text
+    return text
+
+
+def _neutralise_table(table: pa.Table) -> pa.Table:
+    """``neutralise_formula_text`` on every text cell and header of an Arrow table, in Arrow's compute kernels."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            risky = pc.and_(pc.match_substring_regex(column, _FORMULA_LIKE),
+                            pc.invert(pc.match_substring_regex(column, _PLAIN_NUMBER)))
+            guarded = pc.binary_join_element_wise(pa.scalar("'", column.type), column, pa.scalar("", column.type))
+            column = pc.if_else(pc.fill_null(risky, False), guarded, column)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, names=[neutralise_formula_text(str(name)) for name in table.column_names])
+
+
 def write_csv_chunk(frame: pd.DataFrame, stream: BinaryIO, first: bool) -> None:
     """Append ``frame`` to a binary stream as UTF-8 CSV, with the header only for the first chunk.
 
-    pyarrow's writer is about ten times faster than pandas' here; it quotes every text value, which
-    any CSV reader reads back to the same text.
+    pyarrow's writer is about ten times faster than pandas' here; it quotes text values where needed, which
+    any CSV reader reads back to the same text. Formula-like text is neutralised (see the module docstring).
     """
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = _neutralise_table(pa.Table.from_pandas(frame, preserve_index=False))
     pa_csv.write_csv(table, stream, pa_csv.WriteOptions(include_header=first, quoting_style="needed"))
 
 
@@ -227,10 +425,44 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def to_excel_bytes(frame: pd.DataFrame, sheet_name: str = "Portfolio") -> bytes:
-    """Serialise a frame to .xlsx bytes (for downloads and the CLI's Excel output)."""
+    """Serialise a frame to .xlsx bytes (for downloads and the CLI's Excel output).
+
+    Text cells are neutralised as in CSV and written as text, never as formulas; the schema's numeric columns
+    and the scores are number cells (a value that is not a number stays text, as in the file).
+    """
+    sheet = _neutralise_table(pa.Table.from_pandas(frame, preserve_index=False)).to_pandas()
+    for column in sheet.columns:
+        if _is_numeric_column(column) and pd.api.types.is_string_dtype(sheet[column]):
+            numbers = pd.to_numeric(sheet[column].replace("", None), errors="coerce")
+            sheet[column] = numbers.astype(object).where(numbers.notna(), sheet[column])
     buffer = io.BytesIO()
-    frame.to_excel(buffer, index=False, sheet_name=sheet_name, engine="openpyxl")
+    with pd.ExcelWriter(buffer, engine="xlsxwriter",
+                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False,
+                                                   "strings_to_numbers": False}}) as writer:
+        sheet.to_excel(writer, index=False, sheet_name=sheet_name)
     return buffer.getvalue()
+
+
+def _is_numeric_column(name: str) -> bool:
+    column = COLUMN_BY_NAME.get(canonical_column(name) or "")
+    return (column is not None and column.is_numeric) or name in OUTPUT_COLUMNS
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write a file through ``write`` into a temporary file beside ``path``, renamed to ``path`` only on success.
+
+    A refused, failed or interrupted run (an exception, Ctrl-C) leaves no file at ``path`` and no temporary file.
+    """
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 # --- scenario files ---------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from slrs.exceptions import ConfigError
+from slrs.limits import quote
 from slrs.schema import COST_COLUMN, NET_COLUMN, PLAN_AMOUNT_COLUMNS, RECOVERED_COLUMN, STRATEGY_COLUMN
 from slrs.strategy import NOT_SCORED, STRATEGIES, Thresholds, assign_actions, strategy_labels
 
@@ -36,6 +37,9 @@ ACTIONS: tuple[Action, ...] = ("reminders", "settlement", "legal")  # mildest fi
 STRATEGY_OF: dict[Action, str] = dict(zip(ACTIONS, STRATEGIES, strict=True))
 # Risk-score band edges: band 0 is below 0.25, band 3 is 0.75 and above.
 BAND_EDGES = (0.25, 0.50, 0.75)
+# Bounds that keep every amount and count representable (and far beyond any real book).
+MAX_COST = 1e12  # currency per account
+MAX_CAPACITY = 1_000_000_000  # accounts
 BANDS = ("Low (below 0.25)", "Moderate (0.25 to 0.50)", "High (0.50 to 0.75)", "Very high (0.75 and above)")
 
 
@@ -63,18 +67,18 @@ class ActionTerms:
     capacity: int | None = None
 
     def __post_init__(self) -> None:
-        if not is_number(self.cost) or self.cost < 0:
-            raise ConfigError(f"cost {self.cost!r} should be an amount of 0 or more")
+        if not is_number(self.cost) or not 0 <= self.cost <= MAX_COST:
+            raise ConfigError(f"cost {quote(self.cost)} should be an amount from 0 to {MAX_COST:,.0f}")
         if isinstance(self.shares, (list, tuple)):  # a list would make the frozen terms unhashable
             object.__setattr__(self, "shares", tuple(self.shares))
         if not isinstance(self.shares, tuple) or len(self.shares) != len(BANDS) or \
                 not all(is_number(s) and 0 <= s <= 1 for s in self.shares):
-            raise ConfigError(f"recovered shares {self.shares!r} should be {len(BANDS)} numbers from 0 to 1, "
+            raise ConfigError(f"recovered shares {quote(self.shares)} should be {len(BANDS)} numbers from 0 to 1, "
                               "one per risk band")
         if self.capacity is not None and (not isinstance(self.capacity, int) or isinstance(self.capacity, bool)
-                                          or self.capacity < 0):
-            raise ConfigError(f"capacity {self.capacity!r} should be a whole number of 0 or more, or empty "
-                              "for no limit")
+                                          or not 0 <= self.capacity <= MAX_CAPACITY):
+            raise ConfigError(f"capacity {quote(self.capacity)} should be a whole number from 0 to {MAX_CAPACITY:,}, "
+                              "or empty for no limit")
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,11 @@ class Assumptions:
 
     def terms(self, action: Action) -> ActionTerms:
         return getattr(self, action)
+
+    @property
+    def has_capacities(self) -> bool:
+        """Whether any action is limited: then a plan depends on the whole portfolio, not on each row alone."""
+        return any(self.terms(action).capacity is not None for action in ACTIONS)
 
 
 DEFAULT_ASSUMPTIONS = Assumptions()
@@ -118,7 +127,7 @@ def read_assumptions(data: object, problems: list[str], place: str = "assumption
     if not isinstance(data, Mapping):
         problems.append(f"{place}: should be a mapping of the actions {', '.join(ACTIONS)}, found {describe_kind(data)}")
         return DEFAULT_ASSUMPTIONS
-    problems += [f"{place}: unknown action {name!r}; expected {', '.join(ACTIONS)}" for name in data if name not in ACTIONS]
+    problems += [f"{place}: unknown action {quote(name)}; expected {', '.join(ACTIONS)}" for name in data if name not in ACTIONS]
     terms, first_problem = {}, len(problems)
     for action in ACTIONS:
         given = data.get(action, {})
@@ -126,7 +135,7 @@ def read_assumptions(data: object, problems: list[str], place: str = "assumption
             problems.append(f"{place}.{action}: should be a mapping with {', '.join(TERM_FIELDS)}, "
                             f"found {describe_kind(given)}")
             continue
-        problems += [f"{place}.{action}: unknown field {key!r}; expected {', '.join(TERM_FIELDS)}"
+        problems += [f"{place}.{action}: unknown field {quote(key)}; expected {', '.join(TERM_FIELDS)}"
                      for key in given if key not in TERM_FIELDS]
         terms[action] = DEFAULT_ASSUMPTIONS.terms(action)
         for field in [field for field in TERM_FIELDS if field in given]:
@@ -146,7 +155,7 @@ def read_term_field(field: str, value: object) -> object:
     """One field of ``ActionTerms`` from plain data: numeric text becomes a number, an empty capacity None."""
     if field == "shares":
         if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"recovered shares {value!r} should be a list of {len(BANDS)} numbers from 0 to 1, "
+            raise ConfigError(f"recovered shares {quote(value)} should be a list of {len(BANDS)} numbers from 0 to 1, "
                               "one per risk band")
         return tuple(read_number(share) for share in value)
     if field == "capacity":
@@ -179,7 +188,7 @@ def _read_capacity(value: object) -> object:
 
 def describe_kind(value: object) -> str:
     """A value's type and text for a message ("nothing" for None), at most 80 characters."""
-    return "nothing" if value is None else f"{type(value).__name__} {value!r}"[:80]
+    return "nothing" if value is None else f"{type(value).__name__} {quote(value)}"[:80]
 
 
 TABLE_COLUMNS = ("Action", "Cost_per_account", *(f"Share_{band.split(' (')[0].replace(' ', '_')}" for band in BANDS),
@@ -341,16 +350,19 @@ def plan_totals(plan: pd.DataFrame) -> dict[str, float]:
 # --- threshold sweep and efficient frontier ------------------------------------------------------------------
 
 SWEEP_STEP = 0.05
+# A finer grid adds nothing a committee can act on and grows with 1 / step squared.
+MIN_SWEEP_STEP = 0.01
 
 
 def threshold_grid(step: float = SWEEP_STEP) -> list[Thresholds]:
     """Every valid (low, high) pair on a grid of ``step`` from ``step`` to 1 - ``step`` (low < high)."""
-    if not 0 < step <= 0.5:
-        raise ConfigError(f"sweep step {step!r} should be above 0 and at most 0.5")
+    if not is_number(step) or not MIN_SWEEP_STEP <= step <= 0.5:
+        raise ConfigError(f"sweep step {quote(step)} should be from {MIN_SWEEP_STEP:g} to 0.5 (a step of "
+                          f"{MIN_SWEEP_STEP:g} already gives {len(np.arange(99)) * 98 // 2:,} pairs)")
     values = np.round(np.arange(step, 1 - step / 2, step), 10)
     grid = [Thresholds(float(low), float(high)) for low in values for high in values if low < high]
     if not grid:  # a step of 0.4 or more leaves a single value between 0 and 1
-        raise ConfigError(f"sweep step {step!r} gives no (low, high) pair; expected a step below 0.4")
+        raise ConfigError(f"sweep step {quote(step)} gives no (low, high) pair; expected a step below 0.4")
     return grid
 
 

@@ -29,17 +29,24 @@ from slrs.bundle import ModelBundle
 from slrs.compare import Comparison, compare_plans
 from slrs.drift import DriftReport, check_drift
 from slrs.findings import Finding, gather_findings
-from slrs.money import ACTIONS, plan_totals, plan_view, sweep_thresholds
+from slrs.money import PLAN_COLUMNS, plan_totals, plan_view, sweep_thresholds, threshold_grid
 from slrs.portfolio import LoadedPortfolio, ProgressCallback, build_view, load_portfolio, merge_validations
 from slrs.report import PackInputs, build_committee_pack
 from slrs.risk import Method
 from slrs.scenario import DecisionScenario
-from slrs.schema import MODEL_FEATURES, OUTPUT_COLUMNS, PLAN_AMOUNT_COLUMNS, RISK_COLUMN, STRATEGY_COLUMN
+from slrs.schema import (
+    LEGACY_OUTPUT_COLUMNS,
+    MODEL_FEATURES,
+    OUTPUT_COLUMNS,
+    PLAN_AMOUNT_COLUMNS,
+    RISK_COLUMN,
+    STRATEGY_COLUMN,
+)
 from slrs.strategy import Thresholds
 from slrs.validation import IdTracker, validate_portfolio
 
-# Columns of a plan that the totals and the findings of a streamed run need (the rest are dropped per chunk).
-TALLY_PLAN_COLUMNS = (STRATEGY_COLUMN, "Outstanding", *PLAN_AMOUNT_COLUMNS, "Capacity_Fallback")
+# A streamed run checks drift on every scored row of a file up to this size, on an even sample beyond.
+DRIFT_SAMPLE_ROWS = 1_000_000
 
 
 @dataclass(frozen=True, eq=False)  # holds tables: compared by identity
@@ -102,7 +109,7 @@ def find(portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method, drift:
     """The findings of a scored portfolio (see ``slrs.findings.gather_findings``)."""
     return gather_findings(n_rows=portfolio.n_rows, n_rows_with_issues=portfolio.n_rows_with_issues,
                            n_unscored=portfolio.n_rows_not_scored, method=method,
-                           model_warnings=bundle.manifest["warnings"], drift_warning=drift.warning)
+                           model_warnings=bundle.manifest["warnings"], drift=drift)
 
 
 def decide(portfolio: LoadedPortfolio, bundle: ModelBundle, scenario: DecisionScenario, *,
@@ -137,53 +144,70 @@ def output_table(portfolio: LoadedPortfolio, view: pd.DataFrame, plan_: pd.DataF
     Recovery_Strategy is the plan's (thresholds, then capacities); cost, expected recovered and net recovery are
     the plan's, in currency. ``slrs score`` writes exactly this table and the app downloads it.
     """
-    kept = portfolio.raw.drop(columns=[c for c in OUTPUT_COLUMNS if c in portfolio.raw.columns])
+    kept = portfolio.raw.drop(columns=[c for c in (*OUTPUT_COLUMNS, *LEGACY_OUTPUT_COLUMNS)
+                                       if c in portfolio.raw.columns])
     planned = view.assign(**{column: plan_[column] for column in (STRATEGY_COLUMN, *PLAN_AMOUNT_COLUMNS)})
     return pd.concat([kept, planned[list(OUTPUT_COLUMNS)].set_axis(kept.index)], axis=1)
+
+
+def challenger_findings(champion: Decision, challenger: Decision) -> tuple[Finding, ...]:
+    """What the challenger's decision adds to the champion's findings (e.g. the study method), said as such."""
+    return tuple(Finding(finding.severity, f"The challenger: {finding.text}") for finding in challenger.findings
+                 if finding not in champion.findings)
 
 
 def pack(champion: Decision, challenger: Decision, bundle: ModelBundle, created: datetime | None = None) -> str:
     """The committee pack (one HTML document) of the champion's decision against the challenger's."""
     return build_committee_pack(PackInputs(
         portfolio=champion.portfolio, bundle=bundle, champion=champion.scenario, challenger=challenger.scenario,
-        view=champion.view, plan=champion.plan, challenger_view=challenger.view, challenger_plan=challenger.plan,
-        drift=champion.drift, findings=champion.findings), created)
+        view=champion.view, plan=champion.plan,
+        drift=champion.drift, findings=champion.findings + challenger_findings(champion, challenger), sweep=sweep(champion, threshold_grid()),
+        comparison=compare(champion, challenger)), created)
 
 
 # --- streaming, for files larger than memory ------------------------------------------------------------------
 
 @dataclass
 class Tally:
-    """What a streamed run keeps of each chunk, to give the same totals, drift and findings as ``decide``.
+    """What a streamed run keeps of each chunk, to give the same totals, drift and findings as ``decide`` in
+    memory that does not grow with the file beyond ``DRIFT_SAMPLE_ROWS`` rows.
 
+    The totals are exact sums. The drift check sees every scored row of a file of up to ``DRIFT_SAMPLE_ROWS`` rows
+    (then it equals ``decide``'s); past that, an evenly spread sample of them: every 2nd row, then every 4th...
     ``stream_outputs`` fills it; ``finish`` reads it when the last chunk is written.
     """
 
     rows: int = 0
     rows_with_issues: int = 0
     unscored: int = 0
-    inputs: list[pd.DataFrame] = field(default_factory=list)
-    plans: list[pd.DataFrame] = field(default_factory=list)
+    totals: dict[str, float] = field(default_factory=dict)
+    drift_rows: list[pd.DataFrame] = field(default_factory=list)
+    stride: int = 1
 
     def add(self, portfolio: LoadedPortfolio, view: pd.DataFrame, plan_: pd.DataFrame) -> None:
         validation = portfolio.validation
         self.rows += portfolio.n_rows
         self.rows_with_issues += portfolio.n_rows_with_issues
         self.unscored += portfolio.n_rows_not_scored
-        self.inputs.append(validation.clean.loc[validation.scorable, list(MODEL_FEATURES)].assign(
-            **{RISK_COLUMN: view.loc[validation.scorable, RISK_COLUMN]}))
-        self.plans.append(plan_[list(TALLY_PLAN_COLUMNS)])
+        for name, value in plan_totals(plan_).items():
+            self.totals[name] = self.totals.get(name, 0) + value
+        kept = validation.scorable & (validation.clean.index % self.stride == 0)
+        self.drift_rows.append(validation.clean.loc[kept, list(MODEL_FEATURES)].assign(
+            **{RISK_COLUMN: view.loc[kept, RISK_COLUMN]}))
+        while sum(len(rows) for rows in self.drift_rows) > DRIFT_SAMPLE_ROWS:
+            self.stride *= 2
+            self.drift_rows = [rows[rows.index % self.stride == 0] for rows in self.drift_rows]
 
     def finish(self, bundle: ModelBundle, method: Method) -> tuple[dict[str, float], DriftReport, tuple[Finding, ...]]:
-        """The plan's totals (``money.plan_totals``), the drift report and the findings of every row seen."""
-        plans = pd.concat(self.plans) if self.plans else pd.DataFrame(columns=list(TALLY_PLAN_COLUMNS))
-        inputs = pd.concat(self.inputs) if self.inputs else pd.DataFrame(columns=[*MODEL_FEATURES, RISK_COLUMN])
-        drift = check_drift(inputs[list(MODEL_FEATURES)], np.ones(len(inputs), dtype=bool),
-                            inputs[RISK_COLUMN].to_numpy(dtype=float), method, bundle.manifest.get("drift_reference"))
+        """The plan's totals (as ``money.plan_totals``), the drift report and the findings of every row seen."""
+        columns = [*MODEL_FEATURES, RISK_COLUMN]
+        rows = pd.concat(self.drift_rows) if self.drift_rows else pd.DataFrame(columns=columns)
+        drift = check_drift(rows[list(MODEL_FEATURES)], np.ones(len(rows), dtype=bool),
+                            rows[RISK_COLUMN].to_numpy(dtype=float), method, bundle.manifest.get("drift_reference"))
         findings = gather_findings(n_rows=self.rows, n_rows_with_issues=self.rows_with_issues,
                                    n_unscored=self.unscored, method=method,
-                                   model_warnings=bundle.manifest["warnings"], drift_warning=drift.warning)
-        return plan_totals(plans), drift, findings
+                                   model_warnings=bundle.manifest["warnings"], drift=drift)
+        return self.totals or plan_totals(pd.DataFrame(columns=list(PLAN_COLUMNS))), drift, findings
 
 
 def stream_outputs(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, scenario: DecisionScenario, source: str,
@@ -195,7 +219,7 @@ def stream_outputs(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, scenario
     one the whole file is scored first and planned at once, in memory; without, each chunk streams.
     """
     parts = _scored_chunks(chunks, bundle, scenario.method, source)
-    if all(scenario.assumptions.terms(action).capacity is None for action in ACTIONS):
+    if not scenario.assumptions.has_capacities:
         for portfolio, view in parts:
             yield _planned_output(portfolio, view, plan(view, scenario), tally)
         return

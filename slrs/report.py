@@ -46,8 +46,9 @@ PLAN_WORDS = {"Action_Cost": "Cost of the actions", "Expected_Recovered": "Expec
 
 @dataclass(frozen=True, eq=False)  # holds tables: compared by identity
 class PackInputs:
-    """What a pack is made from: the portfolio, the models, the two scenarios, their views and plans, the drift
-    check and the findings of the champion (all from ``slrs.pipeline``, so the pack shows the app's numbers)."""
+    """What a pack is made from, all from ``slrs.pipeline`` so the pack shows the app's numbers: the portfolio, the
+    models, the two scenarios, the champion's view, plan, drift check and threshold sweep, the comparison with the
+    challenger, and the findings of both."""
 
     portfolio: LoadedPortfolio
     bundle: ModelBundle
@@ -55,10 +56,10 @@ class PackInputs:
     challenger: DecisionScenario
     view: pd.DataFrame
     plan: pd.DataFrame
-    challenger_view: pd.DataFrame
-    challenger_plan: pd.DataFrame
     drift: DriftReport
     findings: tuple[Finding, ...]
+    sweep: pd.DataFrame
+    comparison: compare.Comparison
 
 
 def build_committee_pack(inputs: PackInputs, created: datetime | None = None) -> str:
@@ -68,7 +69,7 @@ def build_committee_pack(inputs: PackInputs, created: datetime | None = None) ->
     sections = [
         _findings_section(inputs.findings),
         _summary_section(inputs.portfolio, view, plan, champion, figures),
-        _scenario_section(view, plan, champion, figures),
+        _scenario_section(inputs.sweep, plan, champion, figures),
         _comparison_section(inputs, figures),
         _model_section(inputs.bundle, champion),
         _drift_section(inputs.drift, figures),
@@ -89,8 +90,9 @@ def build_committee_pack(inputs: PackInputs, created: datetime | None = None) ->
 def _findings_section(findings: Sequence[Finding]) -> str:
     """What to know before trusting the numbers, before any figure; says so when there is nothing."""
     if not findings:
-        return _section(FINDINGS_TITLE, _paragraph("Nothing found that should stop you trusting these numbers: "
-                                                         "no drift, every row scored, the outcome model in use."))
+        return _section(FINDINGS_TITLE, _paragraph("Nothing found that should stop you trusting these numbers: the "
+                                                   "drift check found no shift, every row was scored, and the "
+                                                   "outcome model is in use."))
     return _section(FINDINGS_TITLE, *(_warning(finding.line()) if finding.severity != "info" else
                                             _paragraph(finding.line()) for finding in findings))
 
@@ -113,10 +115,8 @@ def _summary_section(portfolio: LoadedPortfolio, view: pd.DataFrame, plan: pd.Da
                           "the scenario's thresholds; dotted lines: the study's 0.50 / 0.75."))
 
 
-def _scenario_section(view: pd.DataFrame, plan: pd.DataFrame, scenario: DecisionScenario,
+def _scenario_section(sweep: pd.DataFrame, plan: pd.DataFrame, scenario: DecisionScenario,
                       figures: _FigureWriter) -> str:
-    sweep = money.sweep_thresholds(view["Risk_Score"].to_numpy(), view["Outstanding_Loan_Amount"].to_numpy(),
-                                   scenario.assumptions, money.threshold_grid())
     best = money.best_thresholds(sweep)
     current = money.plan_totals(plan)["Expected_Net_Recovery"]
     best_net = float(sweep.loc[(sweep["Low"] == best.low) & (sweep["High"] == best.high),
@@ -141,7 +141,7 @@ def _scenario_section(view: pd.DataFrame, plan: pd.DataFrame, scenario: Decision
 
 def _comparison_section(inputs: PackInputs, figures: _FigureWriter) -> str:
     challenger = inputs.challenger
-    result = compare.compare_plans(inputs.view, inputs.plan, inputs.challenger_view, inputs.challenger_plan)
+    result = inputs.comparison
     same = challenger.assumptions == inputs.champion.assumptions
     words = (f"Champion: the scenario above. Challenger: {METHOD_LABELS[challenger.method]}, thresholds "
              f"{challenger.thresholds.low:.2f} / {challenger.thresholds.high:.2f}, "

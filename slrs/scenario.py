@@ -26,6 +26,7 @@ from pathlib import Path
 import yaml
 
 from slrs.exceptions import ConfigError
+from slrs.limits import DEFAULT_LIMITS, ReadLimits, quote
 from slrs.money import (
     ACTIONS,
     DEFAULT_ASSUMPTIONS,
@@ -51,7 +52,6 @@ FORMAT, VERSION = "slrs-scenario", 1
 TOP_KEYS = ("format", "version", "method", "thresholds", "assumptions", "borrower")
 JSON_SUFFIXES, YAML_SUFFIXES = (".json",), (".yaml", ".yml")
 # A scenario is a few hundred bytes; anything far larger is not one.
-MAX_SCENARIO_BYTES = 1_000_000
 # URL parameter names (method/low/high as the app has always written them; see slrs.ui).
 QUERY_METHOD, QUERY_LOW, QUERY_HIGH = "method", "low", "high"
 QUERY_TERMS = {"cost": "cost.", "shares": "shares.", "capacity": "cap."}
@@ -115,14 +115,14 @@ def scenario_from_dict(data: object, source: str = "the scenario") -> DecisionSc
     if not isinstance(data, Mapping):
         raise ConfigError(f"{source} cannot be used: it should be a mapping with the keys {', '.join(TOP_KEYS)}; "
                           f"found {describe_kind(data)}")
-    problems = [f"unknown key {key!r}; expected {', '.join(TOP_KEYS)}" for key in data if key not in TOP_KEYS]
+    problems = [f"unknown key {quote(key)}; expected {', '.join(TOP_KEYS)}" for key in data if key not in TOP_KEYS]
     if data.get("format", FORMAT) != FORMAT:
-        problems.append(f"format: {data['format']!r} should be {FORMAT!r}")
+        problems.append(f"format: {quote(data['format'])} should be {FORMAT!r}")
     if data.get("version", VERSION) != VERSION:
-        problems.append(f"version: {data['version']!r} should be {VERSION} (the only version this SLRS reads)")
+        problems.append(f"version: {quote(data['version'])} should be {VERSION} (the only version this SLRS reads)")
     method = data.get("method", "outcome")
     if method not in METHODS:
-        problems.append(f"method: {method!r} should be one of {', '.join(METHODS)}")
+        problems.append(f"method: {quote(method)} should be one of {', '.join(METHODS)}")
     thresholds = _read_thresholds(data.get("thresholds", {}), problems)
     assumptions = read_assumptions(data.get("assumptions", {}), problems)
     borrower = _read_borrower(data.get("borrower"), problems)
@@ -132,7 +132,7 @@ def scenario_from_dict(data: object, source: str = "the scenario") -> DecisionSc
 
 
 def _unknown(place: str, given: Mapping, known: tuple[str, ...]) -> list[str]:
-    return [f"{place}: unknown field {key!r}; expected {', '.join(known)}" for key in given if key not in known]
+    return [f"{place}: unknown field {quote(key)}; expected {', '.join(known)}" for key in given if key not in known]
 
 
 def _read_thresholds(data: object, problems: list[str]) -> Thresholds:
@@ -142,7 +142,7 @@ def _read_thresholds(data: object, problems: list[str]) -> Thresholds:
     problems += _unknown("thresholds", data, ("low", "high"))
     values = {name: data.get(name, getattr(DEFAULT_THRESHOLDS, name)) for name in ("low", "high")}
     bad = [name for name, value in values.items() if not is_number(value) or not 0 <= value <= 1]
-    problems += [f"thresholds.{name}: {values[name]!r} should be a number from 0 to 1" for name in bad]
+    problems += [f"thresholds.{name}: {quote(values[name])} should be a number from 0 to 1" for name in bad]
     if not bad:
         try:
             return Thresholds(float(values["low"]), float(values["high"]))
@@ -160,7 +160,7 @@ def _read_borrower(data: object, problems: list[str]) -> Scenario | None:
     problems += _unknown("borrower", data, ("id", "edits"))
     borrower_id, edits = data.get("id"), data.get("edits", {})
     if isinstance(borrower_id, bool) or not isinstance(borrower_id, (str, int)) or not str(borrower_id).strip():
-        problems.append(f"borrower.id: {borrower_id!r} should be the borrower's Borrower_ID, as text")
+        problems.append(f"borrower.id: {quote(borrower_id)} should be the borrower's Borrower_ID, as text")
     if not isinstance(edits, Mapping):
         problems.append(f"borrower.edits: should be a mapping of model inputs to values, found {describe_kind(edits)}")
         edits = {}
@@ -183,19 +183,22 @@ def _edit_value(name: object, value: object) -> Value:
         raise ConfigError(f"not a model input; expected one of {', '.join(MODEL_FEATURES)}")
     if name in CATEGORICAL_MODEL_FEATURES:
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"{value!r} should be a category, as text")
+            raise ConfigError(f"{quote(value)} should be a category, as text")
         return value
+    if isinstance(value, str) and len(value.strip()) > DEFAULT_LIMITS.max_number_digits:
+        raise ConfigError(f"{quote(value)} should be a number of at most {DEFAULT_LIMITS.max_number_digits} "
+                          "characters (limit max_number_digits)")
     if isinstance(value, str) and value.strip().removeprefix("-").isdigit():
         return int(value)
     number = value if is_number(value) else read_number(value)
     if not is_number(number):
-        raise ConfigError(f"{value!r} should be a number")
+        raise ConfigError(f"{quote(value)} should be a number")
     return number
 
 
 # --- files ---------------------------------------------------------------------------------------------------
 
-def read_scenario_text(text: str, name: str) -> DecisionScenario:
+def read_scenario_text(text: str, name: str, limits: ReadLimits = DEFAULT_LIMITS) -> DecisionScenario:
     """Parse a scenario file's text: JSON for ``.json``, YAML for ``.yaml``/``.yml`` (by ``name``'s suffix).
 
     Raises ``ConfigError`` for another suffix, unparseable text (with the line and column the parser gives)
@@ -204,21 +207,88 @@ def read_scenario_text(text: str, name: str) -> DecisionScenario:
     suffix, source = Path(name).suffix.lower(), f"the scenario in '{name}'"
     if suffix in JSON_SUFFIXES + YAML_SUFFIXES and not text.strip():
         raise ConfigError(f"{source} is empty; expected the scenario's settings (see the README's example)")
-    if suffix in JSON_SUFFIXES:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ConfigError(f"{source} is not valid JSON: {error.msg} at line {error.lineno}, "
-                              f"column {error.colno}") from None
-    elif suffix in YAML_SUFFIXES:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise ConfigError(f"{source} is not valid YAML: {_yaml_problem(error)}") from None
-    else:
+    if suffix not in JSON_SUFFIXES + YAML_SUFFIXES:
         found = f"'{suffix}'" if suffix else "no extension"
         raise ConfigError(f"'{name}' has {found}; expected a scenario file ending in .json, .yaml or .yml")
+    _check_bracket_depth(text, source, limits)  # before any parser builds (or recurses into) the nesting
+    try:
+        data = _parse_json(text, source, limits) if suffix in JSON_SUFFIXES else _parse_yaml(text, source, limits)
+    except RecursionError:
+        raise ConfigError(f"{source} is nested too deeply; at most {limits.max_nesting} levels "
+                          "(limit max_nesting)") from None
+    _check_parsed(data, source, limits)
     return scenario_from_dict(data, source)
+
+
+def _parse_json(text: str, source: str, limits: ReadLimits) -> object:
+    def number(kind: Callable[[str], object]) -> Callable[[str], object]:
+        def parse(digits: str) -> object:
+            if len(digits) > limits.max_number_digits:
+                raise ConfigError(f"{source} holds a number of {len(digits):,} characters; at most "
+                                  f"{limits.max_number_digits} (limit max_number_digits): {quote(digits)}")
+            return kind(digits)
+        return parse
+
+    try:
+        return json.loads(text, parse_int=number(int), parse_float=number(float))
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{source} is not valid JSON: {error.msg} at line {error.lineno}, "
+                          f"column {error.colno}") from None
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """``yaml.safe_load`` without aliases: a scenario never needs one, and nested aliases expand exponentially
+    ("billion laughs"), so the first alias is refused before anything is expanded."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a scenario file",
+                                              self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+def _parse_yaml(text: str, source: str, limits: ReadLimits) -> object:
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader: plain data, never objects)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{source} is not valid YAML: {_yaml_problem(error)}") from None
+    except ValueError:  # e.g. an integer of more digits than Python turns into a number
+        raise ConfigError(f"{source} holds a number too long to read; at most {limits.max_number_digits} digits "
+                          "(limit max_number_digits)") from None
+
+
+def _check_bracket_depth(text: str, source: str, limits: ReadLimits) -> None:
+    """Refuse flow nesting (``[[[...`` or ``{{{...``) deeper than ``max_nesting``, outside quoted text; linear."""
+    depth, quote_char, escaped = 0, "", False
+    for char in text:
+        if quote_char:
+            escaped = char == "\\" and not escaped and quote_char == '"'
+            quote_char = "" if char == quote_char and not escaped else quote_char
+        elif char in "\"'":
+            quote_char = char
+        elif char in "[{":
+            depth += 1
+            if depth > limits.max_nesting:
+                raise ConfigError(f"{source} is nested more than {limits.max_nesting} levels deep "
+                                  "(limit max_nesting)")
+        elif char in "]}":
+            depth = max(0, depth - 1)
+
+
+def _check_parsed(data: object, source: str, limits: ReadLimits) -> None:
+    """Refuse nesting deeper than ``max_nesting`` (also YAML's indented blocks) and numbers of more than
+    ``max_number_digits`` digits, walking the parsed data without recursion."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > limits.max_nesting:
+            raise ConfigError(f"{source} is nested more than {limits.max_nesting} levels deep (limit max_nesting)")
+        if isinstance(value, int) and not isinstance(value, bool) and \
+                value.bit_length() > limits.max_number_digits * 3.33:  # about that many decimal digits
+            raise ConfigError(f"{source} holds a number of more than {limits.max_number_digits} digits "
+                              "(limit max_number_digits)")
+        children = value.values() if isinstance(value, Mapping) else value if isinstance(value, list) else ()
+        pending += [(child, depth + 1) for child in children]
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:
@@ -227,16 +297,17 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
     return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else problem
 
 
-def read_scenario_bytes(data: bytes, name: str) -> DecisionScenario:
+def read_scenario_bytes(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS) -> DecisionScenario:
     """``read_scenario_text`` of a file's bytes (UTF-8, with or without a byte-order mark)."""
-    if len(data) > MAX_SCENARIO_BYTES:
-        raise ConfigError(f"'{name}' has {len(data):,} bytes; a scenario file has at most {MAX_SCENARIO_BYTES:,}")
+    if len(data) > limits.max_scenario_bytes:
+        raise ConfigError(f"'{name}' has {len(data):,} bytes; a scenario file has at most "
+                          f"{limits.max_scenario_bytes:,} (limit max_scenario_bytes)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ConfigError(f"'{name}' is not UTF-8 text (byte {error.start + 1} cannot be read); expected a "
                           "JSON or YAML scenario file") from None
-    return read_scenario_text(text, name)
+    return read_scenario_text(text, name, limits)
 
 
 # --- as URL parameters ---------------------------------------------------------------------------------------
@@ -285,7 +356,7 @@ def scenario_from_query(query: Mapping[str, str]) -> tuple[DecisionScenario, lis
     warnings: list[str] = []
     method = query.get(QUERY_METHOD, "outcome")
     if method not in METHODS:
-        warnings.append(f"{QUERY_METHOD}={method!r} ignored: expected one of {', '.join(METHODS)}")
+        warnings.append(f"{QUERY_METHOD}={quote(method)} ignored: expected one of {', '.join(METHODS)}")
         method = "outcome"
     return DecisionScenario(method, _thresholds_from_query(query, warnings), _assumptions_from_query(query, warnings),
                             _borrower_from_query(query, warnings)), warnings
@@ -298,7 +369,7 @@ def _thresholds_from_query(query: Mapping[str, str], warnings: list[str]) -> Thr
         return Thresholds(float(query.get(QUERY_LOW, DEFAULT_THRESHOLDS.low)),
                           float(query.get(QUERY_HIGH, DEFAULT_THRESHOLDS.high)))
     except (ValueError, ConfigError):
-        warnings.append(f"{QUERY_LOW}={query.get(QUERY_LOW)!r}, {QUERY_HIGH}={query.get(QUERY_HIGH)!r} ignored: "
+        warnings.append(f"{QUERY_LOW}={quote(query.get(QUERY_LOW))}, {QUERY_HIGH}={quote(query.get(QUERY_HIGH))} ignored: "
                         "expected two numbers with 0 <= low < high <= 1; the defaults "
                         f"{DEFAULT_THRESHOLDS.low:g} / {DEFAULT_THRESHOLDS.high:g} stay")
         return DEFAULT_THRESHOLDS
@@ -320,7 +391,7 @@ def _assumptions_from_query(query: Mapping[str, str], warnings: list[str]) -> As
 
 def _query_term(terms: dict[str, ActionTerms], action: str, field: str, text: str) -> ActionTerms:
     if action not in terms:
-        raise ConfigError(f"unknown action {action!r}; expected {', '.join(ACTIONS)}")
+        raise ConfigError(f"unknown action {quote(action)}; expected {', '.join(ACTIONS)}")
     if action == "reminders" and field == "capacity":
         raise ConfigError("reminders cannot be limited: every account falls back to them")
     value = text.split(",") if field == "shares" else text

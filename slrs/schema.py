@@ -127,12 +127,17 @@ STRATEGY_COLUMN = "Recovery_Strategy"
 COST_COLUMN, RECOVERED_COLUMN, NET_COLUMN = "Action_Cost", "Expected_Recovered", "Expected_Net_Recovery"
 ISSUES_COLUMN = "Data_Issues"
 PLAN_AMOUNT_COLUMNS = (COST_COLUMN, RECOVERED_COLUMN, NET_COLUMN)
+# Columns earlier versions of SLRS wrote and this one no longer does: dropped when a scored file is scored again.
+LEGACY_OUTPUT_COLUMNS = ("Expected_Recovery",)
 OUTPUT_COLUMNS = (SEGMENT_COLUMN, SEGMENT_NAME_COLUMN, RISK_COLUMN, STRATEGY_COLUMN, *PLAN_AMOUNT_COLUMNS,
                   ISSUES_COLUMN)
 
 
 # Values beyond a file's header width are kept in spare columns named ``Extra_Value_1``, ``Extra_Value_2``...
 SPARE_PREFIX = "Extra_Value_"
+# Where a frame read from a file notes the cells that held bytes its encoding could not decode:
+# ``frame.attrs[UNDECODABLE_ATTR]`` maps a column to a boolean mask of its rows (see ``slrs.io``).
+UNDECODABLE_ATTR = "slrs_undecodable"
 # Readable names of the ratios the model derives from the inputs (``slrs.features``).
 DERIVED_LABELS = {"EMI_to_Income": "Instalment to income ratio", "Collateral_Coverage": "Collateral coverage",
                   "Outstanding_Share": "Share of loan outstanding"}

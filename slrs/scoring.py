@@ -27,6 +27,10 @@ def score_rows(bundle: ModelBundle, clean: pd.DataFrame, method: Method = "outco
     (``PROBABILITY_COLUMNS``).
     """
     X = clean[list(MODEL_FEATURES)]
+    if X.empty:  # a chunk in which no row can be scored: nothing to ask the models
+        return pd.DataFrame({SEGMENT_COLUMN: pd.Series(dtype=int), SEGMENT_NAME_COLUMN: pd.Series(dtype=object),
+                             RISK_COLUMN: pd.Series(dtype=float),
+                             **{name: pd.Series(dtype=float) for name in PROBABILITY_COLUMNS}}, index=clean.index)
     segments = bundle.segmenter.predict(X)
     # A thread pool costs more than it saves on small inputs (what-if edits score one row).
     with parallel_config(backend="threading", n_jobs=-1 if len(X) >= PARALLEL_MIN_ROWS else 1):

@@ -157,10 +157,10 @@ SEGMENT_COLUMNS = ("Borrower_Segment", "Segment_Name")
 PROJECTION_AXES = ("Map axis 1", "Map axis 2")
 
 
-def segmented_rows(view: pd.DataFrame, plan: pd.DataFrame | None = None) -> pd.DataFrame:
+def segmented_rows(view: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
     """The rows of a scored view that have a segment (rows that could not be scored have none), with the plan's
-    expected recovered amount (currency) when a plan (same index) is given."""
-    rows = view if plan is None else view.assign(Expected_Recovered=plan["Expected_Recovered"])
+    expected recovered amount (currency; ``plan`` has the view's index)."""
+    rows = view.assign(Expected_Recovered=plan["Expected_Recovered"])
     return rows[rows["Borrower_Segment"].notna()]
 
 
@@ -194,7 +194,7 @@ def profile_table(frame: pd.DataFrame, segments: pd.DataFrame | None = None) -> 
     """One row per segment: number, name, size, share of borrowers, mean risk score, the plan's expected recovery
     (currency, total) and its share of the outstanding amount, then each segment feature's mean (original units).
 
-    ``frame`` holds the segment features, Risk_Score and Expected_Recovered (``segmented_rows(view, plan)``); ``segments`` (columns
+    ``frame`` holds the segment features, Risk_Score and Expected_Recovered (``segmented_rows``); ``segments`` (columns
     ``SEGMENT_COLUMNS``, same index) replaces the segments in ``frame``. Rows without a segment are left out.
     """
     segments = frame[list(SEGMENT_COLUMNS)] if segments is None else segments[list(SEGMENT_COLUMNS)]

@@ -3,13 +3,14 @@
 Pages call these helpers and ``slrs.pipeline``; they hold no business logic themselves. Per-user state lives in
 ``st.session_state`` under the ``*_KEY`` constants: above all **one scenario object** (``SCENARIO_KEY``, a
 ``DecisionScenario``: method, thresholds, assumptions, what-if borrower), read by ``active_scenario`` and written
-by ``set_scenario`` alone, which also writes it to the URL. Widget keys shared by more than one page or restored
+by ``set_scenario`` alone (the first run's reading of the link included), which also writes it to the URL. Widget keys shared by more than one page or restored
 from a scenario are defined here and nowhere else. Shared, read-only things (the model bundle, the bundled
 sample) are cached across sessions.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +27,7 @@ from slrs.exceptions import ConfigError, DataValidationError
 from slrs.explain import ReasonExplainer
 from slrs.findings import Finding
 from slrs.io import DEFAULT_MODEL_DIR, load_bundle
-from slrs.money import ACTIONS, DEFAULT_ASSUMPTIONS, Assumptions, threshold_grid
+from slrs.money import ACTIONS, DEFAULT_ASSUMPTIONS, Assumptions, assumptions_to_dict, threshold_grid
 from slrs.portfolio import LoadedPortfolio, ProgressCallback
 from slrs.risk import METHOD_LABELS, METHODS, Method
 from slrs.scenario import (
@@ -34,7 +35,6 @@ from slrs.scenario import (
     is_scenario_query_parameter,
     read_scenario_bytes,
     scenario_from_query,
-    scenario_to_json,
     scenario_to_query,
 )
 from slrs.segmentation import SILHOUETTE_SAMPLE, project_features, resegment, silhouette_by_k
@@ -118,7 +118,7 @@ def init_session() -> None:
     st.session_state[URL_LOADED_KEY] = True
     st.session_state.setdefault(PORTFOLIO_KEY, get_sample_portfolio())
     scenario, warnings = scenario_from_query(st.query_params.to_dict())
-    st.session_state[SCENARIO_KEY] = scenario
+    set_scenario(scenario)
     st.session_state[URL_WARNINGS_KEY] = warnings
 
 
@@ -345,16 +345,16 @@ def plan_at(thresholds: Thresholds) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner="Computing the net recovery of every pair of thresholds...", max_entries=16)
-def get_sweep(digest: str, method: Method, scenario_json: str, _decision: pipeline.Decision) -> pd.DataFrame:
-    """``pipeline.sweep`` over ``threshold_grid()``; the portfolio ``digest``, ``method`` and the scenario's JSON
-    (``scenario_json``) fully determine it."""
+def get_sweep(digest: str, method: Method, assumptions_json: str, _decision: pipeline.Decision) -> pd.DataFrame:
+    """``pipeline.sweep`` over ``threshold_grid()``. The sweep depends on the portfolio ``digest``, the ``method``
+    (its scores) and the assumptions (``assumptions_json``) only, not on the thresholds: moving them reuses it."""
     return pipeline.sweep(_decision, threshold_grid())
 
 
 def active_sweep() -> pd.DataFrame:
     """The sweep of the active decision (Low, High, money totals, accounts per action)."""
-    decision = active_decision()
-    return get_sweep(active_portfolio().digest, active_method(), scenario_to_json(active_scenario()), decision)
+    assumptions = json.dumps(assumptions_to_dict(active_assumptions()), sort_keys=True)
+    return get_sweep(active_portfolio().digest, active_method(), assumptions, active_decision())
 
 
 # --- champion vs challenger -----------------------------------------------------------------------------------
@@ -379,6 +379,11 @@ def set_challenger(scenario: DecisionScenario, follow_champion_assumptions: bool
 
 def active_comparison() -> Comparison:
     return pipeline.compare(active_decision(), decision_for(challenger_scenario()))
+
+
+def challenger_findings() -> tuple[Finding, ...]:
+    """What the challenger adds to the findings the frame already shows for the champion."""
+    return pipeline.challenger_findings(active_decision(), decision_for(challenger_scenario()))
 
 
 def committee_pack() -> Callable[[], bytes]:

@@ -24,6 +24,7 @@ from slrs.schema import (
     MODEL_FEATURES,
     REQUIRED_COLUMNS,
     SPARE_PREFIX,
+    UNDECODABLE_ATTR,
     Column,
     canonical_column,
     category_lookup,
@@ -209,6 +210,14 @@ def _check_spares(frame: pd.DataFrame) -> list[pd.DataFrame]:
                       f"{SPARE_PREFIX}* columns; expected one value per header column)")]
 
 
+def _check_undecodable(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """The cells in which the reader found bytes the file's encoding cannot decode (``UNDECODABLE_ATTR``)."""
+    return [_problems(mask, _as_text(frame[column]).reset_index(drop=True), str(column),
+                      "holds bytes that are not text in the file's encoding (kept as \\xNN; expected text in one "
+                      "encoding, e.g. UTF-8)")
+            for column, mask in frame.attrs.get(UNDECODABLE_ATTR, {}).items() if column in frame.columns]
+
+
 def validate_portfolio(frame: pd.DataFrame, *, first_row: int = 1, tracker: IdTracker | None = None,
                        source: str = "the portfolio") -> ValidationResult:
     """Validate a portfolio table (or one chunk of a file) without changing it.
@@ -224,7 +233,7 @@ def validate_portfolio(frame: pd.DataFrame, *, first_row: int = 1, tracker: IdTr
                          for name, header in column_map.items()})
     clean, found = _check_columns(text)
     clean, range_problems = _check_ranges(clean, text)
-    found += range_problems + _check_spares(frame.reset_index(drop=True))
+    found += range_problems + _check_spares(frame.reset_index(drop=True)) + _check_undecodable(frame)
     if ID_COLUMN in text:
         found += _check_ids(text[ID_COLUMN], tracker, row_numbers)
     issues = pd.concat(found, ignore_index=True).sort_values("position", kind="stable")

@@ -17,6 +17,7 @@ import pandas as pd
 
 from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError
+from slrs.limits import quote
 from slrs.money import DEFAULT_ASSUMPTIONS, Assumptions, plan_actions
 from slrs.risk import Method
 from slrs.schema import (
@@ -83,7 +84,7 @@ class InputBounds:
             if math.isfinite(number) and self.minimum <= number <= self.maximum \
                     and (not self.integer or number.is_integer()):
                 return int(number) if self.integer else number
-        raise ConfigError(f"{self.name}={text!r} should be {self.expected()}")
+        raise ConfigError(f"{self.name}={quote(text)} should be {self.expected()}")
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Baseline:
     borrower_id: str
     inputs: dict[str, Value]
     imputed: tuple[str, ...] = ()
+    position: int = 0  # the borrower's row in the view, counted from 0
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,7 @@ def baseline_inputs(view: pd.DataFrame, borrower_id: str, profile: Mapping) -> B
             value = profile["categorical"][name]["mode"] if name in CATEGORICAL_MODEL_FEATURES \
                 else profile["numeric"][name]["median"]
         inputs[name] = _typed(name, value, profile)
-    return Baseline(str(row[ID_COLUMN]), inputs, tuple(imputed))
+    return Baseline(str(row[ID_COLUMN]), inputs, tuple(imputed), position)
 
 
 def _typed(name: str, value: object, profile: Mapping) -> Value:
@@ -188,6 +190,15 @@ def score_scenarios(bundle: ModelBundle, scenarios: Sequence[Mapping[str, Value]
     for column in PLAN_AMOUNT_COLUMNS:
         scored[column] = [plan[column].iloc[0] for plan in plans]
     return [{column: _plain(scored[column].iloc[i]) for column in RESULT_COLUMNS} for i in range(len(frame))]
+
+
+def as_planned(result: Mapping[str, object], plan_row: pd.Series) -> dict[str, object]:
+    """``result`` (of ``score_scenarios``) with the strategy and money the portfolio's plan gave this borrower.
+
+    The file's own borrower is shown as the plan treats them, capacities included; an edited borrower is planned
+    alone (a capacity limits a portfolio, not one borrower).
+    """
+    return {**result, **{column: _plain(plan_row[column]) for column in (STRATEGY_COLUMN, *PLAN_AMOUNT_COLUMNS)}}
 
 
 def score_scenario(bundle: ModelBundle, inputs: Mapping[str, Value], method: Method,
@@ -253,7 +264,7 @@ def scenario_from_query(query: Mapping[str, str],
             continue
         name = key.removeprefix(QUERY_EDIT_PREFIX)
         if name not in bounds:
-            warnings.append(f"{key!r} ignored: not a model input; expected one of {', '.join(bounds)}")
+            warnings.append(f"{quote(key)} ignored: not a model input; expected one of {', '.join(bounds)}")
             continue
         try:
             edits[name] = bounds[name].parse(text)
@@ -273,7 +284,7 @@ def open_scenario(view: pd.DataFrame, profile: Mapping,
     warnings = []
     if baseline is None:
         if wanted:
-            warnings.append(f"borrower {wanted!r} is not in the active portfolio; showing a typical borrower")
+            warnings.append(f"borrower {quote(wanted)} is not in the active portfolio; showing a typical borrower")
         baseline = baseline_inputs(view, pick_borrower(view, "typical"), profile)
     scenario, problems = scenario_from_query(query, input_bounds(profile, baseline.inputs))
     edits = changed_inputs(baseline.inputs, {**baseline.inputs, **scenario.edits})

@@ -12,6 +12,7 @@ from conftest import open_page
 
 from slrs import pipeline, ui
 from slrs.cli import main as cli_main
+from slrs.drift import DriftReport
 from slrs.findings import DRIFT_DETAILS, STUDY_METHOD_TEXT, Finding, gather_findings
 from slrs.io import iter_portfolio_bytes, to_csv_bytes
 from slrs.money import ActionTerms, Assumptions, plan_summary, plan_totals
@@ -107,18 +108,24 @@ def test_findings_name_unscored_rows_and_the_study_method(book: bytes, bundle) -
         (finding.severity for finding in decision.findings), key=["critical", "warning", "info"].index)
 
 
+CHECKED = DriftReport(pd.DataFrame(), None, 500)
+
+
 @pytest.mark.parametrize(("kwargs", "expected"), [
     ({}, []),
     ({"method": "study"}, ["warning"]),
     ({"model_warnings": ["NO SIGNAL"], "n_unscored": 2, "n_rows_with_issues": 5}, ["critical", "warning", "info"]),
-    ({"drift_warning": "Shifted."}, ["critical"]),
+    ({"drift": DriftReport(pd.DataFrame(), "Shifted.", 500)}, ["critical"]),
+    ({"drift": DriftReport(pd.DataFrame(), None, 0, ("No training reference.",))}, ["info"]),
 ])
 def test_gather_findings_orders_by_severity(kwargs: dict, expected: list[str]) -> None:
     given = {"n_rows": 10, "n_rows_with_issues": 0, "n_unscored": 0, "method": "outcome", "model_warnings": [],
-             "drift_warning": None, **kwargs}
+             "drift": CHECKED, **kwargs}
     findings = gather_findings(**given)
     assert [finding.severity for finding in findings] == expected
     assert all(isinstance(finding, Finding) for finding in findings)
+    if "drift" in kwargs and kwargs["drift"].notes:
+        assert findings[0].line() == "Note: Data drift not checked: No training reference."
 
 
 def test_a_shifted_file_warns_in_the_cli_and_opens_the_pack(bundle, tmp_path: Path, capsys) -> None:

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from slrs.exceptions import ConfigError
 from slrs.io import read_scenario_file
+from slrs.limits import DEFAULT_LIMITS
 from slrs.money import DEFAULT_ASSUMPTIONS, ActionTerms, Assumptions
 from slrs.scenario import (
-    MAX_SCENARIO_BYTES,
     DecisionScenario,
     assumption_changes,
     describe_scenario,
@@ -193,7 +193,7 @@ def test_bytes_must_be_utf8_text_of_a_reasonable_size() -> None:
     with pytest.raises(ConfigError, match="'latin.json' is not UTF-8 text"):
         read_scenario_bytes('{"borrower": {"id": "Jos\u00e9"}}'.encode("latin-1"), "latin.json")
     with pytest.raises(ConfigError, match="a scenario file has at most"):
-        read_scenario_bytes(b" " * (MAX_SCENARIO_BYTES + 1), "huge.json")
+        read_scenario_bytes(b" " * (DEFAULT_LIMITS.max_scenario_bytes + 1), "huge.json")
 
 
 def test_read_scenario_file_names_a_missing_file(tmp_path: Path) -> None:
@@ -236,7 +236,7 @@ def test_number_text_is_short_and_exact(value: float, text: str) -> None:
     ({"low": "abc"}, "low='abc', high=None ignored"),
     ({"low": "0.9", "high": "0.1"}, "low='0.9', high='0.1' ignored"),
     ({"low": "nan"}, "low='nan', high=None ignored"),
-    ({"cost.legal": "-5"}, "cost.legal ignored: cost -5.0 should be an amount of 0 or more"),
+    ({"cost.legal": "-5"}, "cost.legal ignored: cost -5.0 should be an amount from 0 to 1,000,000,000,000"),
     ({"cost.legal": "lots"}, "cost.legal ignored: cost 'lots'"),
     ({"shares.legal": "0.9,0.8"}, "shares.legal ignored: recovered shares (0.9, 0.8) should be 4 numbers"),
     ({"cap.legal": "2.5"}, "cap.legal ignored: capacity 2.5 should be a whole number"),

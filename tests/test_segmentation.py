@@ -99,7 +99,7 @@ def scored(features: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_segmented_rows_leave_out_unscored_rows(scored: pd.DataFrame) -> None:
-    assert len(segmented_rows(scored)) == len(scored) - 1
+    assert len(segmented_rows(scored, scored)) == len(scored) - 1
 
 
 def test_projection_has_two_axes_ordered_by_kept_variance(features: pd.DataFrame) -> None:
@@ -126,7 +126,7 @@ def test_resegment_gives_k_named_segments_on_the_same_rows(features: pd.DataFram
 
 @pytest.mark.parametrize("k", [None, 3])
 def test_profile_table_has_one_row_per_segment_in_original_units(scored: pd.DataFrame, k: int | None) -> None:
-    rows = segmented_rows(scored)
+    rows = segmented_rows(scored, scored)
     segments = None if k is None else resegment(rows, k)
     table = profile_table(rows, segments)
     labels = rows["Borrower_Segment"] if segments is None else segments["Borrower_Segment"]
@@ -140,7 +140,7 @@ def test_profile_table_has_one_row_per_segment_in_original_units(scored: pd.Data
 
 
 def test_segment_points_label_segments_by_number_and_name_in_order(scored: pd.DataFrame) -> None:
-    rows = segmented_rows(scored)
+    rows = segmented_rows(scored, scored)
     projection, _ = project_features(rows)
     points = segment_points(rows, rows, projection)
     assert len(points) == len(rows) and points["Borrower_Segment"].is_monotonic_increasing
