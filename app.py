@@ -62,6 +62,7 @@ with st.sidebar:
     for page in PAGES:
         st.page_link(page)
     st.divider()
+ui.return_freed_memory_to_the_system()
 try:
     ui.init_session()
     ui.keep_scenario_in_url()  # the query string is cleared on every page change

@@ -147,7 +147,9 @@ def output_table(portfolio: LoadedPortfolio, view: pd.DataFrame, plan_: pd.DataF
     kept = portfolio.raw.drop(columns=[c for c in (*OUTPUT_COLUMNS, *LEGACY_OUTPUT_COLUMNS)
                                        if c in portfolio.raw.columns])
     planned = view.assign(**{column: plan_[column] for column in (STRATEGY_COLUMN, *PLAN_AMOUNT_COLUMNS)})
-    return pd.concat([kept, planned[list(OUTPUT_COLUMNS)].set_axis(kept.index)], axis=1)
+    added = planned[list(OUTPUT_COLUMNS)]
+    added = added.astype({column: str for column in added if isinstance(added[column].dtype, pd.CategoricalDtype)})
+    return pd.concat([kept, added.set_axis(kept.index)], axis=1)
 
 
 def challenger_findings(champion: Decision, challenger: Decision) -> tuple[Finding, ...]:

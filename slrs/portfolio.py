@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -20,6 +20,7 @@ from slrs.io import iter_portfolio_bytes
 from slrs.money import plan_totals
 from slrs.risk import Method
 from slrs.schema import (
+    COLUMNS,
     COST_COLUMN,
     ID_COLUMN,
     ISSUES_COLUMN,
@@ -37,6 +38,8 @@ from slrs.strategy import NOT_SCORED, STRATEGIES
 from slrs.validation import IdTracker, ValidationResult, validate_portfolio
 
 UPLOAD_CHUNK_ROWS = 20_000
+COMPACT_COLUMNS = (*(column.name for column in COLUMNS if column.dtype == "category"), SEGMENT_NAME_COLUMN,
+                   ISSUES_COLUMN)
 ProgressCallback = Callable[[float, str], None]
 
 
@@ -76,7 +79,10 @@ def load_portfolio(data: bytes, name: str, *, is_sample: bool = False,
         if on_progress:
             on_progress(min(0.99, first_row / expected_rows), f"{first_row - 1:,} rows checked")
     raw = pd.concat(frames)
-    return LoadedPortfolio(name, raw, merge_validations(results), hashlib.sha256(data).hexdigest(), is_sample)
+    validation = merge_validations(results)
+    # Mostly empty: one text per distinct issue instead of one per row (see COMPACT_COLUMNS).
+    validation = replace(validation, row_issues=validation.row_issues.astype("category"))
+    return LoadedPortfolio(name, raw, validation, hashlib.sha256(data).hexdigest(), is_sample)
 
 
 def merge_validations(results: list[ValidationResult]) -> ValidationResult:
@@ -104,7 +110,9 @@ def build_view(portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method) 
     view = pd.concat([view, clean.drop(columns=[ID_COLUMN], errors="ignore"), scores], axis=1)
     view[SEGMENT_COLUMN] = view[SEGMENT_COLUMN].astype("Int64")
     view[ISSUES_COLUMN] = validation.row_issues
-    return view
+    # A session holds its views for as long as it lives: texts with few distinct values (categories, segment
+    # names, the mostly empty issues) are stored once each, a tenth of the memory of one string per row.
+    return view.astype({column: "category" for column in COMPACT_COLUMNS if column in view})
 
 
 def _identifiers(clean: pd.DataFrame, rows: pd.Series) -> pd.Series:
@@ -185,7 +193,7 @@ def segment_summary(view: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
 
 def segment_strategy_matrix(view: pd.DataFrame, strategies: pd.Series) -> pd.DataFrame:
     """Number of borrowers per segment (rows) and strategy (columns)."""
-    labels = view["Borrower_Segment"].astype(str) + " " + view["Segment_Name"].fillna("")
+    labels = view["Borrower_Segment"].astype(str) + " " + view["Segment_Name"].astype(object).fillna("").astype(str)
     matrix = pd.crosstab(labels.where(view["Borrower_Segment"].notna(), "Not scored"), strategies,
                          rownames=["Segment"], colnames=["Strategy"])
     return matrix.reindex(columns=[s for s in [*STRATEGIES, NOT_SCORED] if s in matrix.columns or s in STRATEGIES],

@@ -214,5 +214,5 @@ def segment_points(frame: pd.DataFrame, segments: pd.DataFrame, projection: pd.D
     """Rows to plot: Borrower_ID, the segment as "number · name" (in segment order), features and projection."""
     points = frame[[ID_COLUMN, *SEGMENT_FEATURES]].join(segments[list(SEGMENT_COLUMNS)], how="inner")
     points = points.join(projection, how="inner").sort_values("Borrower_Segment", kind="stable")
-    points["Segment_Name"] = points["Borrower_Segment"].astype(int).astype(str) + " · " + points["Segment_Name"]
+    points["Segment_Name"] = points["Borrower_Segment"].astype(int).astype(str) + " · " + points["Segment_Name"].astype(str)
     return points

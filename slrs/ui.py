@@ -10,6 +10,7 @@ sample) are cached across sessions.
 
 from __future__ import annotations
 
+import ctypes
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -91,6 +92,23 @@ def require_app_frame(page_file: str) -> None:
     if not st.session_state.pop(FRAME_KEY, False):
         st.navigation([st.Page(page_file)], position="hidden")
         st.rerun()
+
+
+# glibc's mallopt parameters: with fixed thresholds, the large blocks of a session's tables are mapped and unmapped
+# on their own, so the memory of a closed session goes back to the system instead of staying in the process heap
+# (glibc otherwise raises the mmap threshold after the first large free, and keeps later tables in its heap).
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+LARGE_BLOCK_BYTES = 128 * 1024
+
+
+@st.cache_resource(show_spinner=False)
+def return_freed_memory_to_the_system() -> bool:
+    """Once per process: set glibc's thresholds (see ``M_MMAP_THRESHOLD``); False where there is no glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK_BYTES) and libc.mallopt(M_TRIM_THRESHOLD, LARGE_BLOCK_BYTES))
 
 
 @st.cache_resource(show_spinner="Loading the trained models...")

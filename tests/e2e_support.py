@@ -60,21 +60,21 @@ def wait_until_healthy(url: str, process: subprocess.Popen, limit_s: float = STA
 
 
 @contextmanager
-def running_app(extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start `streamlit run app.py` on 127.0.0.1; yield its URL; stop it by its PID.
+def running_server(extra_args: tuple[str, ...] = ()) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Start `streamlit run app.py` on 127.0.0.1; yield its URL and process; stop it by its PID.
 
     The server binds port 0, so the system gives it a free port at the moment it binds: no other process can take
     the port between choosing and binding it. The server prints the address it got.
     """
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", "0",
                "--server.address", "127.0.0.1", "--server.headless", "true",
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})},
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra_args]
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
     try:
         url = read_server_url(process)
         wait_until_healthy(url, process)
-        yield url
+        yield url, process
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -82,3 +82,10 @@ def running_app(extra_env: dict[str, str] | None = None) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+@contextmanager
+def running_app() -> Iterator[str]:
+    """``running_server``'s URL alone."""
+    with running_server() as (url, _):
+        yield url
