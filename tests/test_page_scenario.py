@@ -13,7 +13,6 @@ from slrs import pipeline, ui
 from slrs.findings import STUDY_METHOD_TEXT
 from slrs.money import DEFAULT_ASSUMPTIONS, ActionTerms, Assumptions
 from slrs.portfolio import escape_markdown
-from slrs.report import PackInputs, build_committee_pack
 from slrs.scenario import DecisionScenario, scenario_to_json, scenario_to_query
 from slrs.strategy import Thresholds
 from slrs.whatif import Scenario
