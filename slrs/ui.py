@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from streamlit.typing import UploadedFile
 
@@ -108,6 +109,9 @@ def return_freed_memory_to_the_system() -> bool:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:
         return False
+    # Arrow (behind pandas' text columns) keeps freed memory in its own allocator's heaps; through the system
+    # allocator, its large buffers follow the thresholds above.
+    pa.set_memory_pool(pa.system_memory_pool())
     return bool(libc.mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK_BYTES) and libc.mallopt(M_TRIM_THRESHOLD, LARGE_BLOCK_BYTES))
 
 
