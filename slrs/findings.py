@@ -59,6 +59,6 @@ def gather_findings(*, n_rows: int, n_rows_with_issues: int, n_unscored: int, me
         findings.append(Finding("warning", f"{n_unscored:,} of {n_rows:,} rows could not be scored and count in no "
                                            "total; their reasons are in the Data_Issues column."))
     if n_rows_with_issues > n_unscored:
-        findings.append(Finding("info", f"{n_rows_with_issues - n_unscored:,} scored rows have data issues (a "
-                                        "value was replaced by a typical one); see the Data_Issues column."))
+        findings.append(Finding("info", f"{n_rows_with_issues - n_unscored:,} scored rows have data issues; the "
+                                        "Data_Issues column says what and where."))
     return tuple(sorted(findings, key=lambda finding: SEVERITIES.index(finding.severity)))

@@ -30,7 +30,14 @@ from slrs.compare import Comparison, compare_plans
 from slrs.drift import DriftReport, check_drift
 from slrs.findings import Finding, gather_findings
 from slrs.money import PLAN_COLUMNS, plan_totals, plan_view, sweep_thresholds, threshold_grid
-from slrs.portfolio import LoadedPortfolio, ProgressCallback, build_view, load_portfolio, merge_validations
+from slrs.portfolio import (
+    LoadedPortfolio,
+    ProgressCallback,
+    build_view,
+    load_portfolio,
+    merge_validations,
+    validate_chunks,
+)
 from slrs.report import PackInputs, build_committee_pack
 from slrs.risk import Method
 from slrs.scenario import DecisionScenario
@@ -43,7 +50,6 @@ from slrs.schema import (
     STRATEGY_COLUMN,
 )
 from slrs.strategy import Thresholds
-from slrs.validation import IdTracker, validate_portfolio
 
 # A streamed run checks drift on every scored row of a file up to this size, on an even sample beyond.
 DRIFT_SAMPLE_ROWS = 1_000_000
@@ -107,8 +113,13 @@ def check(portfolio: LoadedPortfolio, view: pd.DataFrame, bundle: ModelBundle, m
 
 def find(portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method, drift: DriftReport) -> tuple[Finding, ...]:
     """The findings of a scored portfolio (see ``slrs.findings.gather_findings``)."""
-    return gather_findings(n_rows=portfolio.n_rows, n_rows_with_issues=portfolio.n_rows_with_issues,
-                           n_unscored=portfolio.n_rows_not_scored, method=method,
+    return _findings(bundle, method, drift, portfolio.n_rows, portfolio.n_rows_with_issues,
+                     portfolio.n_rows_not_scored)
+
+
+def _findings(bundle: ModelBundle, method: Method, drift: DriftReport, rows: int, rows_with_issues: int,
+              unscored: int) -> tuple[Finding, ...]:
+    return gather_findings(n_rows=rows, n_rows_with_issues=rows_with_issues, n_unscored=unscored, method=method,
                            model_warnings=bundle.manifest["warnings"], drift=drift)
 
 
@@ -162,12 +173,12 @@ def pack(champion: Decision, challenger: Decision, bundle: ModelBundle, created:
     """The committee pack (one HTML document) of the champion's decision against the challenger's."""
     return build_committee_pack(PackInputs(
         portfolio=champion.portfolio, bundle=bundle, champion=champion.scenario, challenger=challenger.scenario,
-        view=champion.view, plan=champion.plan,
-        drift=champion.drift, findings=champion.findings + challenger_findings(champion, challenger), sweep=sweep(champion, threshold_grid()),
-        comparison=compare(champion, challenger)), created)
+        view=champion.view, plan=champion.plan, drift=champion.drift,
+        findings=champion.findings + challenger_findings(champion, challenger),
+        sweep=sweep(champion, threshold_grid()), comparison=compare(champion, challenger)), created)
 
 
-# --- streaming, for files larger than memory ------------------------------------------------------------------
+# --- streaming: memory bounded without a capacity -----------------------------------------------------------
 
 @dataclass
 class Tally:
@@ -206,9 +217,7 @@ class Tally:
         rows = pd.concat(self.drift_rows) if self.drift_rows else pd.DataFrame(columns=columns)
         drift = check_drift(rows[list(MODEL_FEATURES)], np.ones(len(rows), dtype=bool),
                             rows[RISK_COLUMN].to_numpy(dtype=float), method, bundle.manifest.get("drift_reference"))
-        findings = gather_findings(n_rows=self.rows, n_rows_with_issues=self.rows_with_issues,
-                                   n_unscored=self.unscored, method=method,
-                                   model_warnings=bundle.manifest["warnings"], drift=drift)
+        findings = _findings(bundle, method, drift, self.rows, self.rows_with_issues, self.unscored)
         return self.totals or plan_totals(pd.DataFrame(columns=list(PLAN_COLUMNS))), drift, findings
 
 
@@ -234,13 +243,9 @@ def stream_outputs(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, scenario
 
 def _scored_chunks(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, method: Method,
                    source: str) -> Iterator[tuple[LoadedPortfolio, pd.DataFrame]]:
-    tracker, first_row = IdTracker(), 1
-    for chunk in chunks:
-        chunk.index = pd.RangeIndex(first_row - 1, first_row - 1 + len(chunk))
-        validation = validate_portfolio(chunk, first_row=first_row, tracker=tracker, source=source)
+    for chunk, validation in validate_chunks(chunks, source):
         portfolio = LoadedPortfolio(source, chunk, validation, digest="")
         yield portfolio, score(portfolio, bundle, method)
-        first_row += len(chunk)
 
 
 def _planned_output(portfolio: LoadedPortfolio, view: pd.DataFrame, plan_: pd.DataFrame,

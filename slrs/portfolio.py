@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -70,19 +70,28 @@ def load_portfolio(data: bytes, name: str, *, is_sample: bool = False,
                    on_progress: ProgressCallback | None = None) -> LoadedPortfolio:
     """Read and validate a whole file (CSV in chunks, so progress can be shown), keeping every row."""
     expected_rows = max(1, data.count(b"\n"))
-    frames, results, tracker, first_row = [], [], IdTracker(), 1
-    for chunk in iter_portfolio_bytes(data, name, UPLOAD_CHUNK_ROWS):
-        chunk.index = pd.RangeIndex(first_row - 1, first_row - 1 + len(chunk))
-        results.append(validate_portfolio(chunk, first_row=first_row, tracker=tracker, source=f"'{name}'"))
+    frames, results, checked = [], [], 0
+    for chunk, result in validate_chunks(iter_portfolio_bytes(data, name, UPLOAD_CHUNK_ROWS), f"'{name}'"):
         frames.append(chunk)
-        first_row += len(chunk)
+        results.append(result)
+        checked += len(chunk)
         if on_progress:
-            on_progress(min(0.99, first_row / expected_rows), f"{first_row - 1:,} rows checked")
+            on_progress(min(0.99, (checked + 1) / expected_rows), f"{checked:,} rows checked")
     raw = pd.concat(frames)
     validation = merge_validations(results)
     # Mostly empty: one text per distinct issue instead of one per row (see COMPACT_COLUMNS).
     validation = replace(validation, row_issues=validation.row_issues.astype("category"))
     return LoadedPortfolio(name, raw, validation, hashlib.sha256(data).hexdigest(), is_sample)
+
+
+def validate_chunks(chunks: Iterable[pd.DataFrame], source: str) -> Iterator[tuple[pd.DataFrame, ValidationResult]]:
+    """Each chunk of a file's text rows, indexed by its rows' positions in the file (from 0), and its validation;
+    repeated Borrower_IDs are found across chunks."""
+    tracker, first_row = IdTracker(), 1
+    for chunk in chunks:
+        chunk.index = pd.RangeIndex(first_row - 1, first_row - 1 + len(chunk))
+        yield chunk, validate_portfolio(chunk, first_row=first_row, tracker=tracker, source=source)
+        first_row += len(chunk)
 
 
 def merge_validations(results: list[ValidationResult]) -> ValidationResult:
