@@ -10,9 +10,12 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -155,8 +158,9 @@ def _write_output(output: Path, write: Callable[[BinaryIO], object]) -> None:
 def _load_models(args: argparse.Namespace) -> ModelBundle:
     """The bundle in ``--models``: the project's own folder, or another one only with ``--trust-models``."""
     if args.models.resolve() != DEFAULT_MODEL_DIR.resolve() and not args.trust_models:
-        raise SLRSError(f"--models {args.models} is not the project's own models/ folder; {TRUST_HELP.split(': ', 1)[1]}"
-                        ". Add --trust-models to use it")
+        why = TRUST_HELP.split(": ", 1)[1]
+        raise SLRSError(f"--models {args.models} is not the project's own models/ folder; {why}. Add --trust-models "
+                        "to use it")
     return load_bundle(args.models)
 
 
@@ -391,13 +395,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.command == "train" else logging.WARNING,
                         format="%(message)s", stream=sys.stderr)
+    interrupted = threading.Event()
+    previous = signal.signal(signal.SIGINT, partial(_interrupt, interrupted))
     try:
         COMMANDS[args.command](args)
     except SLRSError as error:
-        print(f"slrs: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        # Ctrl-C inside a library's own reading (pandas' parser) can surface as a data error: say what happened.
+        print("slrs: interrupted; no output file was written" if interrupted.is_set() else f"slrs: {error}",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED if interrupted.is_set() else EXIT_USAGE
     except KeyboardInterrupt:
         print("slrs: interrupted; no output file was written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGINT, previous)
     return 0
 
+
+def _interrupt(interrupted: threading.Event, signum: int, frame: object) -> None:
+    """Ctrl-C: note it, then stop the run as Python does by default."""
+    interrupted.set()
+    raise KeyboardInterrupt

@@ -245,7 +245,7 @@ def test_ctrl_c_leaves_no_output_file(tmp_path: Path) -> None:
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
+    assert process.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr, stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["big.csv"]
 
 
