@@ -1,4 +1,4 @@
-"""Command line: ``python -m slrs generate | train | score | sweep | report | explain``.
+"""Command line: ``python -m slrs generate | train | score | sweep | report | evaluate | explain``.
 
 A thin face over the library: parse arguments, call ``slrs``, report. Every ``SLRSError`` becomes a plain
 message on stderr and exit code 2; nothing else is caught, so a bug still shows its traceback.
@@ -27,6 +27,8 @@ from slrs.counterfactual import find_counterfactuals
 from slrs.exceptions import SLRSError
 from slrs.explain import explain_scores, format_value, reason_rows, reason_sentences
 from slrs.findings import Finding
+from slrs.formatting import format_ratio
+from slrs.gates import all_passed, gates_summary
 from slrs.io import (
     DEFAULT_MODEL_DIR,
     iter_portfolio_file,
@@ -42,17 +44,19 @@ from slrs.io import (
 from slrs.limits import quote
 from slrs.money import STRATEGY_OF, SWEEP_STEP, best_thresholds, plan_totals, threshold_grid
 from slrs.portfolio import LoadedPortfolio
-from slrs.risk import COMMITTED_TRAINING, FAST_TRAINING, METHODS
+from slrs.risk import COMMITTED_TRAINING, FAST_TRAINING, METHOD_LABELS, METHODS
 from slrs.scenario import DecisionScenario
 from slrs.schema import ID_COLUMN, MODEL_FEATURES, PLAN_AMOUNT_COLUMNS, RISK_COLUMN, STRATEGY_COLUMN
 from slrs.segmentation import DEFAULT_K, SegmentConfig
 from slrs.strategy import DEFAULT_THRESHOLDS, NOT_SCORED, Thresholds
 from slrs.synth import generate_portfolio
+from slrs.tables import text_table
 from slrs.validation import validate_portfolio
 from slrs.whatif import baseline_inputs, find_borrower
 
 logger = logging.getLogger("slrs")
 EXIT_USAGE = 2
+EXIT_GATE_FAILED = 3  # `evaluate`: a validation gate did not pass, so a batch job can stop here
 EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
 DEFAULT_CHUNK_ROWS = 200_000
 DEFAULT_TRAINING_DATA = DEFAULT_MODEL_DIR.parent / "data" / "portfolio.csv"
@@ -110,6 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
     report.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=MODELS_HELP)
     report.add_argument("--trust-models", action="store_true", help=TRUST_HELP)
+    evaluate = commands.add_parser(
+        "evaluate", help="outcome analysis of a portfolio with known outcomes, and the validation gates "
+                         f"(exit {EXIT_GATE_FAILED} when a gate does not pass)")
+    evaluate.add_argument("input", type=Path)
+    evaluate.add_argument("--method", choices=METHODS, help="default outcome")
+    evaluate.add_argument("--scenario", type=Path, metavar="FILE", help=f"{SCENARIO_HELP}; its gates are used")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=MODELS_HELP)
+    evaluate.add_argument("--trust-models", action="store_true", help=TRUST_HELP)
     explain = commands.add_parser("explain", help="why one borrower's risk score is what it is (reason codes)")
     explain.add_argument("input", type=Path)
     explain.add_argument("--id", required=True, dest="borrower_id", help="the borrower's Borrower_ID")
@@ -217,7 +230,7 @@ def run_score(args: argparse.Namespace) -> None:
         _write_output(output, lambda stream: _write_chunks(tables, stream))
     else:
         _write_to_stdout(lambda stream: _write_chunks(tables, stream))
-    totals, _, findings = tally.finish(bundle, scenario.method)
+    totals, _, findings = tally.finish(bundle, scenario)
     _report_scoring(tally, totals, args, scenario)
     _print_findings(findings)
 
@@ -316,6 +329,37 @@ def run_report(args: argparse.Namespace) -> None:
     _print_findings(champion.findings)
 
 
+def run_evaluate(args: argparse.Namespace) -> int:
+    """Print the outcome analysis and the gates; exit 0 when every gate passes, else ``EXIT_GATE_FAILED``."""
+    scenario = decision_scenario(args)
+    decision = _decide_file(args, scenario, _load_models(args))
+    analysis, gates = decision.analysis, decision.gates
+    if args.json:
+        report = {"file": args.input.name, "method": scenario.method, **analysis.to_dict(),
+                  "gates": [{"gate": g.gate, "limit": g.limit, "measured": g.measured, "status": g.status}
+                            for g in gates], "gates_passed": all_passed(gates)}
+        print(json.dumps(report, indent=2, allow_nan=False))
+    else:
+        print(format_evaluation(args.input.name, scenario, decision))
+    _print_findings(decision.findings)
+    return 0 if all_passed(gates) else EXIT_GATE_FAILED
+
+
+def format_evaluation(name: str, scenario: DecisionScenario, decision: pipeline.Decision) -> str:
+    """The outcome analysis and the gates as plain text, in the one number format."""
+    analysis = decision.analysis
+    lines = [f"Outcome analysis of {name} ({METHOD_LABELS[scenario.method]})", analysis.sentence()]
+    if analysis.verdict is not None:
+        lines += [f"  Gini {format_ratio(analysis.gini)}   KS {format_ratio(analysis.ks)}   Brier score "
+                  f"{format_ratio(analysis.brier)}   calibration error {format_ratio(analysis.calibration_error)}",
+                  "", "Gains by score decile (1 = highest risk scores):",
+                  text_table(analysis.gains).to_string(index=False),
+                  "", "Calibration by risk band:", text_table(analysis.calibration).to_string(index=False)]
+    lines += ["", f"Validation gates ({gates_summary(decision.gates)}):",
+              *(f"  {result.line()}" for result in decision.gates)]
+    return "\n".join(lines)
+
+
 def run_explain(args: argparse.Namespace) -> None:
     scenario = DecisionScenario(args.method, Thresholds(args.low, args.high))
     bundle = _load_models(args)
@@ -388,7 +432,7 @@ def format_explanation(report: dict) -> str:
 
 
 COMMANDS = {"generate": run_generate, "train": run_train, "score": run_score, "sweep": run_sweep,
-            "report": run_report, "explain": run_explain}
+            "report": run_report, "evaluate": run_evaluate, "explain": run_explain}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -398,7 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     interrupted = threading.Event()
     previous = signal.signal(signal.SIGINT, partial(_interrupt, interrupted))
     try:
-        COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
     except SLRSError as error:
         # Ctrl-C inside a library's own reading (pandas' parser) can surface as a data error: say what happened.
         print("slrs: interrupted; no output file was written" if interrupted.is_set() else f"slrs: {error}",
@@ -409,7 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     finally:
         signal.signal(signal.SIGINT, previous)
-    return 0
+    return code or 0
 
 
 def _interrupt(interrupted: threading.Event, signum: int, frame: object) -> None:

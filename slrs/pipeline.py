@@ -29,7 +29,9 @@ from slrs.bundle import ModelBundle
 from slrs.compare import Comparison, compare_plans
 from slrs.drift import DriftReport, check_drift
 from slrs.findings import Finding, gather_findings
+from slrs.gates import GateResult, check_gates
 from slrs.money import PLAN_COLUMNS, plan_totals, plan_view, sweep_thresholds, threshold_grid
+from slrs.outcome_analysis import OutcomeAnalysis, analyse_outcomes, analyse_view
 from slrs.portfolio import (
     LoadedPortfolio,
     ProgressCallback,
@@ -42,12 +44,14 @@ from slrs.report import PackInputs, build_committee_pack
 from slrs.risk import Method
 from slrs.scenario import DecisionScenario
 from slrs.schema import (
+    FULLY_RECOVERED,
     LEGACY_OUTPUT_COLUMNS,
     MODEL_FEATURES,
     OUTPUT_COLUMNS,
     PLAN_AMOUNT_COLUMNS,
     RISK_COLUMN,
     STRATEGY_COLUMN,
+    TARGET,
 )
 from slrs.strategy import Thresholds
 
@@ -71,6 +75,10 @@ class Decision:
         ``plan(view, scenario)``: same index as ``view``.
     drift : DriftReport
         The portfolio against the training data under ``scenario.method``.
+    analysis : OutcomeAnalysis
+        The scores against the portfolio's known outcomes (``slrs.outcome_analysis``).
+    gates : tuple of GateResult
+        The scenario's validation gates on this evidence (``slrs.gates``).
     findings : tuple of Finding
         Most severe first.
     """
@@ -80,6 +88,8 @@ class Decision:
     view: pd.DataFrame
     plan: pd.DataFrame
     drift: DriftReport
+    analysis: OutcomeAnalysis
+    gates: tuple[GateResult, ...]
     findings: tuple[Finding, ...]
 
 
@@ -111,28 +121,38 @@ def check(portfolio: LoadedPortfolio, view: pd.DataFrame, bundle: ModelBundle, m
                        bundle.manifest.get("drift_reference"))
 
 
-def find(portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method, drift: DriftReport) -> tuple[Finding, ...]:
+def evaluate(view: pd.DataFrame, drift: DriftReport,
+             scenario: DecisionScenario) -> tuple[OutcomeAnalysis, tuple[GateResult, ...]]:
+    """The outcome analysis of a scored view and the scenario's validation gates on it and on the drift check."""
+    analysis = analyse_view(view, scenario.gates.min_labelled_rows)
+    return analysis, check_gates(analysis, drift, scenario.gates)
+
+
+def find(portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method, drift: DriftReport,
+         analysis: OutcomeAnalysis, gates: tuple[GateResult, ...]) -> tuple[Finding, ...]:
     """The findings of a scored portfolio (see ``slrs.findings.gather_findings``)."""
-    return _findings(bundle, method, drift, portfolio.n_rows, portfolio.n_rows_with_issues,
+    return _findings(bundle, method, drift, analysis, gates, portfolio.n_rows, portfolio.n_rows_with_issues,
                      portfolio.n_rows_not_scored)
 
 
-def _findings(bundle: ModelBundle, method: Method, drift: DriftReport, rows: int, rows_with_issues: int,
-              unscored: int) -> tuple[Finding, ...]:
+def _findings(bundle: ModelBundle, method: Method, drift: DriftReport, analysis: OutcomeAnalysis,
+              gates: tuple[GateResult, ...], rows: int, rows_with_issues: int, unscored: int) -> tuple[Finding, ...]:
     return gather_findings(n_rows=rows, n_rows_with_issues=rows_with_issues, n_unscored=unscored, method=method,
-                           model_warnings=bundle.manifest["warnings"], drift=drift)
+                           model_warnings=bundle.manifest["warnings"], drift=drift, analysis=analysis, gates=gates)
 
 
 def decide(portfolio: LoadedPortfolio, bundle: ModelBundle, scenario: DecisionScenario, *,
            view: pd.DataFrame | None = None, drift: DriftReport | None = None) -> Decision:
-    """Score (unless ``view`` is given), plan, check drift (unless given) and gather the findings.
+    """Score (unless ``view`` is given), plan, check drift (unless given), analyse the known outcomes against the
+    gates and gather the findings.
 
     The app passes the view and drift report it keeps per session, so moving a threshold never re-scores.
     """
     view = score(portfolio, bundle, scenario.method) if view is None else view
     drift = check(portfolio, view, bundle, scenario.method) if drift is None else drift
-    return Decision(portfolio, scenario, view, plan(view, scenario), drift,
-                    find(portfolio, bundle, scenario.method, drift))
+    analysis, gates = evaluate(view, drift, scenario)
+    return Decision(portfolio, scenario, view, plan(view, scenario), drift, analysis, gates,
+                    find(portfolio, bundle, scenario.method, drift, analysis, gates))
 
 
 def sweep(decision: Decision, grid: list[Thresholds]) -> pd.DataFrame:
@@ -196,6 +216,8 @@ class Tally:
     totals: dict[str, float] = field(default_factory=dict)
     drift_rows: list[pd.DataFrame] = field(default_factory=list)
     stride: int = 1
+    events: list[np.ndarray] = field(default_factory=list)  # every labelled scored row: 1 = not fully recovered
+    event_scores: list[np.ndarray] = field(default_factory=list)
 
     def add(self, portfolio: LoadedPortfolio, view: pd.DataFrame, plan_: pd.DataFrame) -> None:
         validation = portfolio.validation
@@ -204,6 +226,10 @@ class Tally:
         self.unscored += portfolio.n_rows_not_scored
         for name, value in plan_totals(plan_).items():
             self.totals[name] = self.totals.get(name, 0) + value
+        if TARGET in view:
+            known = view[TARGET].notna() & view[RISK_COLUMN].notna()
+            self.events.append((view.loc[known, TARGET].astype(str) != FULLY_RECOVERED).to_numpy(dtype=np.int8))
+            self.event_scores.append(view.loc[known, RISK_COLUMN].to_numpy(dtype=float))
         kept = validation.scorable & (validation.clean.index % self.stride == 0)
         self.drift_rows.append(validation.clean.loc[kept, list(MODEL_FEATURES)].assign(
             **{RISK_COLUMN: view.loc[kept, RISK_COLUMN]}))
@@ -211,13 +237,18 @@ class Tally:
             self.stride *= 2
             self.drift_rows = [rows[rows.index % self.stride == 0] for rows in self.drift_rows]
 
-    def finish(self, bundle: ModelBundle, method: Method) -> tuple[dict[str, float], DriftReport, tuple[Finding, ...]]:
+    def finish(self, bundle: ModelBundle, scenario: DecisionScenario) -> tuple[dict[str, float], DriftReport,
+                                                                              tuple[Finding, ...]]:
         """The plan's totals (as ``money.plan_totals``), the drift report and the findings of every row seen."""
+        method = scenario.method
         columns = [*MODEL_FEATURES, RISK_COLUMN]
         rows = pd.concat(self.drift_rows) if self.drift_rows else pd.DataFrame(columns=columns)
         drift = check_drift(rows[list(MODEL_FEATURES)], np.ones(len(rows), dtype=bool),
                             rows[RISK_COLUMN].to_numpy(dtype=float), method, bundle.manifest.get("drift_reference"))
-        findings = _findings(bundle, method, drift, self.rows, self.rows_with_issues, self.unscored)
+        analysis = analyse_outcomes(np.concatenate([np.empty(0, dtype=np.int8), *self.events]),
+                                    np.concatenate([np.empty(0), *self.event_scores]), scenario.gates.min_labelled_rows)
+        gates = check_gates(analysis, drift, scenario.gates)
+        findings = _findings(bundle, method, drift, analysis, gates, self.rows, self.rows_with_issues, self.unscored)
         return self.totals or plan_totals(pd.DataFrame(columns=list(PLAN_COLUMNS))), drift, findings
 
 

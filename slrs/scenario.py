@@ -7,12 +7,14 @@ A ``DecisionScenario`` is the risk method, the two thresholds, the bank's cost a
     {"format": "slrs-scenario", "version": 1, "method": "outcome",
      "thresholds": {"low": 0.5, "high": 0.75},
      "assumptions": {"legal": {"cost": 6000.0, "shares": [0.88, 0.8, 0.66, 0.52], "capacity": 200}, ...},
+     "currency": {"code": "EUR", "symbol": "€"},
+     "gates": {"auc_floor": 0.6, "ks_floor": 0.15, "min_labelled_rows": 200, ...},
      "borrower": {"id": "BRW_12", "edits": {"Age": 45, "Loan_Type": "Home"}}}
 
 Any part left out keeps its default. A file with a mistake is refused as a whole, with every problem named
 by where it is (``assumptions.legal.shares: ...``). In a link the same scenario is a set of URL parameters
-(``method``, ``low``, ``high``, ``cost.legal``, ``shares.legal``, ``cap.legal``, ``borrower``,
-``edit.<input>``); there a bad value is dropped with a warning instead, because a hand-edited link must never
+(``method``, ``low``, ``high``, ``cost.legal``, ``shares.legal``, ``cap.legal``, ``currency``,
+``currency_symbol``, ``gate.<limit>``, ``borrower``, ``edit.<input>``); there a bad value is dropped with a warning instead, because a hand-edited link must never
 stop the app.
 """
 
@@ -26,6 +28,8 @@ from pathlib import Path
 import yaml
 
 from slrs.exceptions import ConfigError
+from slrs.formatting import NO_CURRENCY, Currency, currency_for, format_share
+from slrs.gates import DEFAULT_GATES, GATE_FIELDS, ValidationGates, gates_to_dict, read_gates
 from slrs.limits import DEFAULT_LIMITS, ReadLimits, quote
 from slrs.money import (
     ACTIONS,
@@ -43,18 +47,19 @@ from slrs.money import (
     read_term_field,
 )
 from slrs.risk import METHOD_LABELS, METHODS, Method
-from slrs.schema import CATEGORICAL_MODEL_FEATURES, MODEL_FEATURES
+from slrs.schema import CATEGORICAL_MODEL_FEATURES, MODEL_FEATURES, input_label
 from slrs.strategy import DEFAULT_THRESHOLDS, SHORT_STRATEGY, Thresholds
 from slrs.whatif import QUERY_BORROWER, QUERY_EDIT_PREFIX, Scenario, Value, is_scenario_parameter
 from slrs.whatif import scenario_to_query as whatif_query
 
 FORMAT, VERSION = "slrs-scenario", 1
-TOP_KEYS = ("format", "version", "method", "thresholds", "assumptions", "borrower")
+TOP_KEYS = ("format", "version", "method", "thresholds", "assumptions", "currency", "gates", "borrower")
 JSON_SUFFIXES, YAML_SUFFIXES = (".json",), (".yaml", ".yml")
 # A scenario is a few hundred bytes; anything far larger is not one.
 # URL parameter names (method/low/high as the app has always written them; see slrs.ui).
 QUERY_METHOD, QUERY_LOW, QUERY_HIGH = "method", "low", "high"
 QUERY_TERMS = {"cost": "cost.", "shares": "shares.", "capacity": "cap."}
+QUERY_CURRENCY, QUERY_SYMBOL, QUERY_GATE_PREFIX = "currency", "currency_symbol", "gate."
 
 
 @dataclass(frozen=True)
@@ -71,17 +76,24 @@ class DecisionScenario:
         Cost (currency per account), recovered shares (0 to 1) and capacity (accounts) of each action.
     borrower : slrs.whatif.Scenario or None
         The borrower on the what-if page and the inputs edited away from their row; None: none chosen.
+    currency : slrs.formatting.Currency
+        The currency of every amount (none by default: the portfolio file carries none).
+    gates : slrs.gates.ValidationGates
+        The pass/fail limits the portfolio's evidence is checked against.
     """
 
     method: Method = "outcome"
     thresholds: Thresholds = DEFAULT_THRESHOLDS
     assumptions: Assumptions = DEFAULT_ASSUMPTIONS
     borrower: Scenario | None = None
+    currency: Currency = NO_CURRENCY
+    gates: ValidationGates = DEFAULT_GATES
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ConfigError(f"method {self.method!r} should be one of {', '.join(METHODS)}")
-        for name, kind in (("thresholds", Thresholds), ("assumptions", Assumptions)):
+        for name, kind in (("thresholds", Thresholds), ("assumptions", Assumptions), ("currency", Currency),
+                           ("gates", ValidationGates)):
             if not isinstance(getattr(self, name), kind):
                 raise ConfigError(f"{name} should be {kind.__name__}, found {type(getattr(self, name)).__name__}")
         if self.borrower is not None and not isinstance(self.borrower, Scenario):
@@ -96,7 +108,9 @@ def scenario_to_dict(scenario: DecisionScenario) -> dict:
         {"id": scenario.borrower.borrower_id, "edits": dict(scenario.borrower.edits)}
     return {"format": FORMAT, "version": VERSION, "method": scenario.method,
             "thresholds": {"low": scenario.thresholds.low, "high": scenario.thresholds.high},
-            "assumptions": assumptions_to_dict(scenario.assumptions), "borrower": borrower}
+            "assumptions": assumptions_to_dict(scenario.assumptions),
+            "currency": {"code": scenario.currency.code, "symbol": scenario.currency.symbol},
+            "gates": gates_to_dict(scenario.gates), "borrower": borrower}
 
 
 def scenario_to_json(scenario: DecisionScenario) -> str:
@@ -126,9 +140,27 @@ def scenario_from_dict(data: object, source: str = "the scenario") -> DecisionSc
     thresholds = _read_thresholds(data.get("thresholds", {}), problems)
     assumptions = read_assumptions(data.get("assumptions", {}), problems)
     borrower = _read_borrower(data.get("borrower"), problems)
+    currency = _read_currency(data.get("currency", {}), problems)
+    gates = read_gates(data.get("gates", {}), problems)
     if problems:
         raise ConfigError(f"{source} cannot be used:\n" + "\n".join(f"- {problem}" for problem in problems))
-    return DecisionScenario(method, thresholds, assumptions, borrower)
+    return DecisionScenario(method, thresholds, assumptions, borrower, currency, gates)
+
+
+def _read_currency(data: object, problems: list[str]) -> Currency:
+    if not isinstance(data, Mapping):
+        problems.append(f"currency: should be a mapping with code and symbol, found {describe_kind(data)}")
+        return NO_CURRENCY
+    problems += _unknown("currency", data, ("code", "symbol"))
+    code, symbol = data.get("code", ""), data.get("symbol", "")
+    if not isinstance(code, str) or not isinstance(symbol, str):
+        problems.append(f"currency: code {quote(code)} and symbol {quote(symbol)} should be text")
+        return NO_CURRENCY
+    try:
+        return currency_for(code, symbol)
+    except ConfigError as error:
+        problems.append(f"currency: {error}")
+        return NO_CURRENCY
 
 
 def _unknown(place: str, given: Mapping, known: tuple[str, ...]) -> list[str]:
@@ -337,13 +369,15 @@ def is_assumption_parameter(name: str) -> bool:
 
 def is_scenario_query_parameter(name: str) -> bool:
     """Whether a URL parameter belongs to the scenario (``scenario_to_query`` owns these, and only these)."""
-    return name in (QUERY_METHOD, QUERY_LOW, QUERY_HIGH) or is_assumption_parameter(name) or is_scenario_parameter(name)
+    return (name in (QUERY_METHOD, QUERY_LOW, QUERY_HIGH, QUERY_CURRENCY, QUERY_SYMBOL)
+            or name.startswith(QUERY_GATE_PREFIX) or is_assumption_parameter(name) or is_scenario_parameter(name))
 
 
 def scenario_to_query(scenario: DecisionScenario) -> dict[str, str]:
     """URL parameters: method, low, high, the assumptions that differ from the defaults, borrower and edits."""
     query = {QUERY_METHOD: scenario.method, QUERY_LOW: number_text(scenario.thresholds.low),
-             QUERY_HIGH: number_text(scenario.thresholds.high), **assumptions_to_query(scenario.assumptions)}
+             QUERY_HIGH: number_text(scenario.thresholds.high), **assumptions_to_query(scenario.assumptions),
+             **_currency_query(scenario.currency), **_gates_query(scenario.gates)}
     return query if scenario.borrower is None else {**query, **whatif_query(scenario.borrower)}
 
 
@@ -359,7 +393,50 @@ def scenario_from_query(query: Mapping[str, str]) -> tuple[DecisionScenario, lis
         warnings.append(f"{QUERY_METHOD}={quote(method)} ignored: expected one of {', '.join(METHODS)}")
         method = "outcome"
     return DecisionScenario(method, _thresholds_from_query(query, warnings), _assumptions_from_query(query, warnings),
-                            _borrower_from_query(query, warnings)), warnings
+                            _borrower_from_query(query, warnings), _currency_from_query(query, warnings),
+                            _gates_from_query(query, warnings)), warnings
+
+
+def _currency_query(currency: Currency) -> dict[str, str]:
+    if not currency.code:
+        return {}
+    default_symbol = currency_for(currency.code).symbol
+    return {QUERY_CURRENCY: currency.code,
+            **({} if currency.symbol == default_symbol else {QUERY_SYMBOL: currency.symbol})}
+
+
+def _gates_query(gates: ValidationGates) -> dict[str, str]:
+    return {QUERY_GATE_PREFIX + name: number_text(getattr(gates, name)) for name in GATE_FIELDS
+            if getattr(gates, name) != getattr(DEFAULT_GATES, name)}
+
+
+def _currency_from_query(query: Mapping[str, str], warnings: list[str]) -> Currency:
+    try:
+        return currency_for(str(query.get(QUERY_CURRENCY, "")), str(query.get(QUERY_SYMBOL, "")))
+    except ConfigError as error:
+        warnings.append(f"{QUERY_CURRENCY} ignored: {error}")
+        return NO_CURRENCY
+
+
+def _gates_from_query(query: Mapping[str, str], warnings: list[str]) -> ValidationGates:
+    values: dict[str, object] = {}
+    for name, text in query.items():
+        if not name.startswith(QUERY_GATE_PREFIX):
+            continue
+        field = name.removeprefix(QUERY_GATE_PREFIX)
+        try:
+            number = float(text)
+        except ValueError:
+            warnings.append(f"{name}={quote(text)} ignored: expected a number")
+            continue
+        problems: list[str] = []
+        value = int(number) if field == "min_labelled_rows" and number.is_integer() else number
+        read_gates({field: value}, problems)
+        if problems:
+            warnings.append(f"{name} ignored: {problems[0]}")
+        else:
+            values[field] = value
+    return replace(DEFAULT_GATES, **values)
 
 
 def _thresholds_from_query(query: Mapping[str, str], warnings: list[str]) -> Thresholds:
@@ -428,9 +505,13 @@ def describe_scenario(scenario: DecisionScenario) -> list[str]:
     if borrower is None:
         lines.append("Borrower what-if: no borrower chosen (that page starts on a typical borrower).")
     else:
-        edits = ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in borrower.edits.items())
+        edits = ", ".join(f"{input_label(name).lower()} {value}" for name, value in borrower.edits.items())
+        count = len(borrower.edits)
         lines.append(f"Borrower what-if: {borrower.borrower_id}, "
-                     + (f"with {len(borrower.edits)} edited input(s): {edits}." if edits else "as in the file."))
+                     + (f"with {count} edited {'input' if count == 1 else 'inputs'}: {edits}." if edits
+                        else "as in the file."))
+    lines.append(f"Currency: {scenario.currency.code} ({scenario.currency.symbol})." if scenario.currency.code
+                 else "Currency: none set, amounts are plain numbers.")
     return lines
 
 
@@ -451,7 +532,7 @@ def _money(amount: float) -> str:
 
 
 def _shares(shares: tuple[float, ...]) -> str:
-    return " / ".join(f"{share:.0%}" if round(share * 100, 6).is_integer() else f"{share:.2%}" for share in shares)
+    return " / ".join(format_share(share) for share in shares)
 
 
 def _capacity(capacity: int | None) -> str:

@@ -143,6 +143,29 @@ DERIVED_LABELS = {"EMI_to_Income": "Instalment to income ratio", "Collateral_Cov
                   "Outstanding_Share": "Share of loan outstanding"}
 
 
+# Readable names of the columns SLRS appends (``OUTPUT_COLUMNS``).
+OUTPUT_LABELS = {SEGMENT_COLUMN: "Segment", SEGMENT_NAME_COLUMN: "Segment name", RISK_COLUMN: "Risk score",
+                 STRATEGY_COLUMN: "Recovery action", COST_COLUMN: "Cost of the action",
+                 RECOVERED_COLUMN: "Expected recovery", NET_COLUMN: "Expected net recovery",
+                 ISSUES_COLUMN: "Data issues"}
+PROBABILITY_PREFIX = "P_"  # outcome probabilities in the scored view: P_Fully_Recovered...
+
+
+def column_label(name: str) -> str:
+    """Readable name of any column SLRS reads or writes: schema inputs, appended outputs, derived ratios."""
+    if name in OUTPUT_LABELS:
+        return OUTPUT_LABELS[name]
+    if name.startswith(PROBABILITY_PREFIX) and len(name) > len(PROBABILITY_PREFIX):
+        return "Probability: " + input_label(name[len(PROBABILITY_PREFIX):]).lower()
+    return input_label(name)
+
+
+def internal_names() -> tuple[str, ...]:
+    """Every column name people should never read as such: those whose readable label differs from them."""
+    names = (*COLUMN_NAMES, *OUTPUT_COLUMNS, *DERIVED_LABELS)
+    return tuple(name for name in dict.fromkeys(names) if column_label(name) != name)
+
+
 def input_label(name: str) -> str:
     """Readable name of a model input: "Num_Missed_Payments" -> "Missed payments", ratios by their own names."""
     if name in DERIVED_LABELS:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from slrs.io import read_scenario_file
 from slrs.money import best_thresholds, plan_actions, sweep_thresholds, threshold_grid
@@ -279,3 +280,56 @@ def test_report_with_a_bad_scenario_exits_2_without_traceback(portfolio_csv: Pat
     result = run_slrs("report", str(portfolio_csv), "--scenario", str(scenario), "-o", str(tmp_path / "r.html"))
     assert result.returncode == 2 and "Traceback" not in result.stderr and "low" in result.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+# --- evaluate ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def labelled_20k(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A generated 20,000-row portfolio with its outcomes, and the same file with the outcomes shuffled."""
+    folder = tmp_path_factory.mktemp("evaluate")
+    frame = generate_portfolio(20_000, seed=21)
+    shuffled = frame.assign(Recovery_Status=frame["Recovery_Status"].sample(frac=1, random_state=0).to_numpy())
+    paths = folder / "book.csv", folder / "shuffled.csv"
+    for table, path in zip((frame, shuffled), paths, strict=True):
+        table.to_csv(path, index=False)
+    return paths
+
+
+def test_evaluate_finds_signal_with_the_auc_scikit_learn_gives_the_same_scores(labelled_20k, tmp_path: Path) -> None:
+    book, _ = labelled_20k
+    result = run_slrs("evaluate", str(book), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["verdict"] == "signal" and report["n"] == 20_000 and report["gates_passed"]
+    scored = tmp_path / "scored.csv"
+    assert run_slrs("score", str(book), "-o", str(scored)).returncode == 0
+    table = pd.read_csv(scored)
+    events = (table["Recovery_Status"] != "Fully Recovered").astype(int)
+    assert report["auc"] == pytest.approx(roc_auc_score(events, table["Risk_Score"]), abs=1e-12)
+    assert report["auc_ci"][0] < report["auc"] < report["auc_ci"][1]
+    assert sum(row["Accounts"] for row in report["gains"]) == 20_000
+    assert sum(row["Not_Fully_Recovered"] for row in report["gains"]) == events.sum()
+    assert {"gini", "ks", "brier", "calibration"} <= set(report)
+
+
+def test_evaluate_with_shuffled_outcomes_says_no_signal_and_exits_3(labelled_20k) -> None:
+    _, shuffled = labelled_20k
+    result = run_slrs("evaluate", str(shuffled), "--json")
+    assert result.returncode == 3, result.stderr
+    assert json.loads(result.stdout)["verdict"] == "no signal"
+    assert "No better than chance on this portfolio" in result.stderr
+
+
+def test_evaluate_text_shows_the_tables_and_the_gates_and_too_few_rows_get_no_verdict(portfolio_csv: Path) -> None:
+    result = run_slrs("evaluate", str(portfolio_csv))  # 120 rows: under the 200 labelled rows the gates ask for
+    assert result.returncode == 3 and "No verdict" in result.stdout and "Fail: Labelled rows" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_evaluate_gates_come_from_the_scenario(labelled_20k, tmp_path: Path) -> None:
+    book, _ = labelled_20k
+    strict = _scenario_file(tmp_path, "gates:\n  auc_floor: 0.95\n")
+    result = run_slrs("evaluate", str(book), "--scenario", str(strict))
+    assert result.returncode == 3 and "Fail: ROC AUC, at least 0.950" in result.stdout
+    assert "Pass: KS" in result.stdout and "Gains by score decile" in result.stdout

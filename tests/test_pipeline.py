@@ -6,6 +6,7 @@ import io
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import open_page
@@ -14,8 +15,10 @@ from slrs import pipeline, ui
 from slrs.cli import main as cli_main
 from slrs.drift import DriftReport
 from slrs.findings import DRIFT_DETAILS, STUDY_METHOD_TEXT, Finding, gather_findings
+from slrs.gates import GateResult
 from slrs.io import iter_portfolio_bytes, to_csv_bytes
 from slrs.money import ActionTerms, Assumptions, plan_summary, plan_totals
+from slrs.outcome_analysis import analyse_outcomes
 from slrs.report import FINDINGS_TITLE, format_amount
 from slrs.scenario import DecisionScenario, scenario_to_json
 from slrs.schema import OUTPUT_COLUMNS, PLAN_AMOUNT_COLUMNS
@@ -93,7 +96,7 @@ def test_streaming_chunks_gives_the_whole_file_decision_row_for_row(book: bytes,
     streamed = pd.concat(pipeline.stream_outputs(iter_portfolio_bytes(book, "book.csv", 150), bundle, scenario,
                                                  "'book.csv'", tally))
     pd.testing.assert_frame_equal(streamed, whole)
-    totals, drift, findings = tally.finish(bundle, scenario.method)
+    totals, drift, findings = tally.finish(bundle, scenario)
     assert totals == pytest.approx(plan_totals(decision.plan))
     assert drift.table.equals(decision.drift.table) and findings == decision.findings
     assert list(whole.columns[-len(OUTPUT_COLUMNS):]) == list(OUTPUT_COLUMNS)
@@ -109,6 +112,10 @@ def test_findings_name_unscored_rows_and_the_study_method(book: bytes, bundle) -
 
 
 CHECKED = DriftReport(pd.DataFrame(), None, 500)
+UNLABELLED = analyse_outcomes(np.empty(0), np.empty(0), 200)
+_RNG = np.random.default_rng(0)
+CHANCE = analyse_outcomes(_RNG.integers(0, 2, 1000), _RNG.random(1000), 200)
+FAILED_GATE = (GateResult("ROC AUC, at least", "0.600", "0.500", "fail"),)
 
 
 @pytest.mark.parametrize(("kwargs", "expected"), [
@@ -117,15 +124,19 @@ CHECKED = DriftReport(pd.DataFrame(), None, 500)
     ({"model_warnings": ["NO SIGNAL"], "n_unscored": 2, "n_rows_with_issues": 5}, ["critical", "warning", "info"]),
     ({"drift": DriftReport(pd.DataFrame(), "Shifted.", 500)}, ["critical"]),
     ({"drift": DriftReport(pd.DataFrame(), None, 0, ("No training reference.",))}, ["info"]),
+    ({"analysis": CHANCE, "gates": FAILED_GATE}, ["critical", "warning"]),
+    ({"analysis": UNLABELLED, "gates": FAILED_GATE}, []),
 ])
 def test_gather_findings_orders_by_severity(kwargs: dict, expected: list[str]) -> None:
     given = {"n_rows": 10, "n_rows_with_issues": 0, "n_unscored": 0, "method": "outcome", "model_warnings": [],
-             "drift": CHECKED, **kwargs}
+             "drift": CHECKED, "analysis": UNLABELLED, "gates": (), **kwargs}
     findings = gather_findings(**given)
     assert [finding.severity for finding in findings] == expected
     assert all(isinstance(finding, Finding) for finding in findings)
     if "drift" in kwargs and kwargs["drift"].notes:
         assert findings[0].line() == "Note: Data drift not checked: No training reference."
+    if kwargs.get("analysis") is CHANCE:
+        assert findings[0].text.startswith("No better than chance on this portfolio")
 
 
 def test_a_shifted_file_warns_in_the_cli_and_opens_the_pack(bundle, tmp_path: Path, capsys) -> None:

@@ -11,6 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slrs.exceptions import ConfigError
+from slrs.formatting import currency_for
+from slrs.gates import ValidationGates
 from slrs.io import read_scenario_file
 from slrs.limits import DEFAULT_LIMITS
 from slrs.money import DEFAULT_ASSUMPTIONS, ActionTerms, Assumptions
@@ -276,16 +278,33 @@ def test_the_default_scenario_in_words() -> None:
     assert lines[1] == ("Thresholds: legal action above a risk score of 0.75, settlement offers from 0.50 up to "
                         "0.75, automated reminders below 0.50.")
     assert lines[2:] == ["Cost and recovery assumptions: the defaults.",
-                         "Borrower what-if: no borrower chosen (that page starts on a typical borrower)."]
+                         "Borrower what-if: no borrower chosen (that page starts on a typical borrower).",
+                         "Currency: none set, amounts are plain numbers."]
 
 
 def test_a_custom_scenario_in_words_names_each_change() -> None:
     assert assumption_changes(CUSTOM.assumptions) == [
         "Settlement cost per account 800 -> 750.50",
-        "Settlement recovered shares by risk band 93% / 84% / 68% / 45% -> 90% / 80% / 70% / 60%",
+        "Settlement recovered shares by risk band 93.0% / 84.0% / 68.0% / 45.0% -> 90.0% / 80.0% / 70.0% / 60.0%",
         "Settlement capacity no limit -> 300 accounts", "Legal cost per account 6,000 -> 5,000",
         "Legal capacity no limit -> 0 accounts"]
     lines = describe_scenario(CUSTOM)
     assert lines[0].startswith("Risk method: Study method")
-    assert lines[3] == ("Borrower what-if: BRW_7, with 4 edited input(s): Age 45, Interest Rate 12.0, "
-                        "Loan Type Home, Monthly Income 5123.25.")
+    assert lines[3] == ("Borrower what-if: BRW_7, with 4 edited inputs: age 45, interest rate 12.0, "
+                        "loan type Home, monthly income 5123.25.")
+
+
+def test_currency_and_gates_travel_in_the_file_and_in_the_link() -> None:
+    scenario = DecisionScenario(currency=currency_for("EUR"), gates=ValidationGates(auc_floor=0.7,
+                                                                                     min_labelled_rows=500))
+    assert read_scenario_text(scenario_to_json(scenario), "s.json") == scenario
+    query = scenario_to_query(scenario)
+    assert query["currency"] == "EUR" and query["gate.auc_floor"] == "0.7" and "currency_symbol" not in query
+    assert scenario_from_query(query) == (scenario, [])
+
+
+def test_bad_currency_or_gates_are_named_in_a_file_and_dropped_from_a_link() -> None:
+    with pytest.raises(ConfigError, match=r"(?s)currency: .*gates.ks_floor"):
+        read_scenario_text('{"currency": {"code": "EURO"}, "gates": {"ks_floor": 3}}', "s.json")
+    scenario, warnings = scenario_from_query({"currency": "E1", "gate.ks_floor": "lots", "gate.psi_ceiling": "0.5"})
+    assert scenario.currency.code == "" and scenario.gates.psi_ceiling == 0.5 and len(warnings) == 2

@@ -1,0 +1,178 @@
+"""Outcome analysis: how well the risk scores of a portfolio with known outcomes told its loans apart.
+
+This is the backtest a credit committee asks for on the portfolio in front of it (outcome analysis in model-risk
+guidance such as SR 11-7), for whichever method made the scores. The event is the one every Risk_Score is
+about: the loan was *not fully recovered*. Only scored rows with a known outcome (``Recovery_Status``) count.
+
+- **ROC AUC**: the chance that a loan not fully recovered scores higher than one that was (0.5: a coin toss).
+  Its 95 % confidence interval is DeLong's (the exact variance of the Mann-Whitney statistic, ties counted half).
+- **Gini** = 2 x AUC - 1.
+- **KS**: the largest gap, over every score cut-off, between the share of not-fully-recovered loans scoring
+  above it and the share of fully recovered loans scoring above it (0 to 1; 0 for a score no better than
+  chance or pointing the wrong way).
+- **Brier score**: the mean squared gap between the score and what happened (0 is perfect).
+- **Gains table**: accounts sorted by score, highest first, cut into ten groups of equal size (deciles); per
+  decile the accounts, the not-fully-recovered count and rate, the cumulative shares of accounts, of
+  not-fully-recovered and of fully recovered loans, the lift (the decile's rate over the portfolio's) and the KS
+  at its lower edge. Accounts with tied scores on a decile edge are split by file order.
+- **Calibration by risk band** (the money model's bands, ``slrs.money.BANDS``): mean score against the observed
+  rate; the *calibration error* is their gap averaged over the bands, weighted by accounts.
+- **Verdict**: "signal" when the whole interval lies above 0.5; "no signal" ("no better than chance on this
+  portfolio") when it includes 0.5 or lies below. With fewer than ``min_rows`` labelled rows, or fewer than
+  ``MIN_EACH_OUTCOME`` of either kind, there is no verdict and no figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
+
+from slrs.money import BANDS, risk_bands
+from slrs.schema import FULLY_RECOVERED, RISK_COLUMN, TARGET
+
+Verdict = Literal["signal", "no signal"]
+VERDICT_WORDS: dict[str, str] = {
+    "signal": "The scores tell loans apart on this portfolio",
+    "no signal": "No better than chance on this portfolio",
+}
+CONFIDENCE_Z = 1.959964  # two-sided 95 %
+DECILES = 10
+MIN_EACH_OUTCOME = 10  # below this many loans of either outcome, an AUC says nothing
+GAINS_COLUMNS = ("Decile", "Accounts", "Lowest_Score", "Highest_Score", "Not_Fully_Recovered", "Rate",
+                 "Cumulative_Accounts_Share", "Cumulative_Not_Full_Share", "Cumulative_Full_Share", "Lift", "KS")
+CALIBRATION_COLUMNS = ("Risk_Band", "Accounts", "Mean_Score", "Observed_Rate", "Gap")
+
+
+@dataclass(frozen=True, eq=False)  # holds tables: compared by identity
+class OutcomeAnalysis:
+    """The outcome analysis of one set of scores (see the module docstring for every figure).
+
+    ``n`` counts the scored rows with a known outcome; the figures are None and the tables empty when there is no
+    verdict, and ``note`` then says why in plain words.
+    """
+
+    n: int
+    n_not_full: int
+    verdict: Verdict | None
+    auc: float | None = None
+    auc_ci: tuple[float, float] | None = None
+    gini: float | None = None
+    ks: float | None = None
+    brier: float | None = None
+    calibration_error: float | None = None
+    gains: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GAINS_COLUMNS)))
+    calibration: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(CALIBRATION_COLUMNS)))
+    note: str | None = None
+
+    @property
+    def has_labels(self) -> bool:
+        return self.n > 0
+
+    def sentence(self) -> str:
+        """The verdict in one plain sentence, with the AUC and its interval."""
+        if self.verdict is None:
+            return self.note or "No outcome analysis."
+        low, high = self.auc_ci
+        return (f"{VERDICT_WORDS[self.verdict]}: against its {self.n:,} known outcomes the scores reach ROC AUC "
+                f"{self.auc:.3f} (95% interval {low:.3f} to {high:.3f}; 0.5 is a coin toss).")
+
+    def to_dict(self) -> dict:
+        """JSON-ready: n, auc, auc_ci, gini, ks, brier, verdict, gains and calibration (lists of rows)."""
+        return {"n": self.n, "n_not_fully_recovered": self.n_not_full, "auc": self.auc,
+                "auc_ci": list(self.auc_ci) if self.auc_ci else None, "gini": self.gini, "ks": self.ks,
+                "brier": self.brier, "calibration_error": self.calibration_error, "verdict": self.verdict,
+                "note": self.note, "gains": _records(self.gains), "calibration": _records(self.calibration)}
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    return [{key: (value.item() if hasattr(value, "item") else value) for key, value in row.items()}
+            for row in table.to_dict(orient="records")]
+
+
+def analyse_view(view: pd.DataFrame, min_rows: int) -> OutcomeAnalysis:
+    """The outcome analysis of a scored view: its Risk_Score against its Recovery_Status, where both are known."""
+    if TARGET not in view:
+        return analyse_outcomes(np.empty(0), np.empty(0), min_rows)
+    known = view[TARGET].notna().to_numpy() & view[RISK_COLUMN].notna().to_numpy()
+    events = (view.loc[known, TARGET].astype(str).to_numpy() != FULLY_RECOVERED).astype(int)
+    return analyse_outcomes(events, view.loc[known, RISK_COLUMN].to_numpy(dtype=float), min_rows)
+
+
+def analyse_outcomes(events: np.ndarray, scores: np.ndarray, min_rows: int) -> OutcomeAnalysis:
+    """The outcome analysis of ``scores`` (0 to 1) against ``events`` (1: not fully recovered), row by row."""
+    n, n_not_full = len(events), int(np.sum(events))
+    fewest = min(n_not_full, n - n_not_full)
+    if n < min_rows or fewest < MIN_EACH_OUTCOME:
+        return OutcomeAnalysis(n, n_not_full, None, note=_too_few(n, fewest, min_rows))
+    auc = float(roc_auc_score(events, scores))
+    half_width = CONFIDENCE_Z * delong_standard_error(events, scores)
+    ci = (max(0.0, auc - half_width), min(1.0, auc + half_width))
+    calibration = calibration_by_band(events, scores)
+    return OutcomeAnalysis(
+        n, n_not_full, "signal" if ci[0] > 0.5 else "no signal", auc=auc, auc_ci=ci, gini=2 * auc - 1,
+        ks=ks_statistic(events, scores), brier=float(brier_score_loss(events, scores)),
+        calibration_error=float(np.average(calibration["Gap"].abs(), weights=calibration["Accounts"])),
+        gains=gains_table(events, scores), calibration=calibration)
+
+
+def _too_few(n: int, fewest: int, min_rows: int) -> str:
+    if n == 0:
+        return "No outcome analysis: the portfolio has no known outcomes (Recovery status) for its scored rows."
+    return (f"No verdict: {n:,} scored rows have a known outcome ({fewest:,} of the rarer kind); the analysis "
+            f"needs at least {min_rows:,} and {MIN_EACH_OUTCOME} of each kind to say anything.")
+
+
+def delong_standard_error(events: np.ndarray, scores: np.ndarray) -> float:
+    """DeLong's standard error of the ROC AUC (ties count half), from midranks in O(n log n)."""
+    positive, negative = scores[events == 1], scores[events == 0]
+    m, k = len(positive), len(negative)
+    overall = _midranks(np.concatenate([positive, negative]))
+    # Per positive: the share of negatives it outranks; per negative: the share of positives outranking it.
+    v_positive = (overall[:m] - _midranks(positive)) / k
+    v_negative = 1 - (overall[m:] - _midranks(negative)) / m
+    return float(np.sqrt(np.var(v_positive, ddof=1) / m + np.var(v_negative, ddof=1) / k))
+
+
+def _midranks(values: np.ndarray) -> np.ndarray:
+    return pd.Series(values).rank(method="average").to_numpy()
+
+
+def ks_statistic(events: np.ndarray, scores: np.ndarray) -> float:
+    """Largest gap between the shares of not-fully-recovered and of fully recovered loans above a cut-off."""
+    false_positive, true_positive, _ = roc_curve(events, scores)
+    return float(max(0.0, np.max(true_positive - false_positive)))
+
+
+def gains_table(events: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
+    """Deciles of accounts by score, highest first (columns ``GAINS_COLUMNS``; see the module docstring)."""
+    order = np.argsort(-scores, kind="stable")
+    deciles = np.empty(len(scores), dtype=int)
+    for number, rows in enumerate(np.array_split(order, DECILES), start=1):
+        deciles[rows] = number
+    frame = pd.DataFrame({"Decile": deciles, "score": scores, "event": events})
+    table = frame.groupby("Decile").agg(Accounts=("event", "size"), Lowest_Score=("score", "min"),
+                                        Highest_Score=("score", "max"), Not_Fully_Recovered=("event", "sum"))
+    table = table.reset_index()
+    table["Rate"] = table["Not_Fully_Recovered"] / table["Accounts"]
+    full = table["Accounts"] - table["Not_Fully_Recovered"]
+    table["Cumulative_Accounts_Share"] = table["Accounts"].cumsum() / len(scores)
+    table["Cumulative_Not_Full_Share"] = table["Not_Fully_Recovered"].cumsum() / max(1, int(events.sum()))
+    table["Cumulative_Full_Share"] = full.cumsum() / max(1, int(len(events) - events.sum()))
+    table["Lift"] = table["Rate"] / events.mean()
+    table["KS"] = table["Cumulative_Not_Full_Share"] - table["Cumulative_Full_Share"]
+    return table[list(GAINS_COLUMNS)]
+
+
+def calibration_by_band(events: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
+    """Per risk band with accounts: accounts, mean score, observed not-fully-recovered rate and their gap."""
+    bands = risk_bands(scores)
+    frame = pd.DataFrame({"band": bands, "score": scores, "event": events})
+    table = frame.groupby("band").agg(Accounts=("event", "size"), Mean_Score=("score", "mean"),
+                                      Observed_Rate=("event", "mean")).reset_index()
+    table.insert(0, "Risk_Band", [BANDS[band] for band in table.pop("band")])
+    table["Gap"] = table["Mean_Score"] - table["Observed_Rate"]
+    return table[list(CALIBRATION_COLUMNS)]
