@@ -15,8 +15,9 @@ from slrs.risk import METHODS
 ICON = Image.new("RGB", (32, 32), "#1565c0")
 st.set_page_config(page_title="SLRS - Smart Loan Recovery System", page_icon=ICON, layout="wide")
 
+OVERVIEW_TITLE = "Overview"
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
+    st.Page("pages/overview.py", title=OVERVIEW_TITLE, icon=":material/home:", default=True),
     st.Page("pages/portfolio.py", title="Portfolio", icon=":material/upload_file:"),
     st.Page("pages/explore.py", title="Explore", icon=":material/bar_chart:"),
     st.Page("pages/segments.py", title="Segments", icon=":material/category:"),
@@ -67,7 +68,8 @@ try:
     ui.init_session()
     ui.keep_scenario_in_url()  # the query string is cleared on every page change
     render_sidebar()
-    render_findings(ui.active_findings())
+    if navigation.title != OVERVIEW_TITLE:  # the Overview's summary shows the findings itself
+        render_findings(ui.active_findings())
 except SLRSError as error:  # e.g. missing or altered model artifacts: say what to do, no traceback
     st.error(str(error))
     st.stop()

@@ -13,7 +13,13 @@ import streamlit as st
 from slrs import ui
 from slrs.compare import MEASURE_LABELS, MONEY
 from slrs.exceptions import ConfigError, SLRSError
-from slrs.money import BANDS, DEFAULT_ASSUMPTIONS, TABLE_COLUMNS, assumptions_from_table, assumptions_table
+from slrs.money import (
+    BANDS,
+    DEFAULT_ASSUMPTIONS,
+    TABLE_COLUMNS,
+    assumptions_from_table,
+    assumptions_table,
+)
 from slrs.plots import plot_segment_change, plot_transitions
 from slrs.risk import METHODS
 from slrs.scenario import DecisionScenario

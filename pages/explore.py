@@ -5,7 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from slrs import ui
-from slrs.exploration import correlation_table, filter_exploration, full_recovery_rates, mean_risk_by, scatter_frame
+from slrs.exploration import (
+    correlation_table,
+    filter_exploration,
+    full_recovery_rates,
+    mean_risk_by,
+    scatter_frame,
+)
 from slrs.plots import (
     MAX_PLOT_POINTS,
     plot_by_group,

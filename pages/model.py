@@ -1,55 +1,119 @@
-"""Model: a model card in plain words. How both risk methods did on held-out data, and what the model is made of."""
+"""Model: the evidence a credit committee asks for. First how the scores did on this portfolio's own outcomes and the
+validation gates; then the model card, every figure measured on held-out training data."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from slrs import global_explain, model_card, ui
-from slrs.evaluation import CV_FOLDS
-from slrs.exceptions import SLRSError
-from slrs.plots import plot_calibration, plot_importances, plot_matrix, plot_partial_dependence, plot_roc_curves
+from slrs.exceptions import ConfigError, SLRSError
+from slrs.formatting import format_count, format_ratio
+from slrs.gates import GATE_LABELS, ValidationGates, gates_summary
+from slrs.plots import (
+    plot_calibration,
+    plot_gains,
+    plot_importances,
+    plot_matrix,
+    plot_partial_dependence,
+    plot_roc_curves,
+)
+from slrs.risk import CV_FOLDS
 
 ui.require_app_frame(__file__)
 
-SCORE = st.column_config.NumberColumn(format="%.3f")
-SHARE = st.column_config.NumberColumn(format="percent")
-
 st.title("The model")
 bundle, method, thresholds = ui.get_bundle(), ui.active_method(), ui.active_thresholds()
-manifest = bundle.manifest
+decision, manifest = ui.active_decision(), bundle.manifest
 for warning in model_card.model_warnings(manifest):
     st.error(warning)
+
+st.header("On this portfolio: its own known outcomes")
+analysis = decision.analysis
+st.caption(f"The active portfolio's risk scores ({ui.method_label(method)}) against its Recovery status, where "
+           "it is filled in. This is the backtest on the portfolio in front of you; the figures further down are "
+           "from the training data.")
+if analysis.verdict is None:
+    ui.show_line("Verdict", analysis.sentence(), "neutral")
+else:
+    ui.show_line("Verdict", analysis.sentence(), "good" if analysis.verdict == "signal" else "bad")
+    low, high = analysis.auc_ci
+    figures = st.columns(6)
+    figures[0].metric("Labelled rows", format_count(analysis.n))
+    figures[1].metric("ROC AUC", format_ratio(analysis.auc), help=f"95% interval {low:.3f} to {high:.3f} (DeLong)")
+    figures[2].metric("Gini", format_ratio(analysis.gini), help="2 x AUC - 1: 0 is chance, 1 is perfect.")
+    figures[3].metric("KS", format_ratio(analysis.ks), help="The largest gap, over every score cut-off, between the "
+                      "shares of not fully recovered and of fully recovered loans scoring above it.")
+    figures[4].metric("Brier score", format_ratio(analysis.brier), help="Mean squared gap between score and outcome.")
+    figures[5].metric("Calibration error", format_ratio(analysis.calibration_error),
+                      help="Mean gap between the mean score and the observed rate, by risk band, weighted by accounts.")
+    st.subheader("Gains by score decile")
+    left, right = st.columns([3, 2])
+    with left:
+        ui.show_table(analysis.gains, key="model_gains")
+    right.plotly_chart(plot_gains(analysis.gains), key="model_gains_chart")
+    st.caption("Accounts sorted by risk score, highest first, in ten groups of equal size. Lift: the group's not "
+               "fully recovered rate over the portfolio's. KS: the gap between the shares of not fully recovered "
+               "and fully recovered loans caught so far.")
+    st.subheader("Calibration by risk band")
+    ui.show_table(analysis.calibration, key="model_calibration_bands")
+
+st.subheader("Validation gates")
+ui.show_line("Gates", gates_summary(decision.gates) + ".",
+             "good" if all(g.status == "pass" for g in decision.gates) else "bad" if analysis.has_labels else "neutral")
+ui.show_table(model_card.gates_table(decision.gates), key="model_gates")
+with st.expander("Change the limits (they are part of the scenario: saved, shared and used by the pack)"):
+    gates = decision.scenario.gates
+    with st.form("model_gates_form", border=False):
+        values = {name: st.number_input(GATE_LABELS[name], value=getattr(gates, name),
+                                        step=1 if name == "min_labelled_rows" else 0.01,
+                                        format="%d" if name == "min_labelled_rows" else "%.2f", key=f"gate_{name}")
+                  for name in GATE_LABELS}
+        if st.form_submit_button("Use these limits"):
+            try:
+                ui.set_gates(ValidationGates(**{**values, "min_labelled_rows": int(values["min_labelled_rows"])}))
+                st.rerun()
+            except ConfigError as error:
+                st.error(str(error))
+
+st.header("On the training data (held out)")
 models = model_card.compared_models(manifest, method)
 active = models[0]
-st.write(f"**In use now:** {ui.method_label(method)}. Every number below was measured on held-out data: each of "
-         f"the {len(bundle.holdout):,} training rows was scored by models fitted on the other rows "
-         f"({CV_FOLDS}-fold cross-validation), never by a model that had seen it.")
+st.write(f"**In use now:** {ui.method_label(method)}. Every number in this part was measured on held-out data: each "
+         f"of the {len(bundle.holdout):,} training rows was scored by models fitted on the other rows "
+         f"({CV_FOLDS}-fold cross-validation, the same folds for every model), never by a model that had seen it.")
 
-st.subheader("How well each method tells loans apart")
-st.dataframe(model_card.metrics_table(models), hide_index=True, column_config={
-    "ROC_AUC": st.column_config.NumberColumn("ROC AUC", format="%.3f"), "Brier": SCORE,
-    "Log_Loss": st.column_config.NumberColumn("Log loss", format="%.3f"), "Accuracy": SHARE,
-    "Majority_Baseline": st.column_config.NumberColumn("Majority baseline", format="percent"),
-    "Accuracy_Gain": st.column_config.NumberColumn("Gain over baseline", format="percent")})
+st.subheader("How well each model tells loans apart")
+ui.show_table(model_card.metrics_table(models), key="model_metrics")
 st.caption("ROC AUC: the chance a loan that was not fully recovered scores higher than one that was (0.5 is "
            "a coin toss, 1 is perfect). Brier score and log loss: how far the risk scores are from what "
            "happened (lower is better). Accuracy: right calls at a 0.5 cut-off, against always guessing the "
            "most common outcome (majority baseline).")
+if sentence := model_card.neural_network_sentence(manifest):
+    st.info(sentence)
 st.info(model_card.study_flag_sentence(manifest))
 left, right = st.columns(2)
 left.plotly_chart(plot_roc_curves(model_card.roc_curve_tables(bundle.holdout, models)), key="model_roc")
 left.caption("ROC curves: the higher and further left, the better; the dotted line is chance.")
 right.plotly_chart(plot_calibration(model_card.calibration_tables(bundle.holdout, models)), key="model_calibration")
 right.caption("Calibration: held-out borrowers grouped by predicted risk (10 bins); on the dotted line, a "
-              "predicted 30 % risk means 30 % were in fact not fully recovered.")
+              "predicted 30% risk means 30% were in fact not fully recovered.")
 
 st.subheader(f"What happened to the borrowers each action would have gone to ({active.label})")
 confusion = model_card.outcome_strategy_confusion(bundle.holdout, active.column, thresholds)
 st.plotly_chart(plot_matrix(confusion, f"Held-out borrowers at thresholds {thresholds.low:.2f} / "
                                        f"{thresholds.high:.2f}"), key="model_confusion")
-st.dataframe(model_card.row_shares(confusion), column_config={name: SHARE for name in confusion.columns})
+ui.show_table(model_card.row_shares(confusion).rename_axis("Outcome").reset_index().rename(
+    columns=lambda name: name if name == "Outcome" else f"Share_{name}"), key="model_confusion_shares")
 st.caption("Rows: the real outcome. Columns: the action the held-out score recommends at the active "
            "thresholds (change them on the Strategy page). The table gives each outcome's split across actions.")
+
+if bundle.scorecard is not None:
+    with st.expander("The benchmark scorecard, characteristic by characteristic", expanded=method == "scorecard"):
+        st.caption("Each characteristic is cut into bins; a borrower gets the points of their bin. Points add up, "
+                   "with the intercept, to the log-odds of not being fully recovered: positive points raise the "
+                   f"risk. Intercept: {bundle.scorecard.intercept:+.3f}. WoE (weight of evidence): below 0, the "
+                   "bin holds more not fully recovered loans than the portfolio as a whole.")
+        ui.show_table(bundle.scorecard.points_table(), key="model_scorecard_points", height=420)
 
 st.subheader("What drives the scores overall")
 try:
@@ -84,17 +148,19 @@ else:
                    "inside the forest (bars: spread across trees). They show what the model leans on, not causes.")
 
 st.subheader("What the model never uses, and why")
-st.dataframe(model_card.never_used_table(manifest["never_used"]), hide_index=True)
+ui.show_table(model_card.never_used_table(manifest["never_used"]), key="model_never_used")
 
 st.subheader("Training data and segments")
 left, right = st.columns(2)
-left.dataframe(model_card.training_data_table(manifest), hide_index=True)
-left.dataframe(model_card.outcome_rates_table(manifest), hide_index=True, column_config={"Share": SHARE})
+with left:
+    ui.show_table(model_card.training_data_table(manifest), key="model_training_data")
+    ui.show_table(model_card.outcome_rates_table(manifest), key="model_outcome_rates")
 right.metric("Segment separation (silhouette)", f"{manifest['segments']['silhouette']:.3f}",
              help="From -1 to 1; near 0 means the segments overlap a lot.")
-right.dataframe(model_card.segments_table(manifest), hide_index=True)
+with right:
+    ui.show_table(model_card.segments_table(manifest), key="model_segments")
 
 st.subheader("Artifacts and library versions")
-st.dataframe(model_card.artifact_table(manifest), hide_index=True)
+ui.show_table(model_card.artifact_table(manifest), key="model_artifacts")
 st.caption("Each file's SHA-256 is checked at start-up; the app refuses altered files or other library "
            "versions. Rebuild everything with: python -m slrs train")

@@ -7,10 +7,11 @@ from functools import partial
 import streamlit as st
 
 from slrs import pipeline, ui
-from slrs.drift import STATUS_ICONS
+from slrs.explain import REASON_METHODS, SCORECARD_REASONS
 from slrs.io import EXCEL_MAX_ROWS, SUPPORTED_SUFFIXES, to_csv_bytes, to_excel_bytes
 from slrs.plots import plot_psi
 from slrs.portfolio import (
+    LEADING_COLUMNS,
     escape_markdown,
     filter_issues,
     filter_view,
@@ -20,18 +21,11 @@ from slrs.portfolio import (
 )
 from slrs.schema import describe_schema, template_frame
 from slrs.strategy import NOT_SCORED, STRATEGIES
+from slrs.tables import label
 
 ui.require_app_frame(__file__)
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-AMOUNT = st.column_config.NumberColumn(format="%,.0f")
-DRIFT_COLUMNS = {
-    "PSI": st.column_config.NumberColumn(format="%.3f"), "Rows": "Rows compared",
-    "Out_of_range_share": st.column_config.NumberColumn("Outside training range", format="percent"),
-    "Unseen_share": st.column_config.NumberColumn("New categories", format="percent",
-                                                  help="Categories the training data never had"),
-    "Missing_share": st.column_config.NumberColumn("Missing", format="percent",
-                                                   help="Filled in by the models; left out of the PSI")}
 
 st.title("Portfolio")
 uploaded = st.file_uploader(
@@ -57,7 +51,7 @@ with st.expander("The expected format, and an empty template to fill in"):
                                "slrs_template.csv", "text/csv", key="portfolio_template_csv", on_click="ignore")
     columns[1].download_button("Empty template (Excel)", lambda: to_excel_bytes(template_frame()),
                                "slrs_template.xlsx", XLSX_MIME, key="portfolio_template_xlsx", on_click="ignore")
-    st.dataframe(describe_schema(), hide_index=True)
+    st.dataframe(describe_schema(), hide_index=True, width="stretch")
 
 st.subheader("What the checks found")
 st.text(f"Active portfolio: {ui.SAMPLE_NAME if portfolio.is_sample else portfolio.name}")
@@ -68,25 +62,26 @@ if issues.empty:
     st.success("No problems found: every value is present and as expected.")
 else:
     columns = st.columns(2)
-    chosen_columns = columns[0].multiselect("Column", sorted(issues["Column"].unique()), key="portfolio_issue_columns")
+    chosen_columns = columns[0].multiselect("Column", sorted(issues["Column"].unique()), format_func=label,
+                                            key="portfolio_issue_columns")
     kinds = columns[1].multiselect("Problem", sorted(issue_kinds(issues["Problem"]).unique()),
                                    key="portfolio_issue_kinds")
     shown = filter_issues(issues, columns=chosen_columns, kinds=kinds)
     st.caption(f"{len(shown):,} of {len(issues):,} problems. Row 1 is the first row under the header.")
-    st.dataframe(shown, hide_index=True, key="portfolio_issues")
+    ui.show_table(shown.assign(Column=shown["Column"].map(label)), key="portfolio_issues")
 
 st.subheader("Data drift against the training data")
-st.caption("How far the scored rows are from the data the models learned from, input by input: the population "
-           "stability index (PSI) is 0 for the same spread of values; under 0.10 is stable, 0.10 to 0.25 some "
-           "shift, 0.25 or more a major shift.")
+st.caption("How far the scored rows are from the data the models learned from: the population stability index "
+           "(PSI) of the risk score, and the characteristic stability index (CSI, the same formula) of each model "
+           "input. 0 is the same spread of values; under 0.10 is stable, 0.10 to 0.25 some shift, 0.25 or more a "
+           "major shift. Missing values are filled in by the models and left out of the index.")
 drift = ui.active_drift()
 for note in drift.notes:
     st.info(note)
 if not drift.table.empty:
     columns = st.columns([3, 2])
-    columns[0].dataframe(drift.table.assign(Status=[f"{STATUS_ICONS[s]} {s}" for s in drift.table["Status"]]),
-                         hide_index=True, key="portfolio_drift", column_config=DRIFT_COLUMNS)
-    columns[1].plotly_chart(plot_psi(drift.table), key="portfolio_drift_chart")
+    ui.show_table(drift.table, key="portfolio_drift")
+    st.plotly_chart(plot_psi(drift.table), key="portfolio_drift_chart")
 
 st.subheader("Scored portfolio")
 view, method = ui.active_view(), ui.active_method()
@@ -98,15 +93,14 @@ segments = columns[0].multiselect("Segment", sorted(view["Borrower_Segment"].dro
                                   format_func=lambda s: f"{s} · {segment_names[int(s)]}", key="portfolio_segments")
 chosen = columns[1].multiselect("Strategy", [*STRATEGIES, NOT_SCORED], key="portfolio_strategies")
 risk_range = columns[2].slider("Risk score", 0.0, 1.0, (0.0, 1.0), step=0.01, key="portfolio_risk")
-search = columns[3].text_input("Search Borrower_ID", key="portfolio_search")
+search = columns[3].text_input("Search borrower ID", key="portfolio_search")
 mask = filter_view(view, strategies, segments=segments, chosen_strategies=chosen, risk_range=risk_range,
                    search=search)
 st.caption(f"{int(mask.sum()):,} of {len(view):,} rows match the filters.")
-st.dataframe(scored_table(view, plan)[mask], hide_index=True, key="portfolio_scored", column_config={
-    "Risk_Score": st.column_config.NumberColumn("Risk score", format="%.2f"), "Action_Cost": AMOUNT,
-    "Expected_Recovered": AMOUNT, "Expected_Net_Recovery": AMOUNT,
-    "Monthly_Income": AMOUNT, "Loan_Amount": AMOUNT, "Collateral_Value": AMOUNT, "Outstanding_Loan_Amount": AMOUNT,
-    "Monthly_EMI": AMOUNT, **{c: st.column_config.NumberColumn(format="percent") for c in view if c.startswith("P_")}})
+table = scored_table(view, plan)
+extra = st.multiselect("More columns", [c for c in table.columns if c not in LEADING_COLUMNS], format_func=label,
+                       key="portfolio_columns", help="The table shows the decision first; add any input you need.")
+ui.show_table(table.loc[mask, [*LEADING_COLUMNS, *extra]], key="portfolio_scored")
 
 st.caption("The downloads hold every row: your columns unchanged, then segment, risk score, strategy, the plan's "
            "cost, expected recovery and net recovery, and data issues, under the current scenario (method, "
@@ -116,9 +110,11 @@ reasons = partial(reason_codes_download, view, portfolio, ui.get_bundle(), metho
 columns = st.columns(3)
 columns[2].download_button("Download reason codes (CSV)", lambda: to_csv_bytes(reasons()), "reason_codes.csv",
                            "text/csv", key="portfolio_download_reasons", on_click="ignore",
-                           help="The three inputs that push each borrower's risk score most, under the current "
-                                "method. Takes about 40 seconds per 100,000 rows; about 4 minutes with the study "
-                                "method, whose forest is much deeper.")
+                           disabled=method not in REASON_METHODS,
+                           help=SCORECARD_REASONS if method not in REASON_METHODS else
+                           "The three inputs that push each borrower's risk score most, under the current "
+                           "method. Takes about 40 seconds per 100,000 rows; about 4 minutes with the study "
+                           "method, whose forest is much deeper.")
 columns[0].download_button("Download scored portfolio (CSV)", lambda: to_csv_bytes(scored()),
                            "scored_portfolio.csv", "text/csv", key="portfolio_download_csv", on_click="ignore")
 columns[1].download_button("Download scored portfolio (Excel)", lambda: to_excel_bytes(scored()),

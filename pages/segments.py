@@ -8,7 +8,13 @@ from slrs import ui
 from slrs.exceptions import SLRSError
 from slrs.plots import plot_segment_scatter, plot_silhouette, sample_for_plot
 from slrs.schema import SEGMENT_FEATURES
-from slrs.segmentation import PROJECTION_AXES, SILHOUETTE_SAMPLE, profile_table, segment_points, segmented_rows
+from slrs.segmentation import (
+    PROJECTION_AXES,
+    SILHOUETTE_SAMPLE,
+    profile_table,
+    segment_points,
+    segmented_rows,
+)
 
 ui.require_app_frame(__file__)
 

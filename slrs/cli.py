@@ -22,7 +22,7 @@ from typing import BinaryIO
 import pandas as pd
 
 from slrs import pipeline
-from slrs.bundle import ModelBundle, train_bundle, training_rows
+from slrs.bundle import ModelBundle
 from slrs.counterfactual import find_counterfactuals
 from slrs.exceptions import SLRSError
 from slrs.explain import explain_scores, format_value, reason_rows, reason_sentences
@@ -42,15 +42,28 @@ from slrs.io import (
     write_csv_chunk,
 )
 from slrs.limits import quote
-from slrs.money import STRATEGY_OF, SWEEP_STEP, best_thresholds, plan_totals, threshold_grid
+from slrs.money import (
+    STRATEGY_OF,
+    SWEEP_STEP,
+    best_thresholds,
+    plan_totals,
+    threshold_grid,
+)
 from slrs.portfolio import LoadedPortfolio
 from slrs.risk import COMMITTED_TRAINING, FAST_TRAINING, METHOD_LABELS, METHODS
 from slrs.scenario import DecisionScenario
-from slrs.schema import ID_COLUMN, MODEL_FEATURES, PLAN_AMOUNT_COLUMNS, RISK_COLUMN, STRATEGY_COLUMN
+from slrs.schema import (
+    ID_COLUMN,
+    MODEL_FEATURES,
+    PLAN_AMOUNT_COLUMNS,
+    RISK_COLUMN,
+    STRATEGY_COLUMN,
+)
 from slrs.segmentation import DEFAULT_K, SegmentConfig
 from slrs.strategy import DEFAULT_THRESHOLDS, NOT_SCORED, Thresholds
 from slrs.synth import generate_portfolio
 from slrs.tables import text_table
+from slrs.training import train_bundle, training_rows
 from slrs.validation import validate_portfolio
 from slrs.whatif import baseline_inputs, find_borrower
 
@@ -205,7 +218,8 @@ def _report_training(manifest: dict, path: Path) -> None:
     metrics = manifest["metrics"]
     lines = [f"trained on {manifest['training_data']['rows']:,} rows; manifest: {path}",
              f"held-out ({manifest['outcome_model']} kept; {len(metrics['candidates'])} candidates compared):"]
-    for name, values in [*metrics["candidates"].items(), ("study method", metrics["study"])]:
+    for name, values in [*metrics["candidates"].items(), ("benchmark scorecard", metrics["scorecard"]),
+                         ("study method", metrics["study"])]:
         lines.append(f"  {name:24s} ROC AUC {values['roc_auc']:.3f}  Brier {values['brier']:.3f}  "
                      f"log loss {values['log_loss']:.3f}  accuracy {values['accuracy']:.3f} "
                      f"(majority baseline {values['majority_accuracy']:.3f})")
@@ -230,7 +244,7 @@ def run_score(args: argparse.Namespace) -> None:
         _write_output(output, lambda stream: _write_chunks(tables, stream))
     else:
         _write_to_stdout(lambda stream: _write_chunks(tables, stream))
-    totals, _, findings = tally.finish(bundle, scenario)
+    totals, _, findings = tally.finish(bundle, scenario, sha256_file(args.input))
     _report_scoring(tally, totals, args, scenario)
     _print_findings(findings)
 

@@ -33,7 +33,12 @@ import pandas as pd
 from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError
 from slrs.risk import METHODS, Method
-from slrs.schema import CATEGORICAL_MODEL_FEATURES, MODEL_FEATURES, NUMERIC_MODEL_FEATURES, RISK_COLUMN
+from slrs.schema import (
+    CATEGORICAL_MODEL_FEATURES,
+    MODEL_FEATURES,
+    NUMERIC_MODEL_FEATURES,
+    RISK_COLUMN,
+)
 from slrs.scoring import score_rows
 from slrs.strategy import STRATEGIES, Thresholds, assign_actions
 from slrs.whatif import Value, score_scenario

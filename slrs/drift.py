@@ -1,6 +1,7 @@
 """Data drift: how far a portfolio's model inputs and risk scores are from the data the models learned from.
 
-The measure is the population stability index (PSI) of each input and of the risk score: the training values
+The measure is the population stability index (PSI) of the risk score and, computed the same way on each model
+input, the characteristic stability index (CSI) of every input: the training values
 are cut into (up to) ten bins of equal size, the portfolio's values are counted in the same bins, and
 
     PSI = sum over bins of (a - e) * ln(a / e)
@@ -51,9 +52,9 @@ WORST_NAMED = 3  # inputs the warning names
 
 DriftStatus = Literal["Stable", "Some shift", "Major shift", "Too few rows"]
 STABLE, SOME_SHIFT, MAJOR_SHIFT, TOO_FEW_ROWS = "Stable", "Some shift", "Major shift", "Too few rows"
-STATUS_ICONS: dict[str, str] = {STABLE: "🟢", SOME_SHIFT: "🟠", MAJOR_SHIFT: "🔴", TOO_FEW_ROWS: "⚪"}
 SCORE_INPUT = "Risk score"
-TABLE_COLUMNS = ("Input", "PSI", "Status", "Out_of_range_share", "Unseen_share", "Missing_share", "Rows")
+SCORE_MEASURE, INPUT_MEASURE = "PSI (score)", "CSI (input)"
+TABLE_COLUMNS = ("Input", "Measure", "PSI", "Status", "Out_of_range_share", "Unseen_share", "Missing_share", "Rows")
 NO_REFERENCE_NOTE = ("These model files hold no summary of their training data (no training reference in "
                      "these artifacts), so the portfolio cannot be compared with it. Retrain the models "
                      "(python -m slrs train) to get the drift check.")
@@ -67,7 +68,8 @@ class DriftReport:
     ----------
     table : DataFrame
         One row for the risk score, then one per model input, columns ``TABLE_COLUMNS``: Input (readable
-        name), PSI, Status (``DriftStatus``), Out_of_range_share (numbers: share of values outside the
+        name), Measure (``SCORE_MEASURE`` for the score, ``INPUT_MEASURE`` for an input), PSI (the index itself:
+        PSI of the score, CSI of an input), Status (``DriftStatus``), Out_of_range_share (numbers: share of values outside the
         training minimum..maximum), Unseen_share (categories: share of values the training data never had),
         Missing_share (share of scored rows without a usable value; left out of the PSI) and Rows (scored
         rows with a value). Shares are 0 to 1; a share that does not apply is missing (NaN).
@@ -269,7 +271,8 @@ def _record(label: str, counts: np.ndarray, expected: np.ndarray, n_values: int,
     present = int(counts.sum())
     psi = population_stability_index(counts / present, expected) if present else np.nan
     missing = _share(n_values - present, n_values)
-    return {"Input": label, "PSI": psi, "Status": drift_status(psi, present), "Out_of_range_share": out_of_range,
+    measure = SCORE_MEASURE if label == SCORE_INPUT else INPUT_MEASURE
+    return {"Input": label, "Measure": measure, "PSI": psi, "Status": drift_status(psi, present), "Out_of_range_share": out_of_range,
             "Unseen_share": unseen, "Missing_share": missing, "Rows": present,
             "excess_missing": missing - training_missing}
 

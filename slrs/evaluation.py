@@ -1,4 +1,5 @@
-"""Honest evaluation: both risk methods on the same stratified folds, every transformer fitted inside them.
+"""Honest evaluation: every risk method and candidate on the same stratified folds, every transformer (and the
+scorecard's binning) fitted inside them.
 
 All metrics are against the real outcome ("not fully recovered"), on rows the models did not see.
 """
@@ -14,13 +15,25 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, brier_score_loss, log_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
+from slrs.binning import fit_scorecard
 from slrs.exceptions import ConfigError
-from slrs.global_explain import held_out_importances, outcome_risk, study_risk, summarise_importances
+from slrs.global_explain import (
+    held_out_importances,
+    outcome_risk,
+    study_risk,
+    summarise_importances,
+)
 from slrs.risk import (
     COMMITTED_TRAINING,
+    CV_FOLDS,
+    NEURAL_NETWORK,
+    OUTCOME_COLUMN,
     RANDOM_STATE,
+    SCORECARD_COLUMN,
+    STUDY_COLUMN,
     TrainingSettings,
     build_candidates,
+    build_neural_network,
     build_outcome_model,
     fit_study_model,
     study_flag,
@@ -30,18 +43,17 @@ from slrs.segmentation import RiskOrderedKMeans
 
 logger = logging.getLogger(__name__)
 
-CV_FOLDS = 5
 # A held-out AUC must clear 0.5 by this many null standard errors before SLRS says the data carry signal.
 SIGNAL_Z = 2.58
-STUDY_COLUMN = "study"
 
 
 @dataclass(frozen=True)
 class Evaluation:
     """Cross-validated results: per-method metrics and the out-of-fold scores they came from.
 
-    ``importances`` holds, per candidate and for the study, the held-out permutation importance of each model
-    input (``slrs.global_explain.summarise_importances``).
+    ``metrics`` and ``holdout`` cover the outcome candidates, the scorecard, the neural network and the study;
+    ``importances`` holds, for all but the neural network, the held-out permutation importance of each model input
+    (``slrs.global_explain.summarise_importances``).
     """
 
     metrics: dict[str, dict[str, float]]
@@ -89,14 +101,16 @@ def check_trainable(outcome: pd.Series, n_segments: int) -> None:
 
 def cross_validate(X: pd.DataFrame, outcome: pd.Series, n_segments: int,
                    settings: TrainingSettings = COMMITTED_TRAINING) -> Evaluation:
-    """Score every row once, by models fitted on the other folds, for each candidate and the study."""
+    """Score every row once, by models fitted on the other folds, for each candidate, the scorecard, the neural
+    network and the study."""
     check_trainable(outcome, n_segments)
     y = not_fully_recovered(outcome)
     candidates = build_candidates(settings)
     repeats = settings.importance_repeats
+    explained = [*candidates, SCORECARD_COLUMN, STUDY_COLUMN]
     holdout = pd.DataFrame({"fold": 0, "outcome": outcome.to_numpy(), "not_fully_recovered": y,
-                            **{name: np.nan for name in [*candidates, STUDY_COLUMN]}}, index=X.index)
-    flag_hits, importances = [], {name: [] for name in [*candidates, STUDY_COLUMN]}
+                            **{name: np.nan for name in [*explained, NEURAL_NETWORK]}}, index=X.index)
+    flag_hits, importances = [], {name: [] for name in explained}
     splitter = StratifiedKFold(CV_FOLDS, shuffle=True, random_state=RANDOM_STATE)
     for fold, (train, test) in enumerate(splitter.split(X, outcome)):
         logger.info("cross-validation fold %d of %d", fold + 1, CV_FOLDS)
@@ -107,6 +121,12 @@ def cross_validate(X: pd.DataFrame, outcome: pd.Series, n_segments: int,
             holdout.iloc[test, holdout.columns.get_loc(name)] = outcome_risk(model, X_test)
             importances[name].append(held_out_importances(partial(outcome_risk, model), X_test, y[test],
                                                           seed=RANDOM_STATE + fold, n_repeats=repeats))
+        scorecard = fit_scorecard(X_train, y[train])
+        holdout.iloc[test, holdout.columns.get_loc(SCORECARD_COLUMN)] = scorecard.risk(X_test)
+        importances[SCORECARD_COLUMN].append(held_out_importances(scorecard.risk, X_test, y[test],
+                                                                  seed=RANDOM_STATE + fold, n_repeats=repeats))
+        network = build_neural_network(settings).fit(X_train, outcome.iloc[train])
+        holdout.iloc[test, holdout.columns.get_loc(NEURAL_NETWORK)] = outcome_risk(network, X_test)
         segmenter = RiskOrderedKMeans(n_segments, RANDOM_STATE).fit(X_train)
         study = fit_study_model(X_train, segmenter, settings)
         holdout.iloc[test, holdout.columns.get_loc(STUDY_COLUMN)] = study_risk(study, X_test)
@@ -119,9 +139,10 @@ def cross_validate(X: pd.DataFrame, outcome: pd.Series, n_segments: int,
 
 def _summarise(holdout: pd.DataFrame, candidates: list[str], flag_accuracy: float, importances: dict) -> Evaluation:
     y, folds = holdout["not_fully_recovered"].to_numpy(), holdout["fold"].to_numpy()
-    metrics = {name: binary_metrics(y, holdout[name].to_numpy(), folds) for name in [*candidates, STUDY_COLUMN]}
+    compared = [*candidates, NEURAL_NETWORK, SCORECARD_COLUMN, STUDY_COLUMN]
+    metrics = {name: binary_metrics(y, holdout[name].to_numpy(), folds) for name in compared}
     chosen = max(candidates, key=lambda name: metrics[name]["roc_auc"])
-    holdout["outcome_method"] = holdout[chosen]
+    holdout[OUTCOME_COLUMN] = holdout[chosen]
     threshold = 0.5 + SIGNAL_Z * null_auc_se(y)
     has_signal = metrics[chosen]["roc_auc"] > threshold
     for values in metrics.values():

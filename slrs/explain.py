@@ -29,7 +29,13 @@ from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError, ModelArtifactError
 from slrs.features import DERIVED_FEATURES
 from slrs.risk import Method
-from slrs.schema import CATEGORICAL_MODEL_FEATURES, COLUMN_BY_NAME, FULLY_RECOVERED, MODEL_FEATURES, input_label
+from slrs.schema import (
+    CATEGORICAL_MODEL_FEATURES,
+    COLUMN_BY_NAME,
+    FULLY_RECOVERED,
+    MODEL_FEATURES,
+    input_label,
+)
 
 CALIBRATION = "Calibration"
 SPACE: dict[Method, str] = {
@@ -42,6 +48,10 @@ SPACE: dict[Method, str] = {
 UNIT_WORDS = (("currency", " currency units"), ("in years", " years"), ("in months", " months"),
               ("percent", "%"), ("multiple", "x"), ("share", "%"))
 TOP_REASONS = 3
+REASON_METHODS: tuple[Method, ...] = ("outcome", "study")  # the methods whose model is a forest
+SCORECARD_REASONS = ("Reason codes are computed for the forests of the outcome and study methods. The benchmark "
+                     "scorecard gives its reasons as points: the Model page lists each characteristic's bins and "
+                     "points.")
 CHUNK_ROWS = 10_000
 PARALLEL_MIN_ROWS = 20_000
 
@@ -129,6 +139,8 @@ class ReasonExplainer:
 
     def view(self, method: Method) -> _ForestView:
         """The forest of ``method``; raise ``ModelArtifactError`` if its model is not a Random Forest."""
+        if method not in self._views:
+            raise ModelArtifactError(SCORECARD_REASONS)
         view = self._views[method]
         if isinstance(view, str):
             raise ModelArtifactError(view)

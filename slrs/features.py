@@ -12,7 +12,11 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OrdinalEncoder
 
-from slrs.schema import CATEGORICAL_MODEL_FEATURES, MODEL_FEATURES, NUMERIC_MODEL_FEATURES
+from slrs.schema import (
+    CATEGORICAL_MODEL_FEATURES,
+    MODEL_FEATURES,
+    NUMERIC_MODEL_FEATURES,
+)
 
 # Ratios are capped: a zero denominator would otherwise give an infinite, meaningless input.
 RATIO_CAP = 10.0

@@ -35,8 +35,9 @@ MAX_STACKED_ROWS = 200_000
 PD_GRID_POINTS = 20
 MAIN_OUTCOME_INPUTS = 6
 MAIN_STUDY_INPUTS = 3
-METHOD_NAMES: dict[Method, str] = {"outcome": "Outcome model", "study": "Study method"}
-STUDY_KEY = "study"
+METHOD_NAMES: dict[Method, str] = {"outcome": "Outcome model", "scorecard": "Benchmark scorecard",
+                                   "study": "Study method"}
+STUDY_KEY, SCORECARD_KEY = "study", "scorecard"
 REBUILD = "rebuild the model with: python -m slrs train"
 
 
@@ -168,7 +169,7 @@ def build_global_explanations(X: pd.DataFrame, scorers: Mapping[Method, Scorer],
     curves = {method: {feature: {"values": grid, "risk": partial_dependence(score, sample, feature, grid).tolist()}
                        for feature, grid in grids.items()}
               for method, score in scorers.items()}
-    return {"method_models": {"outcome": outcome_key, "study": STUDY_KEY},
+    return {"method_models": {"outcome": outcome_key, "scorecard": SCORECARD_KEY, "study": STUDY_KEY},
             "permutation_importance": {"metric": "drop in held-out ROC AUC", "n_repeats": n_repeats,
                                        "models": importances},
             "partial_dependence": {"sample_rows": len(sample), "inputs": inputs, "curves": curves}}
@@ -209,7 +210,7 @@ def partial_dependence_table(explanations: Mapping, methods: Sequence[Method]) -
 
 
 def other_method(method: Method) -> Method:
-    """The method not in use, shown for comparison."""
+    """The method shown for comparison: the outcome model, or the study's beside the outcome model."""
     return "study" if method == "outcome" else "outcome"
 
 

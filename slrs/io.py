@@ -44,7 +44,14 @@ from slrs.bundle import ModelBundle, library_versions
 from slrs.exceptions import ConfigError, DataValidationError, ModelArtifactError
 from slrs.limits import DEFAULT_LIMITS, ReadLimits, quote
 from slrs.scenario import DecisionScenario, read_scenario_bytes
-from slrs.schema import COLUMN_BY_NAME, OUTPUT_COLUMNS, SCHEMA_VERSION, SPARE_PREFIX, UNDECODABLE_ATTR, canonical_column
+from slrs.schema import (
+    COLUMN_BY_NAME,
+    OUTPUT_COLUMNS,
+    SCHEMA_VERSION,
+    SPARE_PREFIX,
+    UNDECODABLE_ATTR,
+    canonical_column,
+)
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx",)
@@ -481,7 +488,7 @@ def read_scenario_file(path: Path) -> DecisionScenario:
 
 MANIFEST_NAME = "manifest.json"
 ARTIFACT_FILES = {"segmenter": "segmenter.joblib", "outcome_model": "outcome_model.joblib",
-                  "study_model": "study_model.joblib", "holdout": "holdout_predictions.csv",
+                  "study_model": "study_model.joblib", "scorecard": "scorecard.joblib", "holdout": "holdout_predictions.csv",
                   "global_explanations": "global_explanations.json"}
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 REBUILD_HINT = "rebuild them with: python -m slrs train --out {directory}"
@@ -502,6 +509,7 @@ def save_bundle(bundle: ModelBundle, directory: Path) -> Path:
     joblib.dump(bundle.segmenter, directory / ARTIFACT_FILES["segmenter"])
     joblib.dump(bundle.outcome_model, directory / ARTIFACT_FILES["outcome_model"])
     joblib.dump(bundle.study_model, directory / ARTIFACT_FILES["study_model"])
+    joblib.dump(bundle.scorecard, directory / ARTIFACT_FILES["scorecard"])
     bundle.holdout.to_csv(directory / ARTIFACT_FILES["holdout"], index=False, lineterminator="\n")
     (directory / ARTIFACT_FILES["global_explanations"]).write_text(
         json.dumps(bundle.global_explanations, indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -523,7 +531,7 @@ def load_bundle(directory: Path = DEFAULT_MODEL_DIR) -> ModelBundle:
     if problems:
         raise ModelArtifactError(f"the model in {directory} cannot be used: {'; '.join(problems)}; {hint}")
     parts = {name: joblib.load(directory / ARTIFACT_FILES[name])
-             for name in ("segmenter", "outcome_model", "study_model")}
+             for name in ("segmenter", "outcome_model", "study_model", "scorecard")}
     holdout = pd.read_csv(directory / ARTIFACT_FILES["holdout"])
     explanations = json.loads((directory / ARTIFACT_FILES["global_explanations"]).read_text(encoding="utf-8"))
     return ModelBundle(**parts, holdout=holdout, manifest=manifest, global_explanations=explanations)

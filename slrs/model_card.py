@@ -14,17 +14,17 @@ from sklearn.base import ClassifierMixin
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import roc_curve
 
-from slrs.evaluation import STUDY_COLUMN
 from slrs.exceptions import ModelArtifactError
 from slrs.features import DERIVED_FEATURES, NUMERIC_INPUTS
-from slrs.risk import Method
+from slrs.gates import STATUS_WORDS
+from slrs.risk import NEURAL_NETWORK, OUTCOME_COLUMN, SCORECARD_COLUMN, STUDY_COLUMN, Method
 from slrs.schema import CATEGORICAL_MODEL_FEATURES, COLUMN_BY_NAME, OUTCOME_CLASSES
 from slrs.strategy import NOT_SCORED, STRATEGIES, Thresholds, assign_strategy
 
 EVENT_COLUMN = "not_fully_recovered"
-OUTCOME_COLUMN = "outcome_method"
 CALIBRATION_BINS = 10
-CANDIDATE_LABELS = {"random_forest": "Random Forest", "hist_gradient_boosting": "HistGradientBoosting"}
+CANDIDATE_LABELS = {"random_forest": "Random Forest", "hist_gradient_boosting": "HistGradientBoosting",
+                    NEURAL_NETWORK: "Neural network (MLP)"}
 NEVER_USED_REASONS = {
     "id": "An identifier: it names a loan or a borrower and says nothing about repayment.",
     "feature": "Kept out for fairness: no score may depend on it (it stays in the file for fairness checks).",
@@ -59,6 +59,9 @@ def compared_models(manifest: dict, method: Method) -> list[ComparedModel]:
                             manifest["metrics"]["outcome"], "kept for the outcome method", method == "outcome")]
     models += [ComparedModel(f"Outcome candidate: {CANDIDATE_LABELS.get(name, name)}", name, metrics,
                              "compared, not kept", False) for name, metrics in candidates.items() if name != kept]
+    if "scorecard" in manifest["metrics"]:
+        models.append(ComparedModel("Benchmark scorecard", SCORECARD_COLUMN, manifest["metrics"]["scorecard"],
+                                    "interpretable benchmark, selectable", method == "scorecard"))
     models.append(ComparedModel("Study method", STUDY_COLUMN, manifest["metrics"]["study"],
                                 "comparison only: predicts its own segments", method == "study"))
     return sorted(models, key=lambda model: not model.active)
@@ -106,6 +109,31 @@ def study_flag_sentence(manifest: dict) -> str:
             "accuracy on unseen rows, but that flag is made from the study's own segments, so the number is "
             "circular and says nothing about recovery: against the real outcome its score reaches a ROC AUC "
             f"of {metrics['study']['roc_auc']:.3f} (0.5 is chance).")
+
+
+def neural_network_sentence(manifest: dict) -> str | None:
+    """Whether the neural network beats the Random Forest on held-out data, in one sentence (None if not compared)."""
+    candidates = manifest["metrics"]["candidates"]
+    if NEURAL_NETWORK not in candidates or "random_forest" not in candidates:
+        return None
+    network, forest = candidates[NEURAL_NETWORK]["roc_auc"], candidates["random_forest"]["roc_auc"]
+    spread = max(candidates[NEURAL_NETWORK]["roc_auc_fold_std"], candidates["random_forest"]["roc_auc_fold_std"])
+    if network > forest + spread:
+        verdict = "it beats the forest by more than the spread across folds"
+    elif network > forest:
+        verdict = "slightly higher, but within the spread across folds: no real gain"
+    else:
+        verdict = "it does not beat the forest"
+    return (f"Deep learning, as the study suggests? A neural network (two-layer MLP) cross-validated on the same folds "
+            f"reaches a held-out ROC AUC of {network:.3f} against {forest:.3f} for the Random Forest: {verdict}. "
+            "It is compared here, not offered as a method: its scores cannot be explained borrower by borrower.")
+
+
+def gates_table(results: tuple) -> pd.DataFrame:
+    """The validation gates as a checklist: gate, limit, measured value and status in words."""
+    return pd.DataFrame({"Gate": [r.gate for r in results], "Limit": [r.limit for r in results],
+                         "Measured": [r.measured for r in results],
+                         "Status": [STATUS_WORDS[r.status] for r in results]})
 
 
 def outcome_strategy_confusion(holdout: pd.DataFrame, column: str, thresholds: Thresholds) -> pd.DataFrame:

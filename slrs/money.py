@@ -29,8 +29,20 @@ import pandas as pd
 
 from slrs.exceptions import ConfigError
 from slrs.limits import quote
-from slrs.schema import COST_COLUMN, NET_COLUMN, PLAN_AMOUNT_COLUMNS, RECOVERED_COLUMN, STRATEGY_COLUMN
-from slrs.strategy import NOT_SCORED, STRATEGIES, Thresholds, assign_actions, strategy_labels
+from slrs.schema import (
+    COST_COLUMN,
+    NET_COLUMN,
+    PLAN_AMOUNT_COLUMNS,
+    RECOVERED_COLUMN,
+    STRATEGY_COLUMN,
+)
+from slrs.strategy import (
+    NOT_SCORED,
+    STRATEGIES,
+    Thresholds,
+    assign_actions,
+    strategy_labels,
+)
 
 Action = Literal["reminders", "settlement", "legal"]
 ACTIONS: tuple[Action, ...] = ("reminders", "settlement", "legal")  # mildest first, as ``STRATEGIES``

@@ -20,6 +20,9 @@ about: the loan was *not fully recovered*. Only scored rows with a known outcome
 - **Verdict**: "signal" when the whole interval lies above 0.5; "no signal" ("no better than chance on this
   portfolio") when it includes 0.5 or lies below. With fewer than ``min_rows`` labelled rows, or fewer than
   ``MIN_EACH_OUTCOME`` of either kind, there is no verdict and no figure.
+
+The models' own training data would flatter them (they have seen those rows): there the analysis uses the
+held-out cross-validation scores instead, and says so (``HELD_OUT_BASIS``).
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ MIN_EACH_OUTCOME = 10  # below this many loans of either outcome, an AUC says no
 GAINS_COLUMNS = ("Decile", "Accounts", "Lowest_Score", "Highest_Score", "Not_Fully_Recovered", "Rate",
                  "Cumulative_Accounts_Share", "Cumulative_Not_Full_Share", "Cumulative_Full_Share", "Lift", "KS")
 CALIBRATION_COLUMNS = ("Risk_Band", "Accounts", "Mean_Score", "Observed_Rate", "Gap")
+HELD_OUT_BASIS = ("This portfolio is the models' training data, so its figures use the held-out cross-validation "
+                  "scores: each row scored by models that never saw it.")
 
 
 @dataclass(frozen=True, eq=False)  # holds tables: compared by identity
@@ -67,6 +72,7 @@ class OutcomeAnalysis:
     gains: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GAINS_COLUMNS)))
     calibration: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(CALIBRATION_COLUMNS)))
     note: str | None = None
+    basis: str | None = None  # why the scores analysed are not the portfolio's own (``HELD_OUT_BASIS``)
 
     @property
     def has_labels(self) -> bool:
@@ -78,14 +84,15 @@ class OutcomeAnalysis:
             return self.note or "No outcome analysis."
         low, high = self.auc_ci
         return (f"{VERDICT_WORDS[self.verdict]}: against its {self.n:,} known outcomes the scores reach ROC AUC "
-                f"{self.auc:.3f} (95% interval {low:.3f} to {high:.3f}; 0.5 is a coin toss).")
+                f"{self.auc:.3f} (95% interval {low:.3f} to {high:.3f}; 0.5 is a coin toss)."
+                + (f" {self.basis}" if self.basis else ""))
 
     def to_dict(self) -> dict:
         """JSON-ready: n, auc, auc_ci, gini, ks, brier, verdict, gains and calibration (lists of rows)."""
         return {"n": self.n, "n_not_fully_recovered": self.n_not_full, "auc": self.auc,
                 "auc_ci": list(self.auc_ci) if self.auc_ci else None, "gini": self.gini, "ks": self.ks,
                 "brier": self.brier, "calibration_error": self.calibration_error, "verdict": self.verdict,
-                "note": self.note, "gains": _records(self.gains), "calibration": _records(self.calibration)}
+                "note": self.note, "basis": self.basis, "gains": _records(self.gains), "calibration": _records(self.calibration)}
 
 
 def _records(table: pd.DataFrame) -> list[dict]:
@@ -102,8 +109,9 @@ def analyse_view(view: pd.DataFrame, min_rows: int) -> OutcomeAnalysis:
     return analyse_outcomes(events, view.loc[known, RISK_COLUMN].to_numpy(dtype=float), min_rows)
 
 
-def analyse_outcomes(events: np.ndarray, scores: np.ndarray, min_rows: int) -> OutcomeAnalysis:
-    """The outcome analysis of ``scores`` (0 to 1) against ``events`` (1: not fully recovered), row by row."""
+def analyse_outcomes(events: np.ndarray, scores: np.ndarray, min_rows: int, basis: str | None = None) -> OutcomeAnalysis:
+    """The outcome analysis of ``scores`` (0 to 1) against ``events`` (1: not fully recovered), row by row;
+    ``basis`` says why the scores are not the portfolio's own, if they are not."""
     n, n_not_full = len(events), int(np.sum(events))
     fewest = min(n_not_full, n - n_not_full)
     if n < min_rows or fewest < MIN_EACH_OUTCOME:
@@ -116,7 +124,7 @@ def analyse_outcomes(events: np.ndarray, scores: np.ndarray, min_rows: int) -> O
         n, n_not_full, "signal" if ci[0] > 0.5 else "no signal", auc=auc, auc_ci=ci, gini=2 * auc - 1,
         ks=ks_statistic(events, scores), brier=float(brier_score_loss(events, scores)),
         calibration_error=float(np.average(calibration["Gap"].abs(), weights=calibration["Accounts"])),
-        gains=gains_table(events, scores), calibration=calibration)
+        gains=gains_table(events, scores), calibration=calibration, basis=basis)
 
 
 def _too_few(n: int, fewest: int, min_rows: int) -> str:

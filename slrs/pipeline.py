@@ -30,8 +30,14 @@ from slrs.compare import Comparison, compare_plans
 from slrs.drift import DriftReport, check_drift
 from slrs.findings import Finding, gather_findings
 from slrs.gates import GateResult, check_gates
-from slrs.money import PLAN_COLUMNS, plan_totals, plan_view, sweep_thresholds, threshold_grid
-from slrs.outcome_analysis import OutcomeAnalysis, analyse_outcomes, analyse_view
+from slrs.money import (
+    PLAN_COLUMNS,
+    plan_totals,
+    plan_view,
+    sweep_thresholds,
+    threshold_grid,
+)
+from slrs.outcome_analysis import HELD_OUT_BASIS, OutcomeAnalysis, analyse_outcomes, analyse_view
 from slrs.portfolio import (
     LoadedPortfolio,
     ProgressCallback,
@@ -41,7 +47,7 @@ from slrs.portfolio import (
     validate_chunks,
 )
 from slrs.report import PackInputs, build_committee_pack
-from slrs.risk import Method
+from slrs.risk import HOLDOUT_COLUMNS, Method
 from slrs.scenario import DecisionScenario
 from slrs.schema import (
     FULLY_RECOVERED,
@@ -121,11 +127,26 @@ def check(portfolio: LoadedPortfolio, view: pd.DataFrame, bundle: ModelBundle, m
                        bundle.manifest.get("drift_reference"))
 
 
-def evaluate(view: pd.DataFrame, drift: DriftReport,
-             scenario: DecisionScenario) -> tuple[OutcomeAnalysis, tuple[GateResult, ...]]:
-    """The outcome analysis of a scored view and the scenario's validation gates on it and on the drift check."""
-    analysis = analyse_view(view, scenario.gates.min_labelled_rows)
-    return analysis, check_gates(analysis, drift, scenario.gates)
+def analyse(portfolio: LoadedPortfolio, view: pd.DataFrame, bundle: ModelBundle,
+            scenario: DecisionScenario) -> OutcomeAnalysis:
+    """The outcome analysis of a scored view against its known outcomes (``slrs.outcome_analysis``); on the
+    models' own training data, of their held-out cross-validation scores instead."""
+    if is_training_data(portfolio.digest, bundle):
+        return held_out_analysis(bundle, scenario)
+    return analyse_view(view, scenario.gates.min_labelled_rows)
+
+
+def is_training_data(digest: str, bundle: ModelBundle) -> bool:
+    """Whether a file (by its sha256) is the one the models were trained on."""
+    return bool(digest) and digest == bundle.manifest["training_data"]["sha256"]
+
+
+def held_out_analysis(bundle: ModelBundle, scenario: DecisionScenario) -> OutcomeAnalysis:
+    """The outcome analysis of the training data's held-out scores under the scenario's method."""
+    holdout = bundle.holdout
+    return analyse_outcomes(holdout["not_fully_recovered"].to_numpy(dtype=int),
+                            holdout[HOLDOUT_COLUMNS[scenario.method]].to_numpy(dtype=float),
+                            scenario.gates.min_labelled_rows, basis=HELD_OUT_BASIS)
 
 
 def find(portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method, drift: DriftReport,
@@ -142,15 +163,18 @@ def _findings(bundle: ModelBundle, method: Method, drift: DriftReport, analysis:
 
 
 def decide(portfolio: LoadedPortfolio, bundle: ModelBundle, scenario: DecisionScenario, *,
-           view: pd.DataFrame | None = None, drift: DriftReport | None = None) -> Decision:
+           view: pd.DataFrame | None = None, drift: DriftReport | None = None,
+           analysis: OutcomeAnalysis | None = None) -> Decision:
     """Score (unless ``view`` is given), plan, check drift (unless given), analyse the known outcomes against the
     gates and gather the findings.
 
-    The app passes the view and drift report it keeps per session, so moving a threshold never re-scores.
+    The app passes the view, drift report and outcome analysis it keeps per session, so moving a threshold never
+    re-scores.
     """
     view = score(portfolio, bundle, scenario.method) if view is None else view
     drift = check(portfolio, view, bundle, scenario.method) if drift is None else drift
-    analysis, gates = evaluate(view, drift, scenario)
+    analysis = analyse(portfolio, view, bundle, scenario) if analysis is None else analysis
+    gates = check_gates(analysis, drift, scenario.gates)
     return Decision(portfolio, scenario, view, plan(view, scenario), drift, analysis, gates,
                     find(portfolio, bundle, scenario.method, drift, analysis, gates))
 
@@ -237,16 +261,18 @@ class Tally:
             self.stride *= 2
             self.drift_rows = [rows[rows.index % self.stride == 0] for rows in self.drift_rows]
 
-    def finish(self, bundle: ModelBundle, scenario: DecisionScenario) -> tuple[dict[str, float], DriftReport,
-                                                                              tuple[Finding, ...]]:
-        """The plan's totals (as ``money.plan_totals``), the drift report and the findings of every row seen."""
+    def finish(self, bundle: ModelBundle, scenario: DecisionScenario, digest: str = "") -> tuple[
+            dict[str, float], DriftReport, tuple[Finding, ...]]:
+        """The plan's totals (as ``money.plan_totals``), the drift report and the findings of every row seen;
+        ``digest`` (the file's sha256) tells the models' training data, analysed by its held-out scores."""
         method = scenario.method
         columns = [*MODEL_FEATURES, RISK_COLUMN]
         rows = pd.concat(self.drift_rows) if self.drift_rows else pd.DataFrame(columns=columns)
         drift = check_drift(rows[list(MODEL_FEATURES)], np.ones(len(rows), dtype=bool),
                             rows[RISK_COLUMN].to_numpy(dtype=float), method, bundle.manifest.get("drift_reference"))
-        analysis = analyse_outcomes(np.concatenate([np.empty(0, dtype=np.int8), *self.events]),
-                                    np.concatenate([np.empty(0), *self.event_scores]), scenario.gates.min_labelled_rows)
+        analysis = held_out_analysis(bundle, scenario) if is_training_data(digest, bundle) else analyse_outcomes(
+            np.concatenate([np.empty(0, dtype=np.int8), *self.events]),
+            np.concatenate([np.empty(0), *self.event_scores]), scenario.gates.min_labelled_rows)
         gates = check_gates(analysis, drift, scenario.gates)
         findings = _findings(bundle, method, drift, analysis, gates, self.rows, self.rows_with_issues, self.unscored)
         return self.totals or plan_totals(pd.DataFrame(columns=list(PLAN_COLUMNS))), drift, findings

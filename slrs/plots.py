@@ -5,6 +5,11 @@ Large portfolios are sampled for scatter plots (``sample_for_plot``) and the cal
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec
+
 import numpy as np
 import pandas as pd
 import plotly.express as px
@@ -12,10 +17,67 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from slrs.compare import TOTAL as TRANSITION_TOTAL
-from slrs.drift import MAJOR_SHIFT, MAJOR_SHIFT_FROM, SOME_SHIFT, SOME_SHIFT_FROM, STABLE, TOO_FEW_ROWS
-from slrs.fairness import ATTRIBUTE_LABELS, DEFAULT_LIMITS, LESS_OFTEN, MORE_OFTEN, TOO_FEW, FairnessLimits
+from slrs.drift import (
+    MAJOR_SHIFT,
+    MAJOR_SHIFT_FROM,
+    SOME_SHIFT,
+    SOME_SHIFT_FROM,
+    STABLE,
+    TOO_FEW_ROWS,
+)
+from slrs.fairness import (
+    ATTRIBUTE_LABELS,
+    DEFAULT_LIMITS,
+    LESS_OFTEN,
+    MORE_OFTEN,
+    TOO_FEW,
+    FairnessLimits,
+)
 from slrs.money import SUMMARY_TOTAL
-from slrs.strategy import LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, SHORT_STRATEGY, STRATEGIES, Thresholds
+from slrs.schema import internal_names
+from slrs.strategy import (
+    LEGAL,
+    NOT_SCORED,
+    REMINDERS,
+    SETTLEMENT,
+    SHORT_STRATEGY,
+    STRATEGIES,
+    Thresholds,
+)
+from slrs.tables import TABLE_COLUMNS
+from slrs.tables import label as column_words
+
+# Every name a chart could show as a column name (axis and legend titles, hover labels, facet titles, category
+# ticks) is shown by its readable label instead (``slrs.tables.label``).
+_READABLE = {name: column_words(name) for name in (*internal_names(), *TABLE_COLUMNS) if column_words(name) != name}
+_INTERNAL_NAME = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _READABLE), key=len, reverse=True)) + r")\b")
+P = ParamSpec("P")
+
+
+def _swap(value: object) -> object:
+    return _INTERNAL_NAME.sub(lambda match: _READABLE[match.group(1)], value) if isinstance(value, str) else value
+
+
+def readable(plot: Callable[P, go.Figure]) -> Callable[P, go.Figure]:
+    """Decorate a ``plot_*`` function so its figure shows readable labels, never internal column names."""
+    @wraps(plot)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> go.Figure:
+        figure = plot(*args, **kwargs)
+        figure.for_each_xaxis(lambda axis: axis.update(title_text=_swap(axis.title.text)))
+        figure.for_each_yaxis(lambda axis: axis.update(title_text=_swap(axis.title.text)))
+        figure.for_each_annotation(lambda note: note.update(text=_swap(note.text)))
+        figure.update_layout(legend_title_text=_swap(figure.layout.legend.title.text))
+        for trace in figure.data:
+            updates = {key: _swap(getattr(trace, key, None)) for key in ("name", "hovertemplate")
+                       if isinstance(getattr(trace, key, None), str)}
+            for key in ("x", "y"):
+                values = getattr(trace, key, None)
+                if values is not None and len(values) and isinstance(values[0], str):
+                    updates[key] = [_swap(value) for value in values]
+            trace.update(**updates)
+        return figure
+    return wrapper
+
 
 MAX_PLOT_POINTS = 5_000
 STRATEGY_COLORS = {REMINDERS: "#2e7d32", SETTLEMENT: "#f9a825", LEGAL: "#c62828", NOT_SCORED: "#9e9e9e"}
@@ -28,6 +90,7 @@ def sample_for_plot(frame: pd.DataFrame, limit: int = MAX_PLOT_POINTS, seed: int
     return frame if len(frame) <= limit else frame.sample(limit, random_state=seed)
 
 
+@readable
 def plot_strategy_mix(summary: pd.DataFrame, value: str = "Borrowers") -> go.Figure:
     """Bar chart of ``value`` (a column of ``money.plan_summary``) per strategy; the Total row is left out."""
     summary = summary[summary["Strategy"] != SUMMARY_TOTAL]
@@ -37,6 +100,7 @@ def plot_strategy_mix(summary: pd.DataFrame, value: str = "Borrowers") -> go.Fig
     return figure
 
 
+@readable
 def plot_risk_histogram(risk_scores: pd.Series, thresholds: Thresholds,
                         reference: Thresholds | None = None) -> go.Figure:
     """Histogram of risk scores with the thresholds drawn as vertical lines."""
@@ -51,12 +115,14 @@ def plot_risk_histogram(risk_scores: pd.Series, thresholds: Thresholds,
     return figure
 
 
+@readable
 def plot_distribution(values: pd.Series, title: str) -> go.Figure:
     figure = px.histogram(values.dropna(), nbins=40, title=title)
     figure.update_layout(showlegend=False, xaxis_title=title, yaxis_title="Borrowers")
     return figure
 
 
+@readable
 def plot_income_vs_loan(frame: pd.DataFrame, color: str | None) -> go.Figure:
     """Monthly income against loan amount, coloured by ``color`` (Recovery_Status or Recovery_Strategy) if given."""
     figure = px.scatter(frame, x="Monthly_Income", y="Loan_Amount", color=color, opacity=0.6,
@@ -65,6 +131,7 @@ def plot_income_vs_loan(frame: pd.DataFrame, color: str | None) -> go.Figure:
     return figure
 
 
+@readable
 def plot_rate_by(table: pd.DataFrame, x: str, title: str) -> go.Figure:
     """Bar chart of a precomputed rate table with columns ``x``, ``Rate`` and ``Borrowers``."""
     figure = px.bar(table, x=x, y="Rate", text_auto=".0%", hover_data=["Borrowers"], title=title)
@@ -72,6 +139,7 @@ def plot_rate_by(table: pd.DataFrame, x: str, title: str) -> go.Figure:
     return figure
 
 
+@readable
 def plot_by_group(table: pd.DataFrame, x: str, value: str, title: str) -> go.Figure:
     """Bars of a group table (``x``, ``value``, ``Borrowers``), ``x`` read as categories in table order.
 
@@ -87,6 +155,7 @@ def plot_by_group(table: pd.DataFrame, x: str, value: str, title: str) -> go.Fig
     return figure
 
 
+@readable
 def plot_correlation_heatmap(correlation: pd.DataFrame) -> go.Figure:
     figure = px.imshow(correlation, text_auto=".2f", color_continuous_scale="RdBu_r", zmin=-1, zmax=1,
                        aspect="auto")
@@ -94,6 +163,7 @@ def plot_correlation_heatmap(correlation: pd.DataFrame) -> go.Figure:
     return figure
 
 
+@readable
 def plot_segment_scatter(frame: pd.DataFrame, x: str, y: str) -> go.Figure:
     """Borrowers on two columns (features or projection axes), coloured by segment name."""
     figure = px.scatter(frame, x=x, y=y, color="Segment_Name", opacity=0.6, hover_data=["Borrower_ID"])
@@ -101,6 +171,7 @@ def plot_segment_scatter(frame: pd.DataFrame, x: str, y: str) -> go.Figure:
     return figure
 
 
+@readable
 def plot_silhouette(table: pd.DataFrame, current_k: int) -> go.Figure:
     figure = px.line(table, x="k", y="silhouette", markers=True)
     figure.add_vline(x=current_k, line_dash="dot", annotation_text=f"k={current_k}")
@@ -118,18 +189,21 @@ def _curves_with_diagonal(curves: dict[str, pd.DataFrame], x: str, y: str, mode:
     return figure
 
 
+@readable
 def plot_roc_curves(curves: dict[str, pd.DataFrame]) -> go.Figure:
     """ROC curves; ``curves`` maps a label to a frame with columns ``fpr`` and ``tpr``."""
     return _curves_with_diagonal(curves, "fpr", "tpr", "lines", "chance",
                                  ("False positive rate", "True positive rate"))
 
 
+@readable
 def plot_calibration(curves: dict[str, pd.DataFrame]) -> go.Figure:
     """Reliability diagram; each frame has ``predicted`` and ``observed`` columns."""
     return _curves_with_diagonal(curves, "predicted", "observed", "lines+markers", "perfect",
                                  ("Predicted risk", "Observed share not fully recovered"))
 
 
+@readable
 def plot_importances(importances: pd.DataFrame, title: str | None = None,
                      x_title: str = "Importance") -> go.Figure:
     """Horizontal bars of ``Importance`` per ``Feature`` (largest on top), error bars from ``Std`` if given."""
@@ -139,6 +213,7 @@ def plot_importances(importances: pd.DataFrame, title: str | None = None,
     return figure
 
 
+@readable
 def plot_partial_dependence(curves: pd.DataFrame, columns: int = 3) -> go.Figure:
     """One panel per ``Feature``: ``Risk_Score`` against ``Value``, a line per ``Method``.
 
@@ -161,6 +236,7 @@ def plot_partial_dependence(curves: pd.DataFrame, columns: int = 3) -> go.Figure
     return figure
 
 
+@readable
 def plot_matrix(matrix: pd.DataFrame, title: str) -> go.Figure:
     """Heatmap of a count matrix (e.g. segment x strategy) with the counts written in the cells."""
     figure = px.imshow(matrix, text_auto=True, color_continuous_scale="Blues", aspect="auto", title=title)
@@ -169,12 +245,14 @@ def plot_matrix(matrix: pd.DataFrame, title: str) -> go.Figure:
     return figure
 
 
+@readable
 def plot_comparison(before: np.ndarray, after: np.ndarray, labels: list[str]) -> go.Figure:
     figure = go.Figure([go.Bar(name="Baseline", x=labels, y=before), go.Bar(name="Edited", x=labels, y=after)])
     figure.update_layout(barmode="group")
     return figure
 
 
+@readable
 def plot_reason_waterfall(steps: pd.DataFrame, axis_title: str = "Risk score (probability, 0 to 1)") -> go.Figure:
     """Waterfall from the base value through each contribution to the displayed risk score, top to bottom.
 
@@ -194,6 +272,7 @@ def plot_reason_waterfall(steps: pd.DataFrame, axis_title: str = "Risk score (pr
     return figure
 
 
+@readable
 def plot_action_rates(rates: pd.DataFrame, attribute: str, limits: FairnessLimits = DEFAULT_LIMITS) -> go.Figure:
     """Grouped bars of each group's Ratio (its rate of an action / the overall rate) for one ``attribute``.
 
@@ -228,6 +307,7 @@ def plot_action_rates(rates: pd.DataFrame, attribute: str, limits: FairnessLimit
     return figure
 
 
+@readable
 def plot_transitions(transitions: pd.DataFrame) -> go.Figure:
     """Heatmap of borrowers per champion action (rows) and challenger action (columns), counts written in.
 
@@ -249,6 +329,7 @@ def plot_transitions(transitions: pd.DataFrame) -> go.Figure:
     return figure
 
 
+@readable
 def plot_segment_change(by_segment: pd.DataFrame, measure: str = "Expected_Net_Recovery") -> go.Figure:
     """Bars of the change (challenger - champion, currency) in ``measure`` per segment; gains green, losses red.
 
@@ -272,6 +353,7 @@ def plot_segment_change(by_segment: pd.DataFrame, measure: str = "Expected_Net_R
 DRIFT_COLORS = {STABLE: "#2e7d32", SOME_SHIFT: "#f9a825", MAJOR_SHIFT: "#c62828", TOO_FEW_ROWS: "#9e9e9e"}
 
 
+@readable
 def plot_psi(table: pd.DataFrame) -> go.Figure:
     """Horizontal bars of the PSI per input, coloured by status, with the 0.10 and 0.25 limits as dashed lines.
 
@@ -296,6 +378,7 @@ BEST_MARKER = {"symbol": "star", "size": 18, "color": "#fdd835", "line": {"color
 NET_RECOVERY_TITLE = "Expected net recovery (recovered minus cost)"
 
 
+@readable
 def plot_sweep_heatmap(sweep: pd.DataFrame, current: Thresholds, best: Thresholds) -> go.Figure:
     """Heatmap of expected net recovery (currency) over the (low, high) grid of ``money.sweep_thresholds``.
 
@@ -318,6 +401,7 @@ def plot_sweep_heatmap(sweep: pd.DataFrame, current: Thresholds, best: Threshold
     return figure
 
 
+@readable
 def plot_frontier(sweep: pd.DataFrame, frontier: pd.DataFrame, current: dict[str, float]) -> go.Figure:
     """Expected net recovery (currency) against the number of legal cases, for every grid point of ``sweep``.
 
@@ -341,4 +425,17 @@ def plot_frontier(sweep: pd.DataFrame, frontier: pd.DataFrame, current: dict[str
                                              "<extra></extra>"))
     figure.update_layout(xaxis_title="Legal cases (accounts sent to legal action)", yaxis_title=NET_RECOVERY_TITLE,
                          legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"})
+    return figure
+
+
+@readable
+def plot_gains(gains: pd.DataFrame) -> go.Figure:
+    """Cumulative gains: the share of not-fully-recovered loans caught by the riskiest accounts, against chance."""
+    x = np.r_[0, gains["Cumulative_Accounts_Share"].to_numpy()] * 100
+    y = np.r_[0, gains["Cumulative_Not_Full_Share"].to_numpy()] * 100
+    figure = go.Figure([go.Scatter(x=x, y=y, mode="lines+markers", name="The scores",
+                                   hovertemplate="%{x:.1f}% of accounts catch %{y:.1f}%<extra></extra>"),
+                        go.Scatter(x=[0, 100], y=[0, 100], mode="lines", name="Chance", line={"dash": "dot"})])
+    figure.update_layout(xaxis_title="Accounts, riskiest scores first (%)",
+                         yaxis_title="Not fully recovered loans caught (%)", height=380, legend_title_text="")
     return figure

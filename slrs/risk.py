@@ -1,9 +1,15 @@
-"""Risk models: the honest ``outcome`` method and the study's ``study`` method, side by side.
+"""Risk models: the honest ``outcome`` method, the ``scorecard`` benchmark and the study's ``study`` method.
 
 ``outcome`` learns Recovery_Status from what is known before the recovery decision (``MODEL_FEATURES``:
 no IDs, no Gender, no post-decision columns, no target). Its Risk_Score is the calibrated probability that
 the loan will not be fully recovered. A Random Forest and a HistGradientBoosting model are compared by
 cross-validation and the one with the higher held-out ROC AUC is kept.
+
+``scorecard`` is the interpretable benchmark a credit committee expects: weight-of-evidence bins and a logistic
+regression (``slrs.scorecard``), cross-validated on the same folds and selectable as a method.
+
+A neural network (scikit-learn's MLP) is cross-validated on the same folds too, to answer the study's "use deep
+learning for more accurate predictions"; it is compared, never kept (``COMPARISON_CANDIDATES``).
 
 ``study`` repeats the original study: K-Means segments, the higher half flagged "high risk", a Random
 Forest trained to predict that flag. Its score relearns the segments; it is kept only for comparison.
@@ -18,20 +24,33 @@ import numpy as np
 import pandas as pd
 from sklearn.base import ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.impute import SimpleImputer
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from slrs.exceptions import ConfigError
-from slrs.features import build_preprocessor, categorical_mask
-from slrs.schema import OUTCOME_CLASSES, SEGMENT_FEATURES
+from slrs.features import (
+    NUMERIC_INPUTS,
+    add_derived_features,
+    build_preprocessor,
+    categorical_mask,
+)
+from slrs.schema import CATEGORICAL_MODEL_FEATURES, OUTCOME_CLASSES, SEGMENT_FEATURES
 from slrs.segmentation import RiskOrderedKMeans, high_risk_segments
 
-Method = Literal["outcome", "study"]
-METHODS: tuple[Method, ...] = ("outcome", "study")
+Method = Literal["outcome", "scorecard", "study"]
+METHODS: tuple[Method, ...] = ("outcome", "scorecard", "study")
 METHOD_LABELS = {"outcome": "Outcome model (honest, default)",
+                 "scorecard": "Benchmark scorecard (weight of evidence + logistic regression)",
                  "study": "Study method (comparison only: predicts its own segments)"}
+CV_FOLDS = 5
+# Columns of the held-out predictions (``ModelBundle.holdout``) besides the outcome candidates'.
+STUDY_COLUMN, SCORECARD_COLUMN, NEURAL_NETWORK = "study", "scorecard", "neural_network"
+OUTCOME_COLUMN = "outcome_method"  # the kept outcome candidate's held-out score
+HOLDOUT_COLUMNS: dict[Method, str] = {"outcome": OUTCOME_COLUMN, "scorecard": SCORECARD_COLUMN, "study": STUDY_COLUMN}
 RANDOM_STATE = 42
 CALIBRATION_FOLDS = 3
 STUDY_TREES = 100  # the study's Random Forest used scikit-learn's default of 100 trees
@@ -48,6 +67,8 @@ class TrainingSettings:
     ----------
     forest_trees, boosting_iterations, study_trees : int
         Trees of the outcome Random Forest, boosting iterations of HistGradientBoosting, trees of the study's forest.
+    neural_network_iterations : int
+        Most training passes of the neural network candidate (it stops earlier when it no longer improves).
     importance_repeats : int
         Shuffles per input and fold for the held-out permutation importance.
     partial_dependence_rows : int
@@ -57,6 +78,7 @@ class TrainingSettings:
     forest_trees: int = 100
     boosting_iterations: int = 200
     study_trees: int = STUDY_TREES
+    neural_network_iterations: int = 200
     importance_repeats: int = 5
     partial_dependence_rows: int = 1_000
 
@@ -67,8 +89,8 @@ class TrainingSettings:
 
 
 COMMITTED_TRAINING = TrainingSettings()
-FAST_TRAINING = TrainingSettings(forest_trees=10, boosting_iterations=20, study_trees=10, importance_repeats=1,
-                                 partial_dependence_rows=200)
+FAST_TRAINING = TrainingSettings(forest_trees=10, boosting_iterations=20, study_trees=10, neural_network_iterations=20,
+                                 importance_repeats=1, partial_dependence_rows=200)
 
 
 def build_candidates(settings: TrainingSettings = COMMITTED_TRAINING) -> dict[str, ClassifierMixin]:
@@ -82,6 +104,23 @@ def build_candidates(settings: TrainingSettings = COMMITTED_TRAINING) -> dict[st
             learning_rate=0.05, max_iter=settings.boosting_iterations, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
             categorical_features=categorical_mask(), early_stopping=False, random_state=RANDOM_STATE),
     }
+
+
+def build_neural_network(settings: TrainingSettings = COMMITTED_TRAINING) -> Pipeline:
+    """The neural network candidate: derived ratios, scaled numbers, one-hot categories, a two-layer MLP.
+
+    It learns Recovery_Status like the outcome candidates; its own probabilities are used (not recalibrated).
+    """
+    columns = ColumnTransformer(
+        [("numeric", Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]),
+          list(NUMERIC_INPUTS)),
+         ("categorical", Pipeline([("impute", SimpleImputer(strategy="most_frequent")),
+                                   ("encode", OneHotEncoder(handle_unknown="ignore"))]),
+          list(CATEGORICAL_MODEL_FEATURES))])
+    network = MLPClassifier(hidden_layer_sizes=(32, 16), alpha=1e-3, early_stopping=True,
+                            max_iter=settings.neural_network_iterations, random_state=RANDOM_STATE)
+    return Pipeline([("derive", FunctionTransformer(add_derived_features)), ("columns", columns),
+                     ("network", network)])
 
 
 def build_outcome_model(estimator: ClassifierMixin) -> CalibratedClassifierCV:
@@ -130,4 +169,10 @@ def study_probabilities(study_model: Pipeline, X: pd.DataFrame, partial_share: f
     """
     risk = study_model.predict_proba(X)[:, list(study_model.classes_).index(1)] \
         if 1 in study_model.classes_ else np.zeros(len(X))
+    return split_risk(risk, partial_share)
+
+
+def split_risk(risk: np.ndarray, partial_share: float) -> np.ndarray:
+    """Outcome probabilities (n, 3) from P(not fully recovered), split by the training share of partial outcomes
+    (for the methods that model only "fully recovered or not": the study and the scorecard)."""
     return np.column_stack([1 - risk, risk * partial_share, risk * (1 - partial_share)])

@@ -29,7 +29,13 @@ import yaml
 
 from slrs.exceptions import ConfigError
 from slrs.formatting import NO_CURRENCY, Currency, currency_for, format_share
-from slrs.gates import DEFAULT_GATES, GATE_FIELDS, ValidationGates, gates_to_dict, read_gates
+from slrs.gates import (
+    DEFAULT_GATES,
+    GATE_FIELDS,
+    ValidationGates,
+    gates_to_dict,
+    read_gates,
+)
 from slrs.limits import DEFAULT_LIMITS, ReadLimits, quote
 from slrs.money import (
     ACTIONS,
@@ -49,7 +55,13 @@ from slrs.money import (
 from slrs.risk import METHOD_LABELS, METHODS, Method
 from slrs.schema import CATEGORICAL_MODEL_FEATURES, MODEL_FEATURES, input_label
 from slrs.strategy import DEFAULT_THRESHOLDS, SHORT_STRATEGY, Thresholds
-from slrs.whatif import QUERY_BORROWER, QUERY_EDIT_PREFIX, Scenario, Value, is_scenario_parameter
+from slrs.whatif import (
+    QUERY_BORROWER,
+    QUERY_EDIT_PREFIX,
+    Scenario,
+    Value,
+    is_scenario_parameter,
+)
 from slrs.whatif import scenario_to_query as whatif_query
 
 FORMAT, VERSION = "slrs-scenario", 1

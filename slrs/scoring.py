@@ -13,7 +13,13 @@ from joblib import parallel_config
 
 from slrs.bundle import ModelBundle
 from slrs.risk import Method
-from slrs.schema import MODEL_FEATURES, OUTCOME_CLASSES, RISK_COLUMN, SEGMENT_COLUMN, SEGMENT_NAME_COLUMN
+from slrs.schema import (
+    MODEL_FEATURES,
+    OUTCOME_CLASSES,
+    RISK_COLUMN,
+    SEGMENT_COLUMN,
+    SEGMENT_NAME_COLUMN,
+)
 
 PARALLEL_MIN_ROWS = 5_000
 PROBABILITY_COLUMNS = tuple(f"P_{label.replace(' ', '_')}" for label in OUTCOME_CLASSES)

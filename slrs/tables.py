@@ -39,6 +39,7 @@ TABLE_COLUMNS: dict[str, tuple[str, FigureKind]] = {
     "ROC_AUC": ("ROC AUC", "ratio"), "Brier": ("Brier score", "ratio"), "Log_Loss": ("Log loss", "ratio"),
     "Accuracy": ("Accuracy", "share"), "Majority_Baseline": ("Majority baseline", "share"),
     "Accuracy_Gain": ("Gain over baseline", "share"), "PSI": ("Stability index", "ratio"),
+    "Measure": ("Index", "text"),
     "Out_of_range_share": ("Outside training range", "share"), "Unseen_share": ("Never seen in training", "share"),
     "Missing_share": ("Missing", "share"), "Rows": ("Rows", "count"),
     "Decile": ("Decile", "count"), "Lowest_Score": ("Lowest score", "score"),
@@ -77,6 +78,11 @@ def figure_kind(name: str, values: pd.Series | None = None) -> FigureKind:
 
 
 AMOUNT_INPUTS = ("Monthly_Income", "Loan_Amount", "Collateral_Value", "Outstanding_Loan_Amount", "Monthly_EMI")
+
+
+# Status words and their colour wherever a table shows a status (drift, gates): words first, colour to scan.
+STATUS_COLOURS = {"Stable": "#2e7d32", "Pass": "#2e7d32", "Some shift": "#ef6c00", "Major shift": "#c62828",
+                  "Fail": "#c62828", "Too few rows": "#616161", "Not checked": "#616161"}
 
 
 @dataclass(frozen=True, eq=False)

@@ -28,9 +28,18 @@ from slrs.drift import DriftReport
 from slrs.exceptions import ConfigError, DataValidationError
 from slrs.explain import ReasonExplainer
 from slrs.findings import Finding
+from slrs.formatting import Currency
+from slrs.gates import ValidationGates
 from slrs.io import DEFAULT_MODEL_DIR, load_bundle
-from slrs.money import ACTIONS, DEFAULT_ASSUMPTIONS, Assumptions, assumptions_to_dict, threshold_grid
-from slrs.portfolio import LoadedPortfolio, ProgressCallback
+from slrs.money import (
+    ACTIONS,
+    DEFAULT_ASSUMPTIONS,
+    Assumptions,
+    assumptions_to_dict,
+    threshold_grid,
+)
+from slrs.outcome_analysis import OutcomeAnalysis
+from slrs.portfolio import LoadedPortfolio, ProgressCallback, escape_markdown
 from slrs.risk import METHOD_LABELS, METHODS, Method
 from slrs.scenario import (
     DecisionScenario,
@@ -39,8 +48,15 @@ from slrs.scenario import (
     scenario_from_query,
     scenario_to_query,
 )
-from slrs.segmentation import SILHOUETTE_SAMPLE, project_features, resegment, silhouette_by_k
+from slrs.segmentation import (
+    SILHOUETTE_SAMPLE,
+    project_features,
+    resegment,
+    silhouette_by_k,
+)
 from slrs.strategy import DEFAULT_THRESHOLDS, Thresholds
+from slrs.summary import SummaryInputs, SummaryLine, summarise
+from slrs.tables import STATUS_COLOURS, display_table
 from slrs.whatif import Baseline, Scenario, open_scenario
 from slrs.whatif import scenario_to_query as borrower_query
 
@@ -52,6 +68,7 @@ SCENARIO_KEY = "slrs_scenario"
 PORTFOLIO_KEY = "slrs_portfolio"
 VIEWS_KEY = "slrs_views"  # scored views of this session, by (portfolio digest, method)
 DRIFT_KEY = "slrs_drift"  # drift reports of this session, by (portfolio digest, method)
+ANALYSIS_KEY = "slrs_analysis"  # outcome analyses of this session, by (portfolio digest, method, labelled rows)
 URL_LOADED_KEY = "slrs_url_loaded"
 URL_WARNINGS_KEY = "slrs_url_warnings"  # what the opening link held that could not be used
 # The upload loaded last and, if it could not be used, its problems: a rerun must not load it again.
@@ -184,6 +201,30 @@ def active_assumptions() -> Assumptions:
     return active_scenario().assumptions
 
 
+def active_currency() -> Currency:
+    return active_scenario().currency
+
+
+def set_currency(currency: Currency) -> None:
+    set_scenario(replace(active_scenario(), currency=currency))
+
+
+def set_gates(gates: ValidationGates) -> None:
+    set_scenario(replace(active_scenario(), gates=gates))
+
+
+def show_table(table: pd.DataFrame, *, key: str | None = None, height: int | str = "auto") -> None:
+    """``table`` as people read it (``slrs.tables.display_table``): readable headers, one number format, the
+    scenario's currency on every amount, as wide as the page and no wider."""
+    shown = display_table(table, active_currency())
+    config = {header: st.column_config.NumberColumn(format=pattern) for header, pattern in shown.patterns.items()}
+    data = shown.frame
+    if "Status" in data:  # status words in their colour (drift, gates)
+        data = data.style.map(lambda word: f"color: {STATUS_COLOURS.get(word, 'inherit')}; font-weight: 600",
+                              subset=["Status"])
+    st.dataframe(data, hide_index=True, width="stretch", height=height, column_config=config, key=key)
+
+
 def method_label(method: Method) -> str:
     return METHOD_LABELS[method]
 
@@ -237,6 +278,7 @@ def restore_scenario(scenario: DecisionScenario) -> None:
     for key in [key for key in st.session_state if key == WHATIF_SEARCH_KEY or key.startswith(WHATIF_INPUT_PREFIX)]:
         del st.session_state[key]
     set_whatif_scenario(scenario.borrower)
+    set_scenario(replace(active_scenario(), currency=scenario.currency, gates=scenario.gates))
 
 
 def assumptions_caption() -> str:
@@ -269,7 +311,7 @@ def active_portfolio() -> LoadedPortfolio:
 def _use_portfolio(portfolio: LoadedPortfolio) -> None:
     """Make ``portfolio`` this session's; what was computed for the previous one is released."""
     st.session_state[PORTFOLIO_KEY] = portfolio
-    st.session_state[VIEWS_KEY], st.session_state[DRIFT_KEY] = {}, {}
+    st.session_state[VIEWS_KEY], st.session_state[DRIFT_KEY], st.session_state[ANALYSIS_KEY] = {}, {}, {}
 
 
 def replace_portfolio(data: bytes, name: str, on_progress: ProgressCallback | None = None) -> LoadedPortfolio:
@@ -334,10 +376,19 @@ def _drift_for(method: Method) -> DriftReport:
     return reports[key]
 
 
+def _analysis_for(scenario: DecisionScenario) -> OutcomeAnalysis:
+    analyses = st.session_state.setdefault(ANALYSIS_KEY, {})
+    key = (active_portfolio().digest, scenario.method, scenario.gates.min_labelled_rows)
+    if key not in analyses:
+        analyses[key] = pipeline.analyse(active_portfolio(), view_for(scenario.method), get_bundle(), scenario)
+    return analyses[key]
+
+
 def decision_for(scenario: DecisionScenario) -> pipeline.Decision:
-    """The active portfolio decided under ``scenario``, reusing this session's scores and drift check."""
+    """The active portfolio decided under ``scenario``, reusing this session's scores, drift check and outcome
+    analysis (none of them depends on the thresholds or the assumptions)."""
     return pipeline.decide(active_portfolio(), get_bundle(), scenario, view=view_for(scenario.method),
-                           drift=_drift_for(scenario.method))
+                           drift=_drift_for(scenario.method), analysis=_analysis_for(scenario))
 
 
 def active_decision() -> pipeline.Decision:
@@ -406,6 +457,23 @@ def active_comparison() -> Comparison:
 def challenger_findings() -> tuple[Finding, ...]:
     """What the challenger adds to the findings the frame already shows for the champion."""
     return pipeline.challenger_findings(active_decision(), decision_for(challenger_scenario()))
+
+
+def active_summary() -> list[SummaryLine]:
+    """The summary block of the active decision (``slrs.summary``), as the Overview page and the pack open."""
+    decision, portfolio = active_decision(), active_portfolio()
+    return summarise(SummaryInputs(SAMPLE_NAME if portfolio.is_sample else portfolio.name, decision.scenario,
+                                   decision.view, decision.plan, decision.analysis, decision.gates,
+                                   decision.findings, get_bundle()))
+
+
+TONE_BOXES = {"good": st.success, "bad": st.error, "caution": st.warning, "neutral": st.info}
+
+
+def show_line(topic: str, text: str, tone: str) -> None:
+    """One status line in words and colour (green: good, red: bad, orange: caution, blue: neutral); no user markup
+    is rendered."""
+    TONE_BOXES[tone](f"**{topic}:** {escape_markdown(text)}")
 
 
 def committee_pack() -> Callable[[], bytes]:

@@ -10,13 +10,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from slrs.bundle import train_bundle
-from slrs.evaluation import CV_FOLDS
 from slrs.exceptions import ModelArtifactError
-from slrs.io import DEFAULT_MODEL_DIR, MANIFEST_NAME, load_bundle, read_portfolio_bytes, save_bundle, sha256_file
-from slrs.risk import COMMITTED_TRAINING, FAST_TRAINING
+from slrs.io import (
+    DEFAULT_MODEL_DIR,
+    MANIFEST_NAME,
+    load_bundle,
+    read_portfolio_bytes,
+    save_bundle,
+    sha256_file,
+)
+from slrs.risk import COMMITTED_TRAINING, CV_FOLDS, FAST_TRAINING
 from slrs.schema import MODEL_FEATURES, SEGMENT_FEATURES, TARGET
 from slrs.synth import generate_portfolio
+from slrs.training import train_bundle
 from slrs.validation import validate_portfolio
 
 ROOT = Path(__file__).resolve().parent.parent

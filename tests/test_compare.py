@@ -8,11 +8,33 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from slrs.compare import MEASURES, MONEY, TOTAL, Comparison, compare_plans, transition_matrix
+from slrs.compare import (
+    MEASURES,
+    MONEY,
+    TOTAL,
+    Comparison,
+    compare_plans,
+    transition_matrix,
+)
 from slrs.exceptions import ConfigError
-from slrs.money import DEFAULT_ASSUMPTIONS, PLAN_COLUMNS, ActionTerms, Assumptions, plan_actions, plan_totals
+from slrs.money import (
+    DEFAULT_ASSUMPTIONS,
+    PLAN_COLUMNS,
+    ActionTerms,
+    Assumptions,
+    plan_actions,
+    plan_totals,
+)
 from slrs.portfolio import build_view, load_portfolio
-from slrs.strategy import DEFAULT_THRESHOLDS, LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, STRATEGIES, Thresholds
+from slrs.strategy import (
+    DEFAULT_THRESHOLDS,
+    LEGAL,
+    NOT_SCORED,
+    REMINDERS,
+    SETTLEMENT,
+    STRATEGIES,
+    Thresholds,
+)
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "portfolio.csv"
 R, S, L, N = REMINDERS, SETTLEMENT, LEGAL, NOT_SCORED

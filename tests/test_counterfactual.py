@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 
 from slrs import pipeline
-from slrs.counterfactual import ACTIONABLE_INPUTS, EMI, CounterfactualResult, consequent_emi, find_counterfactuals
+from slrs.counterfactual import (
+    ACTIONABLE_INPUTS,
+    EMI,
+    CounterfactualResult,
+    consequent_emi,
+    find_counterfactuals,
+)
 from slrs.exceptions import ConfigError
 from slrs.io import load_bundle, to_csv_bytes
 from slrs.portfolio import build_view, load_portfolio

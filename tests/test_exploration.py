@@ -7,8 +7,15 @@ import pandas as pd
 import pytest
 
 from slrs.exceptions import ConfigError
-from slrs.exploration import (UNKNOWN_OUTCOME, correlation_table, filter_exploration, full_recovery_rates,
-                              group_labels, mean_risk_by, scatter_frame)
+from slrs.exploration import (
+    UNKNOWN_OUTCOME,
+    correlation_table,
+    filter_exploration,
+    full_recovery_rates,
+    group_labels,
+    mean_risk_by,
+    scatter_frame,
+)
 from slrs.schema import NUMERIC_MODEL_FEATURES
 from slrs.strategy import LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT
 

@@ -28,7 +28,14 @@ from slrs.io import load_bundle
 from slrs.plots import plot_action_rates
 from slrs.portfolio import build_view, load_portfolio
 from slrs.schema import MODEL_FEATURES, NEVER_IN_MODEL, SEGMENT_FEATURES
-from slrs.strategy import LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, STRATEGIES, Thresholds
+from slrs.strategy import (
+    LEGAL,
+    NOT_SCORED,
+    REMINDERS,
+    SETTLEMENT,
+    STRATEGIES,
+    Thresholds,
+)
 from slrs.synth import generate_portfolio
 
 Spec = dict[object, tuple[int, int, int, int]]  # group value -> (reminders, settlement, legal, not scored)

@@ -8,7 +8,14 @@ import pytest
 
 from slrs.drift import SCORE_INPUT, STABLE, TABLE_COLUMNS, DriftReport
 from slrs.exceptions import ConfigError
-from slrs.gates import DEFAULT_GATES, ValidationGates, all_passed, check_gates, gates_summary, read_gates
+from slrs.gates import (
+    DEFAULT_GATES,
+    ValidationGates,
+    all_passed,
+    check_gates,
+    gates_summary,
+    read_gates,
+)
 from slrs.outcome_analysis import analyse_outcomes
 
 

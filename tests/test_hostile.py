@@ -21,7 +21,13 @@ from conftest import open_page
 from slrs import pipeline, ui
 from slrs.cli import main as cli_main
 from slrs.exceptions import DataValidationError
-from slrs.io import DEFAULT_MODEL_DIR, read_excel, read_portfolio_bytes, to_csv_bytes, to_excel_bytes
+from slrs.io import (
+    DEFAULT_MODEL_DIR,
+    read_excel,
+    read_portfolio_bytes,
+    to_csv_bytes,
+    to_excel_bytes,
+)
 from slrs.limits import DEFAULT_LIMITS, ReadLimits
 from slrs.scenario import DecisionScenario
 from slrs.synth import generate_portfolio

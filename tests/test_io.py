@@ -15,7 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slrs.exceptions import DataValidationError
-from slrs.io import SPARE_COLUMNS, SPARE_PREFIX, iter_portfolio_file, read_portfolio_bytes, to_excel_bytes
+from slrs.io import (
+    SPARE_COLUMNS,
+    SPARE_PREFIX,
+    iter_portfolio_file,
+    read_portfolio_bytes,
+    to_excel_bytes,
+)
 from slrs.schema import COLUMN_BY_NAME
 from slrs.synth import generate_portfolio
 from slrs.validation import validate_portfolio

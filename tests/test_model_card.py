@@ -11,8 +11,20 @@ import pytest
 
 from slrs import model_card
 from slrs.exceptions import ModelArtifactError
-from slrs.schema import FULLY_RECOVERED, OUTCOME_CLASSES, PARTIALLY_RECOVERED, WRITTEN_OFF
-from slrs.strategy import DEFAULT_THRESHOLDS, LEGAL, REMINDERS, SETTLEMENT, STRATEGIES, Thresholds
+from slrs.schema import (
+    FULLY_RECOVERED,
+    OUTCOME_CLASSES,
+    PARTIALLY_RECOVERED,
+    WRITTEN_OFF,
+)
+from slrs.strategy import (
+    DEFAULT_THRESHOLDS,
+    LEGAL,
+    REMINDERS,
+    SETTLEMENT,
+    STRATEGIES,
+    Thresholds,
+)
 
 
 def _holdout(outcomes: list[str], **scores: list[float]) -> pd.DataFrame:

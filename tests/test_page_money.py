@@ -7,7 +7,6 @@ state before a run, the form in which the browser sends them.
 
 from __future__ import annotations
 
-
 import pandas as pd
 import pytest
 from conftest import open_page

@@ -9,9 +9,24 @@ import pytest
 from slrs.io import load_bundle
 from slrs.money import SUMMARY_TOTAL, plan_summary
 from slrs.pipeline import plan
-from slrs.portfolio import (COMPARED_MEASURES, build_view, compare_summaries, filter_view, load_portfolio,
-                            portfolio_kpis, segment_strategy_matrix)
-from slrs.strategy import DEFAULT_THRESHOLDS, LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, STRATEGIES, Thresholds
+from slrs.portfolio import (
+    COMPARED_MEASURES,
+    build_view,
+    compare_summaries,
+    filter_view,
+    load_portfolio,
+    portfolio_kpis,
+    segment_strategy_matrix,
+)
+from slrs.strategy import (
+    DEFAULT_THRESHOLDS,
+    LEGAL,
+    NOT_SCORED,
+    REMINDERS,
+    SETTLEMENT,
+    STRATEGIES,
+    Thresholds,
+)
 from slrs.synth import generate_portfolio
 
 NAMES = ["Low", "Low", "Mid", "Mid", "High", "High", "Very High", np.nan]

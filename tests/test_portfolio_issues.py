@@ -16,10 +16,18 @@ from slrs.cli import main as cli_main
 from slrs.io import to_csv_bytes
 from slrs.money import DEFAULT_ASSUMPTIONS, ActionTerms, Assumptions, plan_actions
 from slrs.pipeline import output_table
-from slrs.portfolio import (LEADING_COLUMNS, LoadedPortfolio, build_view, escape_markdown, filter_issues,
-                            issue_kinds, load_portfolio, scored_table)
-from slrs.schema import OUTPUT_COLUMNS
+from slrs.portfolio import (
+    LEADING_COLUMNS,
+    LoadedPortfolio,
+    build_view,
+    escape_markdown,
+    filter_issues,
+    issue_kinds,
+    load_portfolio,
+    scored_table,
+)
 from slrs.scenario import DecisionScenario, scenario_to_json
+from slrs.schema import OUTPUT_COLUMNS
 from slrs.strategy import DEFAULT_THRESHOLDS, LEGAL, Thresholds
 from slrs.synth import generate_portfolio
 

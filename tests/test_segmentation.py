@@ -6,9 +6,21 @@ import pytest
 
 from slrs.exceptions import ConfigError
 from slrs.schema import MODEL_FEATURES
-from slrs.segmentation import (PROJECTION_AXES, SEGMENT_COLUMNS, RiskOrderedKMeans, SegmentConfig,
-                               high_risk_segments, name_segments, profile_segments, profile_table,
-                               project_features, resegment, segment_points, segmented_rows, silhouette_by_k)
+from slrs.segmentation import (
+    PROJECTION_AXES,
+    SEGMENT_COLUMNS,
+    RiskOrderedKMeans,
+    SegmentConfig,
+    high_risk_segments,
+    name_segments,
+    profile_segments,
+    profile_table,
+    project_features,
+    resegment,
+    segment_points,
+    segmented_rows,
+    silhouette_by_k,
+)
 from slrs.synth import generate_portfolio
 from slrs.validation import validate_portfolio
 

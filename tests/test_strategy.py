@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from slrs.exceptions import ConfigError
-from slrs.strategy import LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, Thresholds, assign_strategy
+from slrs.strategy import (
+    LEGAL,
+    NOT_SCORED,
+    REMINDERS,
+    SETTLEMENT,
+    Thresholds,
+    assign_strategy,
+)
 
 
 @pytest.mark.parametrize(("score", "expected"), [

@@ -16,8 +16,14 @@ from slrs import schema
 from slrs.exceptions import DataValidationError
 from slrs.io import iter_portfolio_file, read_portfolio_bytes
 from slrs.synth import generate_portfolio
-from slrs.validation import (ESSENTIAL_INPUTS, ISSUE_COLUMNS, MAX_IMPUTED_INPUTS, IdTracker, map_headers,
-                             validate_portfolio)
+from slrs.validation import (
+    ESSENTIAL_INPUTS,
+    ISSUE_COLUMNS,
+    MAX_IMPUTED_INPUTS,
+    IdTracker,
+    map_headers,
+    validate_portfolio,
+)
 
 # Model inputs an imputer may stand in for, in schema order.
 IMPUTABLE = [name for name in schema.MODEL_FEATURES if name not in ESSENTIAL_INPUTS]
