@@ -11,8 +11,9 @@ from dataclasses import replace
 import streamlit as st
 
 from slrs import ui
-from slrs.compare import MEASURE_LABELS, MONEY
+from slrs.compare import ACCOUNT_MEASURES, MEASURE_LABELS, MONEY, segment_change
 from slrs.exceptions import ConfigError, SLRSError
+from slrs.formatting import format_count, format_kpi
 from slrs.money import (
     BANDS,
     DEFAULT_ASSUMPTIONS,
@@ -28,7 +29,6 @@ from slrs.strategy import Thresholds
 ui.require_app_frame(__file__)
 
 SAME, DEFAULTS, EDIT = "Same as the champion", "The defaults", "Edit"
-AMOUNT = st.column_config.NumberColumn(format="%,.0f")
 EDITOR_COLUMNS = {
     "Cost_per_account": st.column_config.NumberColumn("Cost per account", min_value=0.0, format="%,.0f"),
     **{column: st.column_config.NumberColumn(band.split(" (")[0], help=f"Recovered share, risk band {band}",
@@ -53,7 +53,7 @@ st.write("The **champion** is the scenario in use now: the risk method chosen in
          "the Strategy page and the cost and recovery assumptions of the Money page. The **challenger** is an "
          "alternative you set up here. Both are applied to the same borrowers, so every difference below comes "
          "from the scenario alone. A change is always the challenger's figure minus the champion's.")
-champion = replace(ui.active_scenario(), borrower=None)
+champion, currency = replace(ui.active_scenario(), borrower=None), ui.active_currency()
 stored = ui.challenger_scenario()
 st.caption(f"Champion: {ui.method_label(champion.method)}; thresholds {champion.thresholds.low:.2f} / "
            f"{champion.thresholds.high:.2f}; "
@@ -80,12 +80,12 @@ if source == EDIT:
                "expected to be recovered from borrowers whose risk score is below 0.25, 0.25 to 0.50, 0.50 to 0.75, "
                "0.75 and above. Capacity: the most accounts that can get the action (empty: no limit).")
     edited = st.data_editor(assumptions_table(stored.assumptions), key="compare_assumptions", hide_index=True,
-                            disabled=["Action"], column_config=EDITOR_COLUMNS)
+                            disabled=["Action"], column_config=EDITOR_COLUMNS, width="stretch")
     try:
         assumptions = assumptions_from_table(edited)
     except ConfigError as error:
         st.error(f"These assumptions cannot be used: {error}. The challenger keeps its last valid assumptions.")
-challenger = DecisionScenario(method, thresholds, assumptions)
+challenger = DecisionScenario(method, thresholds, assumptions, currency=champion.currency, gates=champion.gates)
 ui.set_challenger(challenger, follow_champion_assumptions=source == SAME)
 st.button("Make the challenger the champion", key="compare_promote", on_click=promote,
           disabled=challenger == champion, help="Uses the challenger's method, thresholds and assumptions on "
@@ -106,14 +106,19 @@ st.subheader("What changes")
 totals = comparison.totals.set_index("Measure")
 st.caption("The challenger's figures, each with its change from the champion.")
 columns = st.columns(len(MONEY) + 1)
-columns[0].metric("Borrowers who change action", f"{comparison.moved:,}")
+columns[0].metric("Borrowers who change action", format_count(comparison.moved))
 for column, measure in zip(columns[1:], MONEY):
     change = totals.loc[measure, "Change"]
-    column.metric(METRIC_LABELS[measure], f"{totals.loc[measure, 'Challenger']:,.0f}", help=MEASURE_LABELS[measure],
-                  delta=f"{change:+,.0f} vs the champion", delta_color=(
+    column.metric(METRIC_LABELS[measure], format_kpi(totals.loc[measure, "Challenger"], currency),
+                  help=MEASURE_LABELS[measure], delta=f"{'+' if change >= 0 else ''}{format_kpi(change, currency)} vs "
+                  "the champion", delta_color=(
                       "off" if round(change) == 0 else "inverse" if measure == "Action_Cost" else "normal"))
-st.dataframe(comparison.totals.assign(Measure=comparison.totals["Measure"].map(MEASURE_LABELS)), hide_index=True,
-             key="compare_totals", column_config={side: AMOUNT for side in ("Champion", "Challenger", "Change")})
+named = comparison.totals.assign(Measure=comparison.totals["Measure"].map(MEASURE_LABELS))
+sides = ("Champion", "Challenger", "Change")
+ui.show_table(named[comparison.totals["Measure"].isin(ACCOUNT_MEASURES)], key="compare_accounts",
+              kinds=dict.fromkeys(sides, "count"))
+ui.show_table(named[comparison.totals["Measure"].isin(MONEY)], key="compare_totals",
+              kinds=dict.fromkeys(sides, "amount"))
 
 st.subheader("Who moves between actions")
 st.plotly_chart(plot_transitions(comparison.transitions), key="compare_transitions")
@@ -122,9 +127,7 @@ st.caption("Rows: the champion's action; columns: the challenger's (totals in br
 
 st.subheader("By segment")
 st.plotly_chart(plot_segment_change(comparison.by_segment), key="compare_segment_change")
-st.dataframe(comparison.by_segment, hide_index=True, key="compare_by_segment", column_config={
-    "Borrower_Segment": st.column_config.NumberColumn("Segment"), "Segment_Name": "Segment name", "Borrowers": AMOUNT,
-    "Moved": st.column_config.NumberColumn("Borrowers who change action", format="%,.0f"),
-    **{f"{measure}_{side}": st.column_config.NumberColumn(f"{MEASURE_LABELS[measure]}: {side.lower()}",
-                                                          format="%,.0f")
-       for measure in MONEY for side in ("Champion", "Challenger", "Change")}})
+measure = st.segmented_control("Show", MONEY, default=MONEY[-1], format_func=METRIC_LABELS.get,
+                               key="compare_segment_measure") or MONEY[-1]
+ui.show_table(segment_change(comparison.by_segment, measure), key="compare_by_segment",
+              kinds={**dict.fromkeys(sides, "amount"), "Moved": "count"})

@@ -58,7 +58,7 @@ st.plotly_chart(plot_income_vs_loan(sample_for_plot(points), colour), key="explo
 labelled = has_labels(view)
 st.subheader("Full recovery by payment behaviour" if labelled else "Risk by payment behaviour")
 if not labelled:
-    st.info("This file has no outcomes (no Recovery_Status values), so recovery rates cannot be shown. "
+    st.info("This file has no outcomes (no Recovery status values), so recovery rates cannot be shown. "
             "The charts show the mean risk score instead: the model's chance of not recovering in full.")
 columns = st.columns(2)
 for column, by, title in ((columns[0], "Num_Missed_Payments", "By missed payments"),
@@ -71,5 +71,5 @@ if labelled:
 
 st.subheader("How the model inputs move together")
 st.caption("Correlation from -1 (one rises as the other falls) to 1 (they rise together); 0 means no straight-"
-           "line relation. Risk_Score is the model's output.")
+           "line relation. The risk score is the model's output.")
 st.plotly_chart(plot_correlation_heatmap(correlation_table(shown)), key="explore_correlation")

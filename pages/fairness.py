@@ -20,7 +20,6 @@ from slrs.strategy import NOT_SCORED
 ui.require_app_frame(__file__)
 
 LIMITS = DEFAULT_LIMITS
-PERCENT = st.column_config.NumberColumn(format="percent")
 
 st.title("Fairness of actions")
 st.write(
@@ -70,8 +69,4 @@ if too_few:
             "they are shown but not judged.")
 
 st.subheader("All rates")
-st.dataframe(shown.drop(columns="Attribute"), hide_index=True,
-             key="fairness_table", column_config={
-                 "Not_Scored": st.column_config.NumberColumn("Not scored"),
-                 "Rate": PERCENT, "Overall_Rate": st.column_config.NumberColumn("Overall rate", format="percent"),
-                 "Ratio": st.column_config.NumberColumn(format="%.2fx")})
+ui.show_table(shown.drop(columns="Attribute"), key="fairness_table")

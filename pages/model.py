@@ -18,6 +18,7 @@ from slrs.plots import (
     plot_roc_curves,
 )
 from slrs.risk import CV_FOLDS
+from slrs.strategy import SHORT_STRATEGY
 
 ui.require_app_frame(__file__)
 
@@ -47,13 +48,12 @@ else:
     figures[5].metric("Calibration error", format_ratio(analysis.calibration_error),
                       help="Mean gap between the mean score and the observed rate, by risk band, weighted by accounts.")
     st.subheader("Gains by score decile")
-    left, right = st.columns([3, 2])
-    with left:
-        ui.show_table(analysis.gains, key="model_gains")
-    right.plotly_chart(plot_gains(analysis.gains), key="model_gains_chart")
-    st.caption("Accounts sorted by risk score, highest first, in ten groups of equal size. Lift: the group's not "
-               "fully recovered rate over the portfolio's. KS: the gap between the shares of not fully recovered "
-               "and fully recovered loans caught so far.")
+    ui.show_table(analysis.gains, key="model_gains")
+    st.caption("Accounts sorted by risk score, highest first, in ten groups of equal size. Rate: the group's share "
+               "of loans not fully recovered. Caught so far: the share of all not fully recovered loans found in "
+               "this group and the riskier ones. Lift: the group's rate over the portfolio's. KS: the gap between "
+               "the shares of not fully recovered and fully recovered loans caught so far.")
+    st.plotly_chart(plot_gains(analysis.gains), key="model_gains_chart")
     st.subheader("Calibration by risk band")
     ui.show_table(analysis.calibration, key="model_calibration_bands")
 
@@ -102,8 +102,9 @@ st.subheader(f"What happened to the borrowers each action would have gone to ({a
 confusion = model_card.outcome_strategy_confusion(bundle.holdout, active.column, thresholds)
 st.plotly_chart(plot_matrix(confusion, f"Held-out borrowers at thresholds {thresholds.low:.2f} / "
                                        f"{thresholds.high:.2f}"), key="model_confusion")
-ui.show_table(model_card.row_shares(confusion).rename_axis("Outcome").reset_index().rename(
-    columns=lambda name: name if name == "Outcome" else f"Share_{name}"), key="model_confusion_shares")
+shares = model_card.row_shares(confusion).rename(columns=SHORT_STRATEGY)
+ui.show_table(shares.rename_axis("Outcome").reset_index(), key="model_confusion_shares",
+              kinds=dict.fromkeys(shares.columns, "share"))
 st.caption("Rows: the real outcome. Columns: the action the held-out score recommends at the active "
            "thresholds (change them on the Strategy page). The table gives each outcome's split across actions.")
 
@@ -151,14 +152,11 @@ st.subheader("What the model never uses, and why")
 ui.show_table(model_card.never_used_table(manifest["never_used"]), key="model_never_used")
 
 st.subheader("Training data and segments")
-left, right = st.columns(2)
-with left:
-    ui.show_table(model_card.training_data_table(manifest), key="model_training_data")
-    ui.show_table(model_card.outcome_rates_table(manifest), key="model_outcome_rates")
-right.metric("Segment separation (silhouette)", f"{manifest['segments']['silhouette']:.3f}",
-             help="From -1 to 1; near 0 means the segments overlap a lot.")
-with right:
-    ui.show_table(model_card.segments_table(manifest), key="model_segments")
+ui.show_table(model_card.training_data_table(manifest), key="model_training_data")
+ui.show_table(model_card.outcome_rates_table(manifest), key="model_outcome_rates")
+st.metric("Segment separation (silhouette)", f"{manifest['segments']['silhouette']:.3f}",
+          help="From -1 to 1; near 0 means the segments overlap a lot.")
+ui.show_table(model_card.segments_table(manifest), key="model_segments")
 
 st.subheader("Artifacts and library versions")
 ui.show_table(model_card.artifact_table(manifest), key="model_artifacts")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from slrs import ui
 from slrs.exceptions import ConfigError
+from slrs.formatting import format_amount, format_count, format_kpi
 from slrs.money import (
     BANDS,
     DEFAULT_ASSUMPTIONS,
@@ -30,7 +31,7 @@ EDITOR_COLUMNS = {
         "Cost per account", min_value=0.0, step=1.0, format="%,.0f",
         help="What the action costs for one account, in currency (staff time, letters, fees)."),
     **{column: st.column_config.NumberColumn(
-        band.split(" (")[0] + " risk", min_value=0.0, max_value=1.0, step=0.01, format="%.2f",
+        band.split(" (")[0], min_value=0.0, max_value=1.0, step=0.01, format="%.2f",
         help=f"Share of the outstanding amount (0 to 1) the bank expects to recover from a borrower with a risk score "
              f"{band.split(' (')[1].rstrip(')')} who gets this action. 0.80 means 80%.")
        for column, band in zip(TABLE_COLUMNS[2:6], BANDS, strict=True)},
@@ -40,20 +41,12 @@ EDITOR_COLUMNS = {
              "accounts worth the most under the action keep it, the others get the next milder action. Reminders "
              "cannot be limited: every account can fall back to them, so leave their capacity empty."),
 }
-SUMMARY_COLUMNS = {"Borrowers": st.column_config.NumberColumn(format="%,.0f"),
-                   "Action_Cost": st.column_config.NumberColumn("Cost", format="%,.0f"),
-                   "Expected_Recovered": st.column_config.NumberColumn("Expected recovered under the plan",
-                                                                       format="%,.0f"),
-                   "Expected_Net_Recovery": st.column_config.NumberColumn("Expected net recovery", format="%,.0f"),
-                   "Capacity_Fallbacks": st.column_config.NumberColumn(
-                       "Moved by capacity", help="Accounts that got this action because a capacity was full")}
-
 st.title("Money & thresholds")
 st.write("What the recommended actions cost, what the bank expects them to bring back, and which thresholds "
          "bring back the most after costs. The model only says how risky each borrower is. What an action costs "
          "and how much it recovers from borrowers of each risk level are the bank's own assumptions, not "
          "something learnt from the data: check them in the table below and change them to your experience.")
-active, thresholds = ui.active_assumptions(), ui.active_thresholds()
+active, thresholds, currency = ui.active_assumptions(), ui.active_thresholds(), ui.active_currency()
 
 st.subheader("Your assumptions")
 st.caption("One row per action. The four risk columns hold the share of the outstanding amount (0 to 1) the bank "
@@ -61,7 +54,7 @@ st.caption("One row per action. The four risk columns hold the share of the outs
            "moderate 0.25 to 0.50, high 0.50 to 0.75, very high 0.75 and above. The capacity is the most accounts "
            "that can get the action (empty: no limit). Net recovery is the amount recovered minus the cost.")
 edited = st.data_editor(assumptions_table(active), key=ui.assumptions_editor_key(), hide_index=True,
-                        column_config=EDITOR_COLUMNS, placeholder="")
+                        column_config=EDITOR_COLUMNS, placeholder="", width="stretch")
 try:
     edited_assumptions = assumptions_from_table(edited)
 except ConfigError as error:
@@ -78,15 +71,15 @@ plan = ui.active_plan()
 totals = plan_totals(plan)
 st.subheader(f"The plan at your thresholds ({thresholds.low:.2f} / {thresholds.high:.2f})")
 money, counts = st.columns(3), st.columns(3)
-money[0].metric("Expected recovered under the plan", f"{totals['Expected_Recovered']:,.0f}")
-money[1].metric("Total cost of the actions", f"{totals['Action_Cost']:,.0f}")
-money[2].metric("Expected net recovery", f"{totals['Expected_Net_Recovery']:,.0f}",
+money[0].metric("Expected recovery under the plan", format_kpi(totals["Expected_Recovered"], currency))
+money[1].metric("Total cost of the actions", format_kpi(totals["Action_Cost"], currency))
+money[2].metric("Expected net recovery", format_kpi(totals["Expected_Net_Recovery"], currency),
                 help="Expected recovered under the plan minus the cost of the actions.")
-counts[0].metric("Legal cases", f"{totals['legal_accounts']:,}")
-counts[1].metric("Accounts moved by a capacity", f"{totals['capacity_fallbacks']:,}",
+counts[0].metric("Legal cases", format_count(totals["legal_accounts"]))
+counts[1].metric("Accounts moved by a capacity", format_count(totals["capacity_fallbacks"]),
                  help="Accounts the thresholds gave a scarce action that went to the next milder action instead, "
                       "because the action's capacity was full.")
-st.dataframe(plan_summary(plan), hide_index=True, key="money_summary", column_config=SUMMARY_COLUMNS)
+ui.show_table(plan_summary(plan), key="money_summary")
 
 st.subheader("Best thresholds")
 sweep = ui.active_sweep()
@@ -101,7 +94,7 @@ if best == thresholds:
     st.success(f"Your thresholds, {best.low:.2f} / {best.high:.2f}, are the best pair on the grid.")
 elif better:
     st.write(f"The best pair on the grid is low **{best.low:.2f}** / high **{best.high:.2f}**: it is expected to "
-             f"bring back **{gain:,.0f}** more after costs than your thresholds.")
+             f"bring back **{escape_markdown(format_amount(gain, currency))}** more after costs than your thresholds.")
 else:
     st.write(f"Your thresholds bring back at least as much after costs as the best pair on the grid "
              f"({best.low:.2f} / {best.high:.2f}).")

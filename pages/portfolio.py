@@ -19,12 +19,14 @@ from slrs.portfolio import (
     reason_codes_download,
     scored_table,
 )
-from slrs.schema import describe_schema, template_frame
+from slrs.schema import COST_COLUMN, describe_schema, template_frame
 from slrs.strategy import NOT_SCORED, STRATEGIES
 from slrs.tables import label
 
 ui.require_app_frame(__file__)
 
+# The decision at a glance, as wide as the page allows; row number, cost and the rest are one click away.
+SHOWN_FIRST = [column for column in LEADING_COLUMNS if column not in ("Row", COST_COLUMN)]
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 st.title("Portfolio")
@@ -98,9 +100,9 @@ mask = filter_view(view, strategies, segments=segments, chosen_strategies=chosen
                    search=search)
 st.caption(f"{int(mask.sum()):,} of {len(view):,} rows match the filters.")
 table = scored_table(view, plan)
-extra = st.multiselect("More columns", [c for c in table.columns if c not in LEADING_COLUMNS], format_func=label,
-                       key="portfolio_columns", help="The table shows the decision first; add any input you need.")
-ui.show_table(table.loc[mask, [*LEADING_COLUMNS, *extra]], key="portfolio_scored")
+extra = st.multiselect("More columns", [c for c in table.columns if c not in SHOWN_FIRST], format_func=label,
+                       key="portfolio_columns", help="The table shows the decision first; add any column you need.")
+ui.show_table(table.loc[mask, [*SHOWN_FIRST, *extra]], key="portfolio_scored")
 
 st.caption("The downloads hold every row: your columns unchanged, then segment, risk score, strategy, the plan's "
            "cost, expected recovery and net recovery, and data issues, under the current scenario (method, "

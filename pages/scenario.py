@@ -5,19 +5,27 @@ from __future__ import annotations
 import streamlit as st
 
 from slrs import ui
-from slrs.money import BANDS, TABLE_COLUMNS, assumptions_table
+from slrs.exceptions import ConfigError
+from slrs.formatting import KNOWN_SYMBOLS, currency_for
+from slrs.money import BANDS, assumptions_table
 from slrs.portfolio import escape_markdown
 from slrs.scenario import describe_scenario, scenario_to_json
 
 ui.require_app_frame(__file__)
 
-ASSUMPTION_COLUMNS = {
-    "Cost_per_account": st.column_config.NumberColumn("Cost per account", format="%,.2f"),
-    **{column: st.column_config.NumberColumn(f"{band.split(' (')[0]} risk", format="percent",
-                                             help=f"Share of the outstanding amount expected back: {band}")
-       for column, band in zip(TABLE_COLUMNS[2:6], BANDS, strict=True)},
-    "Capacity": st.column_config.NumberColumn("Capacity (accounts; empty: no limit)", format="%,d"),
-}
+NO_CURRENCY_CHOICE = "None (plain numbers)"
+
+
+def use_currency() -> None:
+    """Callback of the currency choice: the code picked, with a symbol typed by hand if one is."""
+    code = st.session_state["scenario_currency"]
+    try:
+        ui.set_currency(currency_for("" if code == NO_CURRENCY_CHOICE else code,
+                                     st.session_state.get("scenario_symbol", "")))
+    except ConfigError as error:
+        st.session_state["scenario_currency_problem"] = str(error)
+    else:
+        st.session_state["scenario_currency_problem"] = ""
 
 st.title("Scenario & report")
 st.write("A scenario is everything that decides the recommended actions: the risk method, the two thresholds, "
@@ -31,12 +39,23 @@ if warnings := ui.url_warnings():
 scenario = ui.active_scenario()
 st.subheader("The scenario in use")
 st.markdown("\n".join(f"- {escape_markdown(line)}" for line in describe_scenario(scenario)))
-st.dataframe(assumptions_table(scenario.assumptions), hide_index=True, key="scenario_assumptions",
-             column_config=ASSUMPTION_COLUMNS, placeholder="no limit")
+ui.show_table(assumptions_table(scenario.assumptions), key="scenario_assumptions")
 st.caption("Cost per account in currency. Low to very high risk: the share of the outstanding amount the bank "
            f"expects back under that action, by the borrower's risk score ({'; '.join(BANDS)}). Capacity: the "
            "most accounts that can get the action. Change them on the Money & thresholds page, the thresholds on "
            "the Strategy page.")
+
+st.subheader("Currency")
+st.caption("Portfolio files carry no currency: say which one the amounts are in, and every amount in the app and the "
+           "pack shows it. It is part of the scenario, so links and files carry it.")
+left, right = st.columns(2)
+st.session_state.setdefault("scenario_currency", scenario.currency.code or NO_CURRENCY_CHOICE)
+left.selectbox("Currency", [NO_CURRENCY_CHOICE, *KNOWN_SYMBOLS], key="scenario_currency", on_change=use_currency,
+               format_func=lambda code: code if code == NO_CURRENCY_CHOICE else f"{code} ({KNOWN_SYMBOLS[code]})")
+right.text_input("Symbol (optional: leave empty for the usual one)", max_chars=4, key="scenario_symbol",
+                 on_change=use_currency)
+if problem := st.session_state.get("scenario_currency_problem"):
+    st.error(escape_markdown(problem))
 
 st.subheader("Share it")
 st.info("Copy this link: the address in your browser's address bar already holds this scenario, and anyone who "

@@ -6,15 +6,18 @@ import streamlit as st
 
 from slrs import ui
 from slrs.exceptions import SLRSError
+from slrs.formatting import format_share
 from slrs.plots import plot_segment_scatter, plot_silhouette, sample_for_plot
 from slrs.schema import SEGMENT_FEATURES
 from slrs.segmentation import (
     PROJECTION_AXES,
     SILHOUETTE_SAMPLE,
+    profile_means,
     profile_table,
     segment_points,
     segmented_rows,
 )
+from slrs.tables import label
 
 ui.require_app_frame(__file__)
 
@@ -42,17 +45,13 @@ else:
             "retrain with `python -m slrs train --k N` to change that.")
 
 st.subheader("Segment profiles")
-st.dataframe(profile_table(rows, segments), hide_index=True, key="segments_profiles", column_config={
-    "Borrower_Segment": st.column_config.NumberColumn("Segment"),
-    "Segment_Name": st.column_config.TextColumn("Name"),
-    "Size": st.column_config.NumberColumn("Borrowers", format="%,d"),
-    "Share": st.column_config.NumberColumn("Share of borrowers", format="percent"),
-    "Mean_Risk_Score": st.column_config.NumberColumn("Mean risk score", format="%.2f"),
-    "Expected_Recovered": st.column_config.NumberColumn("Expected recovery", format="%,.0f"),
-    "Expected_Recovery_Rate": st.column_config.NumberColumn("Expected recovery rate", format="percent"),
-    **{name: st.column_config.NumberColumn(f"Mean {name.replace('_', ' ').lower()}", format="%,.1f")
-       for name in SEGMENT_FEATURES},
-})
+profiles = profile_table(rows, segments)
+ui.show_table(profiles.drop(columns=["Share", *SEGMENT_FEATURES]).rename(columns={"Size": "Borrowers"}),
+              key="segments_profiles")
+st.caption("Mean of each segment feature, in its own unit, per segment:")
+means = profile_means(profiles)
+ui.show_table(means.assign(Feature=means["Feature"].map(label)), key="segments_means",
+              kinds=dict.fromkeys(means.columns[1:], "number"))
 
 points = sample_for_plot(segment_points(rows, segments, projection))
 if len(points) < len(rows):
@@ -62,14 +61,15 @@ with left:
     st.subheader("All ten features at once")
     st.plotly_chart(plot_segment_scatter(points, *PROJECTION_AXES), key="segments_projection")
     st.caption(f"A flat map of the ten scaled features (principal components): the horizontal axis keeps "
-               f"{variance[0]:.0%} of the spread between borrowers, the vertical {variance[1]:.0%}.")
+               f"{format_share(variance[0])} of the spread between borrowers, the vertical "
+               f"{format_share(variance[1])}.")
 with right:
     st.subheader("Two features of your choice")
     x_column, y_column = st.columns(2)
     x = x_column.selectbox("Horizontal axis", SEGMENT_FEATURES, index=SEGMENT_FEATURES.index("Monthly_Income"),
-                           key="segments_x", format_func=lambda name: name.replace("_", " "))
+                           key="segments_x", format_func=label)
     y = y_column.selectbox("Vertical axis", SEGMENT_FEATURES, index=SEGMENT_FEATURES.index("Days_Past_Due"),
-                           key="segments_y", format_func=lambda name: name.replace("_", " "))
+                           key="segments_y", format_func=label)
     st.plotly_chart(plot_segment_scatter(points, x, y), key="segments_features")
 
 st.subheader("How many segments?")

@@ -10,15 +10,20 @@ from __future__ import annotations
 import streamlit as st
 
 from slrs import ui
+from slrs.formatting import format_count, format_kpi
 from slrs.money import plan_summary
 from slrs.plots import plot_matrix, plot_risk_histogram
-from slrs.portfolio import COMPARED_MEASURES, compare_summaries, segment_strategy_matrix
+from slrs.portfolio import (
+    COMPARED_MEASURES,
+    compare_summaries,
+    comparison_for,
+    segment_strategy_matrix,
+)
 from slrs.strategy import DEFAULT_THRESHOLDS, SHORT_STRATEGY, STRATEGIES, Thresholds
 
 ui.require_app_frame(__file__)
 
 LOW_SLIDER, HIGH_SLIDER = ui.STRATEGY_LOW_SLIDER, ui.STRATEGY_HIGH_SLIDER
-MONEY = st.column_config.NumberColumn(format="%,.0f")
 DEFAULTS = f"{DEFAULT_THRESHOLDS.low:.2f} / {DEFAULT_THRESHOLDS.high:.2f}"
 MEASURE_WORDS = {"Borrowers": "Borrowers", "Outstanding": "Outstanding", "Expected_Recovered": "Expected recovery",
                  "Expected_Net_Recovery": "Expected net recovery"}
@@ -52,7 +57,7 @@ st.button(f"Reset to the study's defaults ({DEFAULTS})", key="strategy_reset", o
 if low >= high:
     st.error(f"The low threshold must be below the high threshold (you chose low {low:.2f}, high {high:.2f}). "
              f"The last valid thresholds, {active.low:.2f} / {active.high:.2f}, stay in use.")
-thresholds = ui.active_thresholds()
+thresholds, currency = ui.active_thresholds(), ui.active_currency()
 
 plan = ui.active_plan()  # thresholds, then the capacities of the Money & thresholds page
 strategies = plan["Recovery_Strategy"]
@@ -62,20 +67,15 @@ st.subheader(f"Recommended actions at {thresholds.low:.2f} / {thresholds.high:.2
 actions = summary[summary["Strategy"].isin(STRATEGIES)]
 for column, row in zip(st.columns(len(actions)), actions.itertuples()):
     change = int(comparison.loc[row.Strategy, "Borrowers_Change"])
-    column.metric(f"{SHORT_STRATEGY[row.Strategy]}: borrowers", f"{row.Borrowers:,}",
+    column.metric(f"{SHORT_STRATEGY[row.Strategy]}: borrowers", format_count(row.Borrowers),
                   delta=f"{change:+,} vs defaults" if change else None, delta_color="off", help=row.Strategy)
-    column.metric("Outstanding", f"{row.Outstanding:,.0f}")
-    column.metric("Expected recovery", f"{row.Expected_Recovered:,.0f}",
+    column.metric("Outstanding", format_kpi(row.Outstanding, currency))
+    column.metric("Expected recovery", format_kpi(row.Expected_Recovered, currency),
                   help="What this action is expected to bring back from these borrowers, by the bank's assumptions "
                        "on the Money & thresholds page.")
-    column.metric("Expected net recovery", f"{row.Expected_Net_Recovery:,.0f}",
+    column.metric("Expected net recovery", format_kpi(row.Expected_Net_Recovery, currency),
                   help="Expected recovery minus what the action costs.")
-st.dataframe(summary, hide_index=True, key="strategy_summary", column_config={
-    "Outstanding": MONEY, "Action_Cost": st.column_config.NumberColumn("Cost of the actions", format="%,.0f"),
-    "Expected_Recovered": st.column_config.NumberColumn("Expected recovery", format="%,.0f"),
-    "Expected_Net_Recovery": st.column_config.NumberColumn("Expected net recovery", format="%,.0f"),
-    "Capacity_Fallbacks": st.column_config.NumberColumn("Moved by a capacity", format="%,d"),
-    "Share_of_Borrowers": st.column_config.NumberColumn("Share of borrowers", format="percent")})
+ui.show_table(summary, key="strategy_summary")
 st.caption("Thresholds change who gets which action, never the scores. Expected recovery and net recovery follow "
            "the action each borrower gets, by the bank's assumptions of what each action costs and recovers (Money "
            "& thresholds page, which also finds the best thresholds).")
@@ -90,7 +90,8 @@ st.plotly_chart(plot_matrix(segment_strategy_matrix(view, strategies), "Borrower
                 key="strategy_matrix")
 
 st.subheader(f"Your thresholds against the study's defaults ({DEFAULTS})")
-st.dataframe(comparison, key="strategy_comparison", column_config={
-    **{f"{measure}_{side}": st.column_config.NumberColumn(f"{MEASURE_WORDS[measure]}: {label}", format="%,.0f")
-       for measure in COMPARED_MEASURES
-       for side, label in (("Default", "defaults"), ("Chosen", "yours"), ("Change", "change"))}})
+measure = st.segmented_control("Compare", COMPARED_MEASURES, default=COMPARED_MEASURES[0],
+                               format_func=MEASURE_WORDS.get, key="strategy_compare_measure") or COMPARED_MEASURES[0]
+kind = "count" if measure == "Borrowers" else "amount"
+ui.show_table(comparison_for(comparison, measure), key="strategy_comparison",
+              kinds={"Defaults": kind, "Yours": kind, "Change": kind})

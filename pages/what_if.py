@@ -7,7 +7,15 @@ import streamlit as st
 from slrs import ui
 from slrs.counterfactual import find_counterfactuals
 from slrs.exceptions import SLRSError
-from slrs.explain import explain_inputs, reason_sentences, sum_text, waterfall_table
+from slrs.explain import (
+    REASON_METHODS,
+    SCORECARD_REASONS,
+    explain_inputs,
+    reason_sentences,
+    sum_text,
+    waterfall_table,
+)
+from slrs.formatting import format_score
 from slrs.plots import plot_comparison, plot_reason_waterfall
 from slrs.portfolio import escape_markdown
 from slrs.schema import COLUMN_BY_NAME, MODEL_FEATURES
@@ -65,6 +73,9 @@ def edit_input(name: str, bounds: InputBounds) -> object:
 def show_reasons(edited: dict) -> None:
     """Why the edited scenario scores as it does, under the active method: a waterfall and sentences."""
     st.subheader("Why this score (edited)")
+    if ui.active_method() not in REASON_METHODS:
+        st.info(SCORECARD_REASONS)
+        return
     try:
         codes = explain_inputs(ui.get_bundle(), edited, ui.active_method(), ui.get_explainer())
     except SLRSError as error:
@@ -72,7 +83,7 @@ def show_reasons(edited: dict) -> None:
         return
     st.plotly_chart(plot_reason_waterfall(waterfall_table(codes)), key="what_if_reasons")
     st.caption(f"{codes.space} Here: {sum_text(codes)}.")
-    sentences = reason_sentences(codes.contributions.iloc[0], codes.values.iloc[0])
+    sentences = reason_sentences(codes.contributions.iloc[0], codes.values.iloc[0], currency=ui.active_currency())
     st.markdown("\n".join(f"- {escape_markdown(sentence)}" for sentence in sentences))
 
 
@@ -95,7 +106,7 @@ def show_options(edited: dict) -> None:
     st.text(search.message)
     for number, option in enumerate(search.options, start=1):
         text, button = st.columns([5, 1], vertical_alignment="center")
-        text.text(f"{number}. {option.text}\n   -> risk score {option.risk_score:.2f}: {option.tier}")
+        text.text(f"{number}. {option.text}\n   -> risk score {format_score(option.risk_score)}: {option.tier}")
         button.button("Apply", key=f"what_if_apply_{number}", on_click=apply_option, args=(option.edits,),
                       help="Put these values into the inputs above (only actionable inputs change).")
 
@@ -122,7 +133,7 @@ def edit_and_score(baseline: Baseline, start: dict) -> None:
     elif ui.active_assumptions().has_capacities:
         st.caption("The edited borrower is planned on their own: a capacity limits the whole portfolio.")
     st.subheader("Result")
-    for column, card in zip(st.columns(4), result_cards(base, now)):
+    for column, card in zip(st.columns(4), result_cards(base, now, ui.active_currency())):
         column.metric(f"{card['measure']}, as in the file", card["baseline"])
         column.caption(card["baseline_note"])
         column.metric(f"{card['measure']}, edited", card["edited"], card["delta"], card["delta_color"],
@@ -132,7 +143,8 @@ def edit_and_score(baseline: Baseline, start: dict) -> None:
     left, right = st.columns(2)
     left.markdown("**Your changes**")
     if len(changes):
-        left.dataframe(changes, hide_index=True, key="what_if_changes")
+        with left:
+            ui.show_table(changes, key="what_if_changes")
     else:
         left.caption("No changes yet: edit any input above.")
     left.button("Reset to the file's values", key="what_if_reset", on_click=reset, args=(baseline,),

@@ -45,10 +45,9 @@ def _fit_bins(values: pd.Series, events: np.ndarray, name: str, kind: str) -> Ch
         optimal = OptimalBinning(name=name, dtype="categorical", max_n_bins=MAX_BINS, min_bin_size=MIN_BIN_SHARE)
         optimal.fit(values.astype(object).where(values.notna(), np.nan).to_numpy(), events)
     table = optimal.binning_table.build()
-    bins = table.iloc[: len(table) - 3]  # the bins, then the Special, Missing and Totals rows
-    missing = table[table["Bin"] == "Missing"]
+    bins, missing = table.iloc[: len(table) - 3], table.iloc[len(table) - 2]  # bins, Special, Missing, Totals
     woe = tuple(float(value) for value in bins["WoE"])  # optbinning's WoE has the sign of slrs.scorecard's
-    missing_woe = float(missing["WoE"].iloc[0]) if int(missing["Count"].iloc[0]) else 0.0
+    missing_woe = float(missing["WoE"]) if int(missing["Count"]) else 0.0
     if kind == "numeric":
         return CharacteristicBins(name, "numeric", woe, missing_woe, splits=tuple(float(s) for s in optimal.splits))
     groups = tuple(tuple(str(category) for category in group) for group in optimal.splits)

@@ -331,7 +331,8 @@ def run_sweep(args: argparse.Namespace) -> None:
 
 def run_report(args: argparse.Namespace) -> None:
     scenario = read_scenario_file(args.scenario) if args.scenario else DecisionScenario()
-    challenger = read_scenario_file(args.challenger) if args.challenger else DecisionScenario(scenario.method)
+    challenger = replace(read_scenario_file(args.challenger) if args.challenger else DecisionScenario(scenario.method),
+                         currency=scenario.currency, gates=scenario.gates)  # the committee's, not a side's
     output, bundle = _output_path(args), _load_models(args)
     champion = _decide_file(args, scenario, bundle)
     challenger_decision = pipeline.decide(champion.portfolio, bundle, replace(challenger, borrower=None),

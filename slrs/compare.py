@@ -123,6 +123,13 @@ def transition_matrix(before: pd.Series, after: pd.Series) -> pd.DataFrame:
     return matrix.rename_axis(index="Champion", columns="Challenger")
 
 
+def segment_change(by_segment: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """``Comparison.by_segment`` for one of ``MONEY``: segment, name, borrowers, moved, champion, challenger, change."""
+    return by_segment[["Borrower_Segment", "Segment_Name", "Borrowers", "Moved"]].assign(
+        Champion=by_segment[f"{measure}_Champion"], Challenger=by_segment[f"{measure}_Challenger"],
+        Change=by_segment[f"{measure}_Change"])
+
+
 def _side_totals(plan: pd.DataFrame) -> list[float]:
     counts = plan["Recovery_Strategy"].value_counts()
     return [*(float(counts.get(STRATEGY_OF[action], 0)) for action in ACTIONS),

@@ -28,6 +28,7 @@ from sklearn.ensemble import RandomForestClassifier
 from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError, ModelArtifactError
 from slrs.features import DERIVED_FEATURES
+from slrs.formatting import NO_CURRENCY, Currency, format_amount
 from slrs.risk import Method
 from slrs.schema import (
     CATEGORICAL_MODEL_FEATURES,
@@ -45,7 +46,8 @@ SPACE: dict[Method, str] = {
               "risk score (the study's score is not calibrated)."),
 }
 # Words in an input's description that give its unit, first match wins; suffixes follow the value.
-UNIT_WORDS = (("currency", " currency units"), ("in years", " years"), ("in months", " months"),
+CURRENCY_UNIT = " currency units"  # stands for the scenario's currency: its prefix is written instead
+UNIT_WORDS = (("currency", CURRENCY_UNIT), ("in years", " years"), ("in months", " months"),
               ("percent", "%"), ("multiple", "x"), ("share", "%"))
 TOP_REASONS = 3
 REASON_METHODS: tuple[Method, ...] = ("outcome", "study")  # the methods whose model is a forest
@@ -240,8 +242,9 @@ def _is_count(name: str) -> bool:
     return column is not None and column.dtype == "int" and not input_unit(name)
 
 
-def format_value(name: str, value: object) -> str:
-    """An input's value as text with its unit: "6", "36 months", "12.5%", "1.3x", "45,000 currency units"."""
+def format_value(name: str, value: object, currency: Currency = NO_CURRENCY) -> str:
+    """An input's value as text with its unit: "6", "36 months", "12.5%", "1.3x", "€ 45,000" (an amount without a
+    currency: "45,000")."""
     if isinstance(value, str):
         return value
     if value is None or not np.isfinite(value):
@@ -255,13 +258,15 @@ def format_value(name: str, value: object) -> str:
         return f"{round(float(value), 2):g}%"
     if unit == "x":
         return f"{value:,.1f}x"
+    if unit == CURRENCY_UNIT:
+        return format_amount(float(value), currency)
     text = f"{value:,.0f}"
     return f"{text}{unit.removesuffix('s') if text == '1' else unit}"
 
 
-def describe_value(name: str, value: object) -> tuple[str, bool]:
+def describe_value(name: str, value: object, currency: Currency = NO_CURRENCY) -> tuple[str, bool]:
     """A phrase for an input's value with its unit, and whether it reads as plural ("6 missed payments")."""
-    label, text = input_label(name), format_value(name, value)
+    label, text = input_label(name), format_value(name, value, currency)
     if isinstance(value, str):
         return f"{label} '{text}'", False
     if text == "missing":
@@ -287,7 +292,7 @@ def _by_size(codes_row: Mapping[str, float], top_n: int) -> list[tuple[str, floa
 
 
 def reason_sentences(codes_row: Mapping[str, float], inputs_row: Mapping[str, object],
-                     top_n: int = TOP_REASONS) -> list[str]:
+                     top_n: int = TOP_REASONS, currency: Currency = NO_CURRENCY) -> list[str]:
     """Plain sentences for the ``top_n`` inputs with the largest contributions (absolute), largest first.
 
     ``codes_row`` maps input names to contributions (a row of ``ReasonCodes.contributions``), ``inputs_row``
@@ -296,7 +301,7 @@ def reason_sentences(codes_row: Mapping[str, float], inputs_row: Mapping[str, ob
     """
     sentences = []
     for name, contribution in _by_size(codes_row, top_n):
-        phrase, plural = describe_value(name, inputs_row[name])
+        phrase, plural = describe_value(name, inputs_row[name], currency)
         verb = ("raise" if contribution >= 0 else "lower") + ("" if plural else "s")
         size = f"{abs(contribution):.2f}" if abs(contribution) >= 0.005 else "less than 0.01"
         sentences.append(f"{phrase[:1].upper()}{phrase[1:]} {verb} the risk by {size}")

@@ -20,6 +20,7 @@ SEVERITY_WORDS: dict[Severity, str] = {"critical": "Do not rely on these numbers
                                        "info": "Note"}
 DRIFT_DETAILS = "The drift table (Portfolio page, or the committee pack) shows each input's shift."
 NO_SIGNAL_ADVICE = "Do not use these scores to decide actions on this portfolio."
+GATES_PREFIX = "Validation gates: "
 EVIDENCE_DETAILS = "The Model page (and the committee pack) shows the outcome analysis and the gates."
 STUDY_METHOD_TEXT = ("Scores come from the study's method, shown for comparison only: it predicts the study's own "
                      "segments, not whether a loan will be recovered. Use the outcome model for decisions.")
@@ -80,5 +81,5 @@ def _evidence_findings(analysis: OutcomeAnalysis, gates: Sequence[GateResult]) -
     findings = [Finding("critical" if no_signal else "info",
                         f"{analysis.sentence()} {NO_SIGNAL_ADVICE}" if no_signal else analysis.sentence())]
     if any(result.status != "pass" for result in gates):
-        findings.append(Finding("warning", f"Validation gates: {gates_summary(tuple(gates))}. {EVIDENCE_DETAILS}"))
+        findings.append(Finding("warning", f"{GATES_PREFIX}{gates_summary(tuple(gates))}. {EVIDENCE_DETAILS}"))
     return findings

@@ -123,4 +123,5 @@ def amount_pattern(currency: Currency = NO_CURRENCY) -> str:
 
 # printf patterns for table cells (Streamlit's NumberColumn), one per kind of figure; shares are given as
 # percent numbers (0 to 100), see ``slrs.tables``.
-TABLE_FORMATS = {"count": "%,d", "share": "%.1f%%", "score": "%.3f", "ratio": "%.3f", "number": "%,.2f"}
+TABLE_FORMATS = {"count": "%,d", "share": "%.1f%%", "score": "%.3f", "ratio": "%.3f", "multiple": "%.2fx",
+                 "number": "%,.2f"}

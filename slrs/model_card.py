@@ -17,7 +17,13 @@ from sklearn.metrics import roc_curve
 from slrs.exceptions import ModelArtifactError
 from slrs.features import DERIVED_FEATURES, NUMERIC_INPUTS
 from slrs.gates import STATUS_WORDS
-from slrs.risk import NEURAL_NETWORK, OUTCOME_COLUMN, SCORECARD_COLUMN, STUDY_COLUMN, Method
+from slrs.risk import (
+    NEURAL_NETWORK,
+    OUTCOME_COLUMN,
+    SCORECARD_COLUMN,
+    STUDY_COLUMN,
+    Method,
+)
 from slrs.schema import CATEGORICAL_MODEL_FEATURES, COLUMN_BY_NAME, OUTCOME_CLASSES
 from slrs.strategy import NOT_SCORED, STRATEGIES, Thresholds, assign_strategy
 
@@ -56,14 +62,14 @@ def compared_models(manifest: dict, method: Method) -> list[ComparedModel]:
     kept = manifest["outcome_model"]
     candidates = manifest["metrics"]["candidates"]
     models = [ComparedModel(f"Outcome model: {CANDIDATE_LABELS.get(kept, kept)}", OUTCOME_COLUMN,
-                            manifest["metrics"]["outcome"], "kept for the outcome method", method == "outcome")]
+                            manifest["metrics"]["outcome"], "kept", method == "outcome")]
     models += [ComparedModel(f"Outcome candidate: {CANDIDATE_LABELS.get(name, name)}", name, metrics,
-                             "compared, not kept", False) for name, metrics in candidates.items() if name != kept]
+                             "compared", False) for name, metrics in candidates.items() if name != kept]
     if "scorecard" in manifest["metrics"]:
         models.append(ComparedModel("Benchmark scorecard", SCORECARD_COLUMN, manifest["metrics"]["scorecard"],
-                                    "interpretable benchmark, selectable", method == "scorecard"))
+                                    "benchmark", method == "scorecard"))
     models.append(ComparedModel("Study method", STUDY_COLUMN, manifest["metrics"]["study"],
-                                "comparison only: predicts its own segments", method == "study"))
+                                "comparison only", method == "study"))
     return sorted(models, key=lambda model: not model.active)
 
 

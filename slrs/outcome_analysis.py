@@ -45,7 +45,7 @@ VERDICT_WORDS: dict[str, str] = {
 CONFIDENCE_Z = 1.959964  # two-sided 95 %
 DECILES = 10
 MIN_EACH_OUTCOME = 10  # below this many loans of either outcome, an AUC says nothing
-GAINS_COLUMNS = ("Decile", "Accounts", "Lowest_Score", "Highest_Score", "Not_Fully_Recovered", "Rate",
+GAINS_COLUMNS = ("Decile", "Accounts", "Lowest_Score", "Highest_Score", "Not_Fully_Recovered", "Not_Full_Rate",
                  "Cumulative_Accounts_Share", "Cumulative_Not_Full_Share", "Cumulative_Full_Share", "Lift", "KS")
 CALIBRATION_COLUMNS = ("Risk_Band", "Accounts", "Mean_Score", "Observed_Rate", "Gap")
 HELD_OUT_BASIS = ("This portfolio is the models' training data, so its figures use the held-out cross-validation "
@@ -165,12 +165,12 @@ def gains_table(events: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
     table = frame.groupby("Decile").agg(Accounts=("event", "size"), Lowest_Score=("score", "min"),
                                         Highest_Score=("score", "max"), Not_Fully_Recovered=("event", "sum"))
     table = table.reset_index()
-    table["Rate"] = table["Not_Fully_Recovered"] / table["Accounts"]
+    table["Not_Full_Rate"] = table["Not_Fully_Recovered"] / table["Accounts"]
     full = table["Accounts"] - table["Not_Fully_Recovered"]
     table["Cumulative_Accounts_Share"] = table["Accounts"].cumsum() / len(scores)
     table["Cumulative_Not_Full_Share"] = table["Not_Fully_Recovered"].cumsum() / max(1, int(events.sum()))
     table["Cumulative_Full_Share"] = full.cumsum() / max(1, int(len(events) - events.sum()))
-    table["Lift"] = table["Rate"] / events.mean()
+    table["Lift"] = table["Not_Full_Rate"] / events.mean()
     table["KS"] = table["Cumulative_Not_Full_Share"] - table["Cumulative_Full_Share"]
     return table[list(GAINS_COLUMNS)]
 

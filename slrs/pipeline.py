@@ -37,7 +37,12 @@ from slrs.money import (
     sweep_thresholds,
     threshold_grid,
 )
-from slrs.outcome_analysis import HELD_OUT_BASIS, OutcomeAnalysis, analyse_outcomes, analyse_view
+from slrs.outcome_analysis import (
+    HELD_OUT_BASIS,
+    OutcomeAnalysis,
+    analyse_outcomes,
+    analyse_view,
+)
 from slrs.portfolio import (
     LoadedPortfolio,
     ProgressCallback,
@@ -217,7 +222,7 @@ def pack(champion: Decision, challenger: Decision, bundle: ModelBundle, created:
     """The committee pack (one HTML document) of the champion's decision against the challenger's."""
     return build_committee_pack(PackInputs(
         portfolio=champion.portfolio, bundle=bundle, champion=champion.scenario, challenger=challenger.scenario,
-        view=champion.view, plan=champion.plan, drift=champion.drift,
+        view=champion.view, plan=champion.plan, drift=champion.drift, analysis=champion.analysis, gates=champion.gates,
         findings=champion.findings + challenger_findings(champion, challenger),
         sweep=sweep(champion, threshold_grid()), comparison=compare(champion, challenger)), created)
 

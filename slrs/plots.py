@@ -44,12 +44,11 @@ from slrs.strategy import (
     STRATEGIES,
     Thresholds,
 )
-from slrs.tables import TABLE_COLUMNS
 from slrs.tables import label as column_words
 
-# Every name a chart could show as a column name (axis and legend titles, hover labels, facet titles, category
+# Every schema column name a chart could show (axis and legend titles, hover labels, facet titles, category
 # ticks) is shown by its readable label instead (``slrs.tables.label``).
-_READABLE = {name: column_words(name) for name in (*internal_names(), *TABLE_COLUMNS) if column_words(name) != name}
+_READABLE = {name: column_words(name) for name in internal_names()}
 _INTERNAL_NAME = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _READABLE), key=len, reverse=True)) + r")\b")
 P = ParamSpec("P")
 

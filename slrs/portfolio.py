@@ -190,6 +190,13 @@ def compare_summaries(default: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFra
     return table.reset_index()
 
 
+def comparison_for(comparison: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """One measure of ``compare_summaries`` (indexed by Strategy): Strategy, Defaults, Yours and Change."""
+    return pd.DataFrame({"Strategy": comparison.index, "Defaults": comparison[f"{measure}_Default"].to_numpy(),
+                         "Yours": comparison[f"{measure}_Chosen"].to_numpy(),
+                         "Change": comparison[f"{measure}_Change"].to_numpy()})
+
+
 def segment_summary(view: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
     """Per segment: name, borrowers, outstanding, the plan's expected recovered and net recovery, mean risk."""
     scored = view[view[SEGMENT_COLUMN].notna()].assign(

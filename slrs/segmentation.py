@@ -210,6 +210,14 @@ def profile_table(frame: pd.DataFrame, segments: pd.DataFrame | None = None) -> 
     return table.reset_index()
 
 
+def profile_means(profile: pd.DataFrame) -> pd.DataFrame:
+    """The segment features' means of ``profile_table``, one row per feature and one column per segment
+    ("Segment 0", "Segment 1"...: the names are in the profile table)."""
+    means = profile.set_index("Borrower_Segment")[list(SEGMENT_FEATURES)].T
+    return means.rename_axis("Feature").reset_index().rename(columns=lambda name: f"Segment {name}"
+                                                             if name != "Feature" else name)
+
+
 def segment_points(frame: pd.DataFrame, segments: pd.DataFrame, projection: pd.DataFrame) -> pd.DataFrame:
     """Rows to plot: Borrower_ID, the segment as "number · name" (in segment order), features and projection."""
     points = frame[[ID_COLUMN, *SEGMENT_FEATURES]].join(segments[list(SEGMENT_COLUMNS)], how="inner")

@@ -11,7 +11,7 @@ from slrs.exceptions import ConfigError
 LEGAL = "Immediate legal notices & aggressive recovery"
 SETTLEMENT = "Settlement offers & flexible repayment plans"
 REMINDERS = "Automated reminders & routine monitoring"
-NOT_SCORED = "Not scored (see Data_Issues)"
+NOT_SCORED = "Not scored (see Data issues)"
 # Mildest first: the order used in tables and charts.
 STRATEGIES = (REMINDERS, SETTLEMENT, LEGAL)
 SHORT_STRATEGY = {REMINDERS: "Reminders", SETTLEMENT: "Settlement", LEGAL: "Legal", NOT_SCORED: "Not scored"}

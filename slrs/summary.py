@@ -13,7 +13,7 @@ from typing import Literal
 import pandas as pd
 
 from slrs.bundle import ModelBundle
-from slrs.findings import NO_SIGNAL_ADVICE, Finding
+from slrs.findings import GATES_PREFIX, NO_SIGNAL_ADVICE, Finding
 from slrs.formatting import format_count, format_kpi
 from slrs.gates import GateResult, all_passed, gates_summary
 from slrs.money import plan_totals
@@ -59,7 +59,9 @@ def summarise(inputs: SummaryInputs) -> list[SummaryLine]:
              _evidence_line(inputs)]
     lines.append(SummaryLine("Validation gates", gates_summary(inputs.gates) + ".",
                              "good" if all_passed(inputs.gates) else "bad" if analysis.has_labels else "neutral"))
-    others = [finding for finding in inputs.findings if not finding.text.startswith(analysis.sentence())]
+    # The verdict and the gates have their own lines above.
+    others = [finding for finding in inputs.findings
+              if not finding.text.startswith((analysis.sentence(), GATES_PREFIX))]
     lines += [SummaryLine("Before you rely on these numbers", finding.line(), TONE_OF_SEVERITY[finding.severity])
               for finding in others]
     if not others:

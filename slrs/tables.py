@@ -8,6 +8,7 @@ format (``slrs.formatting``); the app's adapter turns its formats into Streamlit
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,9 +27,15 @@ from slrs.formatting import (
     format_score,
     format_share,
 )
-from slrs.schema import COLUMN_BY_NAME, PLAN_AMOUNT_COLUMNS, column_label
+from slrs.schema import (
+    COLUMN_BY_NAME,
+    PLAN_AMOUNT_COLUMNS,
+    STRATEGY_COLUMN,
+    column_label,
+)
+from slrs.strategy import SHORT_STRATEGY
 
-FigureKind = Literal["count", "amount", "share", "score", "ratio", "number", "text"]
+FigureKind = Literal["count", "amount", "share", "score", "ratio", "multiple", "number", "text"]
 
 # Columns of SLRS's own tables that are not portfolio columns: label and kind.
 TABLE_COLUMNS: dict[str, tuple[str, FigureKind]] = {
@@ -42,14 +49,17 @@ TABLE_COLUMNS: dict[str, tuple[str, FigureKind]] = {
     "Measure": ("Index", "text"),
     "Out_of_range_share": ("Outside training range", "share"), "Unseen_share": ("Never seen in training", "share"),
     "Missing_share": ("Missing", "share"), "Rows": ("Rows", "count"),
-    "Decile": ("Decile", "count"), "Lowest_Score": ("Lowest score", "score"),
-    "Highest_Score": ("Highest score", "score"), "Not_Fully_Recovered": ("Not fully recovered", "count"),
-    "Rate": ("Not fully recovered rate", "share"), "Cumulative_Accounts_Share": ("Accounts so far", "share"),
-    "Cumulative_Not_Full_Share": ("Not fully recovered caught so far", "share"),
+    "Decile": ("Decile", "count"), "Lowest_Score": ("From score", "score"),
+    "Highest_Score": ("To score", "score"), "Not_Fully_Recovered": ("Not fully recovered", "count"),
+    "Not_Full_Rate": ("Rate", "share"), "Rate": ("Rate", "share"), "Cumulative_Accounts_Share": ("Accounts so far", "share"),
+    "Cumulative_Not_Full_Share": ("Caught so far", "share"),
     "Cumulative_Full_Share": ("Fully recovered so far", "share"), "Lift": ("Lift", "ratio"), "KS": ("KS", "ratio"),
-    "Risk_Band": ("Risk band", "text"), "Mean_Score": ("Mean risk score", "score"),
+    "Risk_Band": ("Risk band", "text"), "Strategy": ("Action", "text"), "Mean_Score": ("Mean risk score", "score"),
     "Observed_Rate": ("Observed not fully recovered rate", "share"), "Gap": ("Score minus observed", "ratio"),
-    "Share": ("Share", "share"), "Overall_Rate": ("Overall rate", "share"), "Not_Scored": ("Not scored", "count"),
+    "Share": ("Share of borrowers", "share"), "Overall_Rate": ("Overall rate", "share"),
+    "Not_Scored": ("Not scored", "count"), "Ratio": ("Ratio to overall", "multiple"),
+    "Adverse": ("Harsher on the group", "text"), "Moved": ("Borrowers who change action", "count"),
+    "Count": ("With the action", "count"), "Capacity": ("Capacity (empty: no limit)", "count"),
 }
 
 
@@ -85,6 +95,9 @@ STATUS_COLOURS = {"Stable": "#2e7d32", "Pass": "#2e7d32", "Some shift": "#ef6c00
                   "Fail": "#c62828", "Too few rows": "#616161", "Not checked": "#616161"}
 
 
+ACTION_COLUMNS = ("Strategy", STRATEGY_COLUMN)
+
+
 @dataclass(frozen=True, eq=False)
 class DisplayTable:
     """A table ready to show: readable headers, shares as percent numbers, scores cut to three decimals.
@@ -96,19 +109,25 @@ class DisplayTable:
     patterns: dict[str, str]
 
 
-def display_table(table: pd.DataFrame, currency: Currency = NO_CURRENCY) -> DisplayTable:
-    """``table`` for people: every header labelled, every figure in the one format (the index is dropped)."""
-    frame, patterns = pd.DataFrame(index=range(len(table))), {}
+def display_table(table: pd.DataFrame, currency: Currency = NO_CURRENCY,
+                  kinds: Mapping[str, FigureKind] | None = None) -> DisplayTable:
+    """``table`` for people: every header labelled, every figure in the one format (the index is dropped);
+    ``kinds`` names the kind of figure of columns whose name does not say it."""
+    frame, patterns, kinds = pd.DataFrame(index=range(len(table))), {}, kinds or {}
     for name in table.columns:
         values = table[name].reset_index(drop=True)
-        kind, header = figure_kind(str(name), values), label(str(name))
+        kind, header = kinds.get(str(name)) or figure_kind(str(name), values), label(str(name))
         if kind == "share":
             values = pd.to_numeric(values, errors="coerce") * 100
         elif kind == "score":
             values = np.floor(pd.to_numeric(values, errors="coerce") * 10 ** SCORE_DECIMALS + 1e-9) \
                 / 10 ** SCORE_DECIMALS
+        elif pd.api.types.is_bool_dtype(values.dtype):
+            values = values.map({True: "Yes", False: "No"})
         elif kind == "text" and isinstance(values.dtype, pd.CategoricalDtype):
             values = values.astype(object)
+        if str(name) in ACTION_COLUMNS:  # the short names of the actions: the long ones do not fit a table
+            values = values.astype(object).map(lambda value: SHORT_STRATEGY.get(value, value))
         frame[header] = values
         if kind == "amount":
             patterns[header] = amount_pattern(currency)
@@ -131,10 +150,18 @@ def format_cell(value: object, kind: FigureKind, currency: Currency = NO_CURRENC
         return format_score(float(value))
     if kind in ("ratio", "number"):
         return format_ratio(float(value), 3 if kind == "ratio" else 2)
+    if kind == "multiple":
+        return f"{float(value):.2f}x"
+    if isinstance(value, bool | np.bool_):
+        return "Yes" if value else "No"
     return str(value)
 
 
-def text_table(table: pd.DataFrame, currency: Currency = NO_CURRENCY) -> pd.DataFrame:
-    """``table`` with readable headers and every figure written as text in the one format (for the pack)."""
-    return pd.DataFrame({label(str(name)): [format_cell(value, figure_kind(str(name), table[name]), currency)
+def text_table(table: pd.DataFrame, currency: Currency = NO_CURRENCY,
+               kinds: Mapping[str, FigureKind] | None = None) -> pd.DataFrame:
+    """``table`` with readable headers and every figure written as text in the one format (for the pack and the
+    command line); ``kinds`` as for ``display_table``."""
+    kinds = kinds or {}
+    return pd.DataFrame({label(str(name)): [format_cell(value, kinds.get(str(name)) or figure_kind(str(name),
+                                                                                                  table[name]), currency)
                                             for value in table[name]] for name in table.columns})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -56,7 +56,7 @@ from slrs.segmentation import (
 )
 from slrs.strategy import DEFAULT_THRESHOLDS, Thresholds
 from slrs.summary import SummaryInputs, SummaryLine, summarise
-from slrs.tables import STATUS_COLOURS, display_table
+from slrs.tables import STATUS_COLOURS, FigureKind, display_table
 from slrs.whatif import Baseline, Scenario, open_scenario
 from slrs.whatif import scenario_to_query as borrower_query
 
@@ -213,10 +213,11 @@ def set_gates(gates: ValidationGates) -> None:
     set_scenario(replace(active_scenario(), gates=gates))
 
 
-def show_table(table: pd.DataFrame, *, key: str | None = None, height: int | str = "auto") -> None:
+def show_table(table: pd.DataFrame, *, key: str | None = None, height: int | str = "auto",
+               kinds: Mapping[str, FigureKind] | None = None) -> None:
     """``table`` as people read it (``slrs.tables.display_table``): readable headers, one number format, the
     scenario's currency on every amount, as wide as the page and no wider."""
-    shown = display_table(table, active_currency())
+    shown = display_table(table, active_currency(), kinds)
     config = {header: st.column_config.NumberColumn(format=pattern) for header, pattern in shown.patterns.items()}
     data = shown.frame
     if "Status" in data:  # status words in their colour (drift, gates)
@@ -435,8 +436,11 @@ def active_sweep() -> pd.DataFrame:
 def challenger_scenario() -> DecisionScenario:
     """This session's challenger (at first: the champion's method at the study's thresholds and the default
     assumptions); it never carries a what-if borrower."""
-    stored = st.session_state.get(CHALLENGER_KEY) or DecisionScenario(active_method(), DEFAULT_THRESHOLDS)
-    return replace(stored, assumptions=active_assumptions()) if challenger_follows_champion() else stored
+    champion = active_scenario()
+    stored = st.session_state.get(CHALLENGER_KEY) or DecisionScenario(champion.method, DEFAULT_THRESHOLDS)
+    # The currency and the gates are the committee's, not a side's: the challenger always has the champion's.
+    stored = replace(stored, currency=champion.currency, gates=champion.gates)
+    return replace(stored, assumptions=champion.assumptions) if challenger_follows_champion() else stored
 
 
 def challenger_follows_champion() -> bool:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError
+from slrs.formatting import NO_CURRENCY, Currency, format_amount, format_score
 from slrs.limits import quote
 from slrs.money import DEFAULT_ASSUMPTIONS, Assumptions, plan_actions
 from slrs.risk import Method
@@ -28,6 +29,7 @@ from slrs.schema import (
     PLAN_AMOUNT_COLUMNS,
     RISK_COLUMN,
     STRATEGY_COLUMN,
+    input_label,
     normalize_label,
 )
 from slrs.scoring import score_rows
@@ -223,9 +225,10 @@ def _same(first: Value, second: Value) -> bool:
 
 
 def changes_table(base: Mapping[str, Value], edited: Mapping[str, Value]) -> pd.DataFrame:
-    """One row per changed input: Input, Baseline and Edited, values as display text."""
+    """One row per changed input: Input (its readable name), Baseline and Edited, values as display text."""
     changes = changed_inputs(base, edited)
-    return pd.DataFrame({"Input": list(changes), "Baseline": [_text(base[name]) for name in changes],
+    return pd.DataFrame({"Input": [input_label(name) for name in changes],
+                         "Baseline": [_text(base[name]) for name in changes],
                          "Edited": [_text(value) for value in changes.values()]})
 
 
@@ -296,7 +299,8 @@ def apply_edits(base: Mapping[str, Value], edits: Mapping[str, Value]) -> dict[s
     return {**base, **edits}
 
 
-def result_cards(base: Mapping[str, object], edited: Mapping[str, object]) -> list[dict[str, object]]:
+def result_cards(base: Mapping[str, object], edited: Mapping[str, object],
+                 currency: Currency = NO_CURRENCY) -> list[dict[str, object]]:
     """What to show per measure, baseline next to edited: display values, the change, and a note on each.
 
     ``delta_color`` and ``delta_arrow`` follow ``st.metric``: a higher risk score is bad ("inverse"), more
@@ -307,16 +311,18 @@ def result_cards(base: Mapping[str, object], edited: Mapping[str, object]) -> li
     moved = {name: None if base[name] == edited[name] else "changed"
              for name in ("Borrower_Segment", "Recovery_Strategy")}
     return [
-        _card("Risk score", f"{base['Risk_Score']:.2f}", f"{edited['Risk_Score']:.2f}",
-              f"{risk_change:+.2f}" if abs(risk_change) >= 0.005 else None, "inverse",
+        _card("Risk score", format_score(base["Risk_Score"]), format_score(edited["Risk_Score"]),
+              f"{risk_change:+.3f}" if abs(risk_change) >= 0.0005 else None, "inverse",
               ("Chance of not recovering in full",) * 2),
         _card("Segment", str(base["Borrower_Segment"]), str(edited["Borrower_Segment"]), moved["Borrower_Segment"],
               "off", (base["Segment_Name"], edited["Segment_Name"])),
         _card("Strategy", SHORT_STRATEGY[base["Recovery_Strategy"]], SHORT_STRATEGY[edited["Recovery_Strategy"]],
               moved["Recovery_Strategy"], "off", (base["Recovery_Strategy"], edited["Recovery_Strategy"])),
-        _card("Expected recovery", f"{base['Expected_Recovered']:,.0f}", f"{edited['Expected_Recovered']:,.0f}",
-              f"{recovery_change:+,.0f}" if abs(recovery_change) >= 0.5 else None, "normal",
-              ("Currency: the outstanding amount times the share the action is expected to recover in the "
+        _card("Expected recovery", format_amount(base["Expected_Recovered"], currency),
+              format_amount(edited["Expected_Recovered"], currency),
+              ("+" if recovery_change > 0 else "") + format_amount(recovery_change, currency)
+              if abs(recovery_change) >= 0.5 else None, "normal",
+              ("The outstanding amount times the share the action is expected to recover in the "
                "borrower's risk band (Money & thresholds page)",) * 2),
     ]
 

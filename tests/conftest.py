@@ -69,3 +69,15 @@ def bundle():
 def profile(bundle) -> dict:
     """The committed bundle's training profile: ranges and typical values of every model input."""
     return bundle.manifest["profile"]
+
+
+UNITS = {"k": 1e3, "m": 1e6, "bn": 1e9, "tn": 1e12}
+
+
+def parse_figure(text: str) -> float:
+    """A figure as the app writes it ("€ 1.41 bn", "3,385", "-2.50 m") back to a number (to its precision)."""
+    words = text.replace(",", "").split()
+    unit = UNITS.get(words[-1], 1.0) if words[-1] in UNITS else 1.0
+    number = next(word for word in reversed(words) if word.lstrip("-+").replace(".", "", 1).isdigit())
+    sign = -1 if text.lstrip().startswith("-") and not number.startswith("-") else 1
+    return sign * float(number) * unit

@@ -52,7 +52,8 @@ def test_committed_artifacts_load_and_describe_their_training_data() -> None:
     assert manifest["training_data"]["sha256"] == sha256_file(BUNDLED_DATA)
     assert manifest["segments"]["k"] == 4 and len(bundle.segment_names) == 4
     assert manifest["has_signal"] and manifest["warnings"] == []
-    assert set(manifest["metrics"]["candidates"]) == {"random_forest", "hist_gradient_boosting"}
+    assert set(manifest["metrics"]["candidates"]) == {"random_forest", "hist_gradient_boosting", "neural_network"}
+    assert {"outcome", "scorecard", "study"} <= set(manifest["metrics"]) and bundle.scorecard is not None
     assert 0.75 <= manifest["metrics"]["outcome"]["roc_auc"] <= 0.85
 
 
@@ -96,7 +97,7 @@ def test_save_and_load_round_trip_a_small_bundle(tmp_path: Path) -> None:
     assert len(loaded.holdout) == 300
     assert loaded.global_explanations == bundle.global_explanations
     assert set(loaded.global_explanations["permutation_importance"]["models"]) == {
-        "random_forest", "hist_gradient_boosting", "study"}
+        "random_forest", "hist_gradient_boosting", "scorecard", "study"}
 
 
 def test_retraining_on_the_bundled_data_reproduces_the_committed_metrics() -> None:

@@ -243,7 +243,7 @@ def test_consequent_emi_at_a_zero_rate_spreads_the_balance_evenly() -> None:
 @pytest.mark.parametrize(("change", "problem"), [
     ({"Age": None}, "Age=None should be a finite number"),
     ({"Days_Past_Due": float("nan")}, "Days_Past_Due=nan should be a finite number"),
-    ({"method": "magic"}, "method='magic' should be one of outcome, study"),
+    ({"method": "magic"}, "method='magic' should be one of outcome, scorecard, study"),
     ({"max_options": 0}, "max_options=0 should be a whole number >= 1"),
     ({"drop": "Loan_Tenure"}, "inputs lack Loan_Tenure; expected all 14 model inputs"),
 ])

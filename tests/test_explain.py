@@ -12,6 +12,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from slrs.exceptions import ModelArtifactError
 from slrs.explain import (
     CALIBRATION,
+    REASON_METHODS,
     ReasonExplainer,
     describe_value,
     explain_inputs,
@@ -26,7 +27,7 @@ from slrs.explain import (
 from slrs.features import DERIVED_FEATURES, NUMERIC_INPUTS
 from slrs.io import load_bundle
 from slrs.plots import plot_reason_waterfall
-from slrs.risk import METHODS, build_outcome_model
+from slrs.risk import build_outcome_model
 from slrs.schema import (
     CATEGORICAL_MODEL_FEATURES,
     DERIVED_LABELS,
@@ -53,7 +54,7 @@ def borrowers() -> pd.DataFrame:
     return validation.clean[validation.scorable]
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", REASON_METHODS)
 def test_explain_scores_base_plus_contributions_plus_calibration_is_the_risk_score(
         explainer: ReasonExplainer, borrowers: pd.DataFrame, method: str) -> None:
     bundle = explainer.bundle
@@ -84,7 +85,7 @@ def test_explain_scores_study_has_no_calibration_and_explains_the_segment_featur
         explain_scores(explainer.bundle, borrowers.head(1), "outcome", explainer))
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", REASON_METHODS)
 def test_more_missed_payments_raise_the_missed_payments_contribution(
         explainer: ReasonExplainer, borrowers: pd.DataFrame, method: str) -> None:
     few, many = borrowers.head(40).copy(), borrowers.head(40).copy()
@@ -121,7 +122,7 @@ def test_every_model_input_has_a_distinct_readable_label() -> None:
     ("Outstanding_Share", 0.8, "Share of loan outstanding of 80%", False),
     ("EMI_to_Income", 0.35, "Instalment to income ratio of 35%", False),
     ("Interest_Rate", 12.5, "Interest rate of 12.5%", False),
-    ("Monthly_Income", 45000.4, "Monthly income of 45,000 currency units", False),
+    ("Monthly_Income", 45000.4, "Monthly income of 45,000", False),
     ("Loan_Tenure", 36, "Loan tenure of 36 months", False),
     ("Loan_Tenure", 1, "Loan tenure of 1 month", False),
     ("Age", 45, "Age of 45 years", False),
@@ -144,7 +145,7 @@ def test_reason_sentences_name_the_top_drivers_largest_first() -> None:
     assert short_reason("Num_Missed_Payments", 6, 0.14) == "6 missed payments (+0.14)"
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", REASON_METHODS)
 def test_reason_sentences_of_real_codes_start_with_the_top_driver(
         explainer: ReasonExplainer, borrowers: pd.DataFrame, method: str) -> None:
     codes = explain_scores(explainer.bundle, borrowers.head(25), method, explainer)
@@ -156,7 +157,7 @@ def test_reason_sentences_of_real_codes_start_with_the_top_driver(
         assert ("raise" if top["Contribution"] > 0 else "lower") in sentences[0]
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", REASON_METHODS)
 def test_waterfall_runs_from_the_base_value_to_the_displayed_score(
         explainer: ReasonExplainer, borrowers: pd.DataFrame, method: str) -> None:
     codes = explain_scores(explainer.bundle, borrowers.head(3), method, explainer)

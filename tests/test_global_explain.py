@@ -22,6 +22,7 @@ from slrs.global_explain import (
 from slrs.plots import plot_partial_dependence
 from slrs.schema import MODEL_FEATURES
 from slrs.synth import generate_portfolio
+from slrs.tables import label
 from slrs.validation import validate_portfolio
 
 
@@ -160,7 +161,7 @@ def test_the_global_explanations_hold_both_methods_curves_for_the_main_inputs(in
     assert outcome["values"] == study["values"] == input_grid(inputs["Num_Missed_Payments"])
     assert outcome["risk"] == pytest.approx(np.asarray(outcome["values"]) / 10)  # the scorer is missed / 10
     assert study["risk"] == pytest.approx([inputs["Days_Past_Due"].mean() / 1000] * len(study["values"]))
-    assert explanations["method_models"] == {"outcome": "random_forest", "study": "study"}
+    assert explanations["method_models"] == {"outcome": "random_forest", "scorecard": "scorecard", "study": "study"}
 
 
 @pytest.mark.parametrize(("method", "model"), [("outcome", "random_forest"), ("study", "study")])
@@ -199,4 +200,4 @@ def test_partial_dependence_figure_has_a_panel_per_input_and_a_line_per_method(e
     assert [trace.name for trace in figure.data[:2]] == ["Study method", "Outcome model"]
     assert [trace.line.dash for trace in figure.data[:2]] == ["solid", "dot"]
     assert sum(trace.showlegend for trace in figure.data) == 2
-    assert [annotation.text for annotation in figure.layout.annotations] == inputs
+    assert [annotation.text for annotation in figure.layout.annotations] == [label(name) for name in inputs]

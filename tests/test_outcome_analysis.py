@@ -80,7 +80,7 @@ def test_gains_rows_add_up_to_the_portfolio_and_end_at_one() -> None:
     assert last[["Cumulative_Accounts_Share", "Cumulative_Not_Full_Share", "Cumulative_Full_Share"]].tolist() == \
         pytest.approx([1, 1, 1])
     assert (gains["Lowest_Score"].iloc[:-1].to_numpy() >= gains["Highest_Score"].iloc[1:].to_numpy()).all()
-    assert gains["Rate"].iloc[0] > gains["Rate"].iloc[-1]
+    assert gains["Not_Full_Rate"].iloc[0] > gains["Not_Full_Rate"].iloc[-1]
     assert gains["KS"].max() <= analyse_outcomes(events, scores, min_rows=200).ks + 1e-12
 
 

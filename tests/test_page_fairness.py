@@ -17,7 +17,7 @@ SELECTOR = "fairness_attribute"
 
 
 def _table(app) -> pd.DataFrame:
-    return next(table.value for table in app.dataframe if "Overall_Rate" in table.value.columns)
+    return next(table.value for table in app.dataframe if "Overall rate" in table.value.columns)
 
 
 def _groups(app) -> list[str]:
@@ -61,12 +61,12 @@ def test_switching_the_attribute_changes_the_groups_and_the_flags(app) -> None:
 
 def test_changing_the_thresholds_changes_the_rates(app) -> None:
     open_page(app, PAGE)
-    legal_before = _table(app).set_index(["Group", "Strategy"]).loc[("Female", LEGAL), "Overall_Rate"]
+    legal_before = _table(app).set_index(["Group", "Strategy"]).loc[("Female", LEGAL), "Overall rate"]
     app.session_state[ui.SCENARIO_KEY] = replace(app.session_state[ui.SCENARIO_KEY], thresholds=Thresholds(0.3, 0.6))
     app.run()
     assert not app.exception
     assert any("thresholds 0.30 / 0.60" in caption.value for caption in app.caption)
-    legal_after = _table(app).set_index(["Group", "Strategy"]).loc[("Female", LEGAL), "Overall_Rate"]
+    legal_after = _table(app).set_index(["Group", "Strategy"]).loc[("Female", LEGAL), "Overall rate"]
     assert legal_after > legal_before
 
 

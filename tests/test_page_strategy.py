@@ -18,7 +18,7 @@ PAGE = "pages/strategy.py"
 
 def _summary(app) -> pd.DataFrame:
     """The per-strategy table (the one with a share column)."""
-    return next(table.value for table in app.dataframe if "Share_of_Borrowers" in table.value.columns)
+    return next(table.value for table in app.dataframe if "Share of borrowers" in table.value.columns)
 
 
 def _legal(app) -> int:
@@ -37,8 +37,8 @@ def test_lowering_the_high_threshold_sends_more_borrowers_to_legal(app) -> None:
     assert _summary(app).set_index("Strategy").loc["Total", "Borrowers"] == 5_000
     assert (app.session_state[ui.SCENARIO_KEY].thresholds.low, app.session_state[ui.SCENARIO_KEY].thresholds.high) == (0.5, 0.6)
     assert (app.query_params["low"], app.query_params["high"]) in [("0.5", "0.6"), (["0.5"], ["0.6"])]
-    comparison = next(table.value for table in app.dataframe if "Borrowers_Change" in table.value.columns)
-    assert comparison.loc[LEGAL, "Borrowers_Change"] == _legal(app) - legal_before
+    comparison = next(table.value for table in app.dataframe if "Yours" in table.value.columns).set_index("Strategy")
+    assert comparison.loc[LEGAL, "Change"] == _legal(app) - legal_before
 
 
 def test_low_at_or_above_high_is_refused_and_the_last_valid_thresholds_stay(app) -> None:

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from conftest import open_page
 
+from slrs.formatting import format_score
 from slrs.io import load_bundle
 from slrs.schema import CATEGORICAL_MODEL_FEATURES, MODEL_FEATURES
 from slrs.strategy import DEFAULT_THRESHOLDS
@@ -51,10 +52,10 @@ def test_more_missed_payments_raise_the_edited_risk_as_the_model_says(app) -> No
     app.number_input(key=INPUT + "Days_Past_Due").set_value(180).run()
     assert not app.exception
     expected = score_scenario(load_bundle(), _inputs(app), "outcome", DEFAULT_THRESHOLDS)["Risk_Score"]
-    assert _metric(app, "Risk score, edited") == f"{expected:.2f}"
+    assert _metric(app, "Risk score, edited") == format_score(expected)
     assert expected > baseline
     changes = app.dataframe[0].value
-    assert changes["Input"].tolist() == ["Num_Missed_Payments", "Days_Past_Due"]
+    assert changes["Input"].tolist() == ["Missed payments", "Days past due"]
 
 
 def test_reset_restores_the_baseline(app) -> None:
@@ -122,7 +123,7 @@ def test_reason_codes_of_the_edited_scenario_follow_each_edit(app) -> None:
     assert not app.exception
     steps, amounts = _waterfall(app)
     assert steps[0] == "Base value" and steps[-2] == "Calibration" and steps[-1] == "Risk score"
-    assert f"{amounts[-1]:.2f}" == _metric(app, "Risk score, edited")
+    assert format_score(amounts[-1]) == _metric(app, "Risk score, edited")
     assert sum(amounts[:-1]) == pytest.approx(amounts[-1], abs=1e-9)
     assert any("calibration" in caption.value and f"= {amounts[-1]:.3f}" in caption.value for caption in app.caption)
     before = _sentences(app)
@@ -132,7 +133,7 @@ def test_reason_codes_of_the_edited_scenario_follow_each_edit(app) -> None:
     assert not app.exception
     edited_steps, edited_amounts = _waterfall(app)
     assert "Missed payments: 12" in edited_steps and "Days past due: 180" in edited_steps
-    assert f"{edited_amounts[-1]:.2f}" == _metric(app, "Risk score, edited") and edited_amounts[-1] > amounts[-1]
+    assert format_score(edited_amounts[-1]) == _metric(app, "Risk score, edited") and edited_amounts[-1] > amounts[-1]
     after = _sentences(app)
     assert after != before and any("12 missed payments raise the risk" in sentence for sentence in after)
 
@@ -146,7 +147,7 @@ def test_reason_codes_follow_the_study_method(app) -> None:
     assert not app.exception
     steps, amounts = _waterfall(app)
     assert "Calibration" not in steps and len(steps) == 12  # base, the ten segment features, the score
-    assert f"{amounts[-1]:.2f}" == _metric(app, "Risk score, edited")
+    assert format_score(amounts[-1]) == _metric(app, "Risk score, edited")
     assert any("study's high-risk flag" in caption.value for caption in app.caption)
 
 

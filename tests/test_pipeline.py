@@ -15,15 +15,17 @@ from slrs import pipeline, ui
 from slrs.cli import main as cli_main
 from slrs.drift import DriftReport
 from slrs.findings import DRIFT_DETAILS, STUDY_METHOD_TEXT, Finding, gather_findings
+from slrs.formatting import format_amount
 from slrs.gates import GateResult
 from slrs.io import iter_portfolio_bytes, to_csv_bytes
 from slrs.money import ActionTerms, Assumptions, plan_summary, plan_totals
 from slrs.outcome_analysis import analyse_outcomes
-from slrs.report import FINDINGS_TITLE, format_amount
+from slrs.report import FINDINGS_TITLE
 from slrs.scenario import DecisionScenario, scenario_to_json
 from slrs.schema import OUTPUT_COLUMNS, PLAN_AMOUNT_COLUMNS
 from slrs.strategy import LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, Thresholds
 from slrs.synth import generate_portfolio
+from slrs.tables import label
 
 UNCAPPED = DecisionScenario("outcome", Thresholds(0.4, 0.7))
 CAPPED = replace(UNCAPPED, assumptions=Assumptions(legal=ActionTerms(5000.0, (0.88, 0.8, 0.66, 0.52), capacity=40)))
@@ -74,8 +76,8 @@ def test_app_cli_and_pack_give_the_same_totals(app, book: bytes, bundle, scenari
     app.session_state[ui.SCENARIO_KEY] = scenario
     app.switch_page("pages/money.py").run()
     assert not app.exception
-    shown = next(table.value for table in app.dataframe if "Capacity_Fallbacks" in table.value.columns)
-    assert _summary_totals(shown) == cli
+    shown = next(table.value for table in app.dataframe if "Moved by a capacity" in table.value.columns)
+    assert _summary_totals(shown.rename(columns={label(name): name for name in PLAN_AMOUNT_COLUMNS})) == cli
     # The pack, from the same pipeline.
     decision = pipeline.decide(pipeline.load(book, "book.csv"), bundle, scenario)
     assert _summary_totals(plan_summary(decision.plan)) == cli
@@ -152,8 +154,8 @@ def test_a_shifted_file_warns_in_the_cli_and_opens_the_pack(bundle, tmp_path: Pa
     assert DRIFT_DETAILS in capsys.readouterr().err
     assert cli_main(["report", str(source), "-o", str(tmp_path / "pack.html")]) == 0
     pack = (tmp_path / "pack.html").read_text(encoding="utf-8")
-    assert pack.index(f"<h2>{FINDINGS_TITLE}</h2>") < pack.index("<h2>1. The portfolio</h2>")
-    assert pack.index("should not be trusted") < pack.index("<h2>1. The portfolio</h2>")
+    assert pack.index(f"<h2>{FINDINGS_TITLE}</h2>") < pack.index("<h2>1. The portfolio and the plan</h2>")
+    assert pack.index("should not be trusted") < pack.index("<h2>1. The portfolio and the plan</h2>")
 
 
 def test_output_table_replaces_old_output_columns_and_keeps_the_input_text(book: bytes, bundle) -> None:

@@ -145,7 +145,7 @@ def test_the_example_file_in_the_readme_is_a_valid_scenario() -> None:
     ("s.json", '{"colour": "red"}', "unknown key 'colour'; expected format, version, method, thresholds"),
     ("s.json", '{"format": "other-app"}', "format: 'other-app' should be 'slrs-scenario'"),
     ("s.json", '{"version": 2}', "version: 2 should be 1"),
-    ("s.json", '{"method": "magic"}', "method: 'magic' should be one of outcome, study"),
+    ("s.json", '{"method": "magic"}', "method: 'magic' should be one of outcome, scorecard, study"),
     ("s.json", '{"thresholds": {"low": "abc"}}', "thresholds.low: 'abc' should be a number from 0 to 1"),
     ("s.yaml", "thresholds:\n  high: true\n", "thresholds.high: True should be a number from 0 to 1"),
     ("s.json", '{"thresholds": {"low": 0.8, "high": 0.3}}', "low=0.8 and high=0.3 should satisfy 0 <= low < high"),
@@ -207,7 +207,7 @@ def test_read_scenario_file_names_a_missing_file(tmp_path: Path) -> None:
 
 
 def test_a_decision_scenario_validates_its_parts() -> None:
-    with pytest.raises(ConfigError, match="method 'magic' should be one of outcome, study"):
+    with pytest.raises(ConfigError, match="method 'magic' should be one of outcome, scorecard, study"):
         DecisionScenario("magic")
     with pytest.raises(ConfigError, match="thresholds should be Thresholds, found tuple"):
         DecisionScenario("outcome", (0.5, 0.75))
