@@ -57,3 +57,11 @@ def test_no_table_header_is_an_internal_column_name(app, page: str) -> None:
     for table in app.dataframe:
         headers = {str(name) for name in table.value.columns}
         assert not headers & internal, f"{page}: {sorted(headers & internal)}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_works_with_the_scorecard_method(app, page: str) -> None:
+    app.query_params["method"] = "scorecard"
+    open_page(app, f"pages/{page}.py")
+    assert not app.exception
+    assert app.sidebar.radio(key="sidebar_method").value == "scorecard"

@@ -9,7 +9,7 @@ from conftest import open_page
 
 from slrs import ui
 from slrs.fairness import ADVERSE_NOTE, LESS_OFTEN, MORE_OFTEN, NOT_GIVEN, TOO_FEW
-from slrs.strategy import LEGAL, Thresholds
+from slrs.strategy import LEGAL, SHORT_STRATEGY, Thresholds
 from slrs.synth import generate_portfolio
 
 PAGE = "pages/fairness.py"
@@ -49,8 +49,8 @@ def test_switching_the_attribute_changes_the_groups_and_the_flags(app) -> None:
     assert not app.exception
     assert _groups(app) == ["Salaried", "Self-Employed", "Business Owner"]
     # On the sample, self-employed borrowers get legal action far more often than borrowers overall.
-    table = _table(app).set_index(["Group", "Strategy"])
-    assert table.loc[("Self-Employed", LEGAL), "Flag"] == MORE_OFTEN
+    table = _table(app).set_index(["Group", "Action"])
+    assert table.loc[("Self-Employed", SHORT_STRATEGY[LEGAL]), "Flag"] == MORE_OFTEN
     warnings = [warning.value for warning in app.warning]
     assert len(warnings) == _flagged_rows(app) > 0 and not app.success
     assert warnings[0].startswith("Legal action: Self-Employed borrowers") and warnings[0].endswith(ADVERSE_NOTE)
@@ -61,12 +61,12 @@ def test_switching_the_attribute_changes_the_groups_and_the_flags(app) -> None:
 
 def test_changing_the_thresholds_changes_the_rates(app) -> None:
     open_page(app, PAGE)
-    legal_before = _table(app).set_index(["Group", "Strategy"]).loc[("Female", LEGAL), "Overall rate"]
+    legal_before = _table(app).set_index(["Group", "Action"]).loc[("Female", SHORT_STRATEGY[LEGAL]), "Overall rate"]
     app.session_state[ui.SCENARIO_KEY] = replace(app.session_state[ui.SCENARIO_KEY], thresholds=Thresholds(0.3, 0.6))
     app.run()
     assert not app.exception
     assert any("thresholds 0.30 / 0.60" in caption.value for caption in app.caption)
-    legal_after = _table(app).set_index(["Group", "Strategy"]).loc[("Female", LEGAL), "Overall rate"]
+    legal_after = _table(app).set_index(["Group", "Action"]).loc[("Female", SHORT_STRATEGY[LEGAL]), "Overall rate"]
     assert legal_after > legal_before
 
 

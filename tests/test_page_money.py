@@ -14,7 +14,7 @@ from conftest import open_page, parse_figure
 from slrs import ui
 from slrs.formatting import format_kpi
 from slrs.money import DEFAULT_ASSUMPTIONS
-from slrs.strategy import LEGAL, SETTLEMENT
+from slrs.strategy import LEGAL, SETTLEMENT, SHORT_STRATEGY
 
 PAGE = "pages/money.py"
 LEGAL_ROW = 2  # the editor's rows: reminders, settlement, legal
@@ -38,7 +38,7 @@ def _net(app) -> float:
 def _summary(app) -> pd.DataFrame:
     """The plan summary table (the one with capacity fallbacks) by strategy, with its Total row."""
     return next(table.value for table in app.dataframe if "Moved by a capacity" in table.value.columns).set_index(
-        "Strategy")
+        "Action")
 
 
 def test_the_page_shows_the_editor_the_plan_the_heatmap_and_the_frontier(app) -> None:
@@ -51,7 +51,7 @@ def test_the_page_shows_the_editor_the_plan_the_heatmap_and_the_frontier(app) ->
     assert summary.loc["Total", "Borrowers"] == 5_000
     assert _net(app) == pytest.approx(summary.loc["Total", "Expected net recovery"],
                                                                   rel=5e-3)
-    assert _metric(app, "Legal cases") == summary.loc[LEGAL, "Borrowers"]
+    assert _metric(app, "Legal cases") == summary.loc[SHORT_STRATEGY[LEGAL], "Borrowers"]
     assert _metric(app, "Accounts moved by a capacity") == 0
     assert any(caption.value.startswith("Costs and recovery: the defaults.") for caption in app.sidebar.caption)
     # On the sample, the study's thresholds are the best pair of the grid under the default assumptions.
@@ -76,7 +76,8 @@ def test_a_capacity_limits_the_legal_cases_and_moves_the_rest(app) -> None:
     assert _metric(app, "Legal cases") == 100
     assert _metric(app, "Accounts moved by a capacity") == legal - 100
     summary = _summary(app)  # moved accounts count under the action they got
-    assert summary.loc[LEGAL, "Moved by a capacity"] == 0 and summary.loc[SETTLEMENT, "Moved by a capacity"] == legal - 100
+    assert summary.loc[SHORT_STRATEGY[LEGAL], "Moved by a capacity"] == 0
+    assert summary.loc[SHORT_STRATEGY[SETTLEMENT], "Moved by a capacity"] == legal - 100
     assert any("your own; capacity: legal at most 100" in caption.value for caption in app.sidebar.caption)
 
 
@@ -143,7 +144,7 @@ def test_the_strategy_page_follows_the_plan_of_the_money_page(app) -> None:
     app.switch_page("pages/strategy.py").run()
     assert not app.exception
     strategy_table = next(table.value for table in app.dataframe if "Share of borrowers" in table.value.columns)
-    assert strategy_table.set_index("Strategy").loc[LEGAL, "Borrowers"] == 100  # the capacity applies there too
+    assert strategy_table.set_index("Action").loc[SHORT_STRATEGY[LEGAL], "Borrowers"] == 100  # the capacity applies there too
     nets = [metric.value for metric in app.metric if metric.label == "Expected net recovery"]
     assert nets == [format_kpi(value) for value in plan["Expected net recovery"]]
     comparison = next(table.value for table in app.dataframe if "Yours" in table.value.columns)

@@ -46,7 +46,7 @@ def test_portfolio_page_scores_the_bundled_sample(app) -> None:
     assert not app.exception
     table = _scored(app)
     assert len(table) == 5_000
-    assert list(table.columns[:5]) == ["Row", "Borrower ID", "Segment name", "Risk score", "Recovery action"]
+    assert list(table.columns[:4]) == ["Borrower ID", "Segment name", "Risk score", "Recovery action"]
     assert "5,000 rows read · 0 rows with issues · 0 rows not scored" in _texts(app)
     assert any("No problems found" in success.value for success in app.success)
     assert [button.label for button in app.get("download_button")] == [
@@ -173,11 +173,11 @@ def test_artifacts_without_a_drift_reference_still_work(app, monkeypatch) -> Non
 
 def test_the_scored_table_follows_the_plan_with_its_capacities(app) -> None:
     from slrs.money import ActionTerms, Assumptions
-    from slrs.strategy import LEGAL
+    from slrs.strategy import LEGAL, SHORT_STRATEGY
 
     open_page(app, PAGE)
-    unlimited = int((_scored(app)["Recovery action"] == LEGAL).sum())
+    unlimited = int((_scored(app)["Recovery action"] == SHORT_STRATEGY[LEGAL]).sum())
     app.session_state[ui.SCENARIO_KEY] = replace(app.session_state[ui.SCENARIO_KEY], assumptions=Assumptions(legal=ActionTerms(6000.0, (0.88, 0.8, 0.66, 0.52), capacity=100)))
     app.run()
     assert unlimited > 100
-    assert (_scored(app)["Recovery action"] == LEGAL).sum() == 100  # the Money page's capacity, as everywhere
+    assert (_scored(app)["Recovery action"] == SHORT_STRATEGY[LEGAL]).sum() == 100  # the Money page's capacity, as everywhere

@@ -11,7 +11,7 @@ import pandas as pd
 from conftest import open_page
 
 from slrs import ui
-from slrs.strategy import LEGAL
+from slrs.strategy import LEGAL, SHORT_STRATEGY
 
 PAGE = "pages/strategy.py"
 
@@ -22,7 +22,7 @@ def _summary(app) -> pd.DataFrame:
 
 
 def _legal(app) -> int:
-    return int(_summary(app).set_index("Strategy").loc[LEGAL, "Borrowers"])
+    return int(_summary(app).set_index("Action").loc[SHORT_STRATEGY[LEGAL], "Borrowers"])
 
 
 
@@ -34,11 +34,11 @@ def test_lowering_the_high_threshold_sends_more_borrowers_to_legal(app) -> None:
     app.slider(key="strategy_high").set_value(0.6).run()
     assert not app.exception and not app.error
     assert _legal(app) > legal_before
-    assert _summary(app).set_index("Strategy").loc["Total", "Borrowers"] == 5_000
+    assert _summary(app).set_index("Action").loc["Total", "Borrowers"] == 5_000
     assert (app.session_state[ui.SCENARIO_KEY].thresholds.low, app.session_state[ui.SCENARIO_KEY].thresholds.high) == (0.5, 0.6)
     assert (app.query_params["low"], app.query_params["high"]) in [("0.5", "0.6"), (["0.5"], ["0.6"])]
-    comparison = next(table.value for table in app.dataframe if "Yours" in table.value.columns).set_index("Strategy")
-    assert comparison.loc[LEGAL, "Change"] == _legal(app) - legal_before
+    comparison = next(table.value for table in app.dataframe if "Yours" in table.value.columns).set_index("Action")
+    assert comparison.loc[SHORT_STRATEGY[LEGAL], "Change"] == _legal(app) - legal_before
 
 
 def test_low_at_or_above_high_is_refused_and_the_last_valid_thresholds_stay(app) -> None:

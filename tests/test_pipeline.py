@@ -23,7 +23,7 @@ from slrs.outcome_analysis import analyse_outcomes
 from slrs.report import FINDINGS_TITLE
 from slrs.scenario import DecisionScenario, scenario_to_json
 from slrs.schema import OUTPUT_COLUMNS, PLAN_AMOUNT_COLUMNS
-from slrs.strategy import LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, Thresholds
+from slrs.strategy import LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, SHORT_STRATEGY, Thresholds
 from slrs.synth import generate_portfolio
 from slrs.tables import label
 
@@ -77,7 +77,9 @@ def test_app_cli_and_pack_give_the_same_totals(app, book: bytes, bundle, scenari
     app.switch_page("pages/money.py").run()
     assert not app.exception
     shown = next(table.value for table in app.dataframe if "Moved by a capacity" in table.value.columns)
-    assert _summary_totals(shown.rename(columns={label(name): name for name in PLAN_AMOUNT_COLUMNS})) == cli
+    long_names = {short: name for name, short in SHORT_STRATEGY.items()}
+    shown = shown.rename(columns={"Action": "Strategy", **{label(name): name for name in PLAN_AMOUNT_COLUMNS}})
+    assert _summary_totals(shown.assign(Strategy=shown["Strategy"].map(lambda s: long_names.get(s, s)))) == cli
     # The pack, from the same pipeline.
     decision = pipeline.decide(pipeline.load(book, "book.csv"), bundle, scenario)
     assert _summary_totals(plan_summary(decision.plan)) == cli
