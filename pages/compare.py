@@ -13,7 +13,7 @@ import streamlit as st
 from slrs import ui
 from slrs.compare import ACCOUNT_MEASURES, MEASURE_LABELS, MONEY, segment_change
 from slrs.exceptions import ConfigError, SLRSError
-from slrs.formatting import format_count, format_kpi
+from slrs.formatting import amount_pattern, format_count, format_kpi
 from slrs.money import (
     BANDS,
     DEFAULT_ASSUMPTIONS,
@@ -80,7 +80,9 @@ if source == EDIT:
                "expected to be recovered from borrowers whose risk score is below 0.25, 0.25 to 0.50, 0.50 to 0.75, "
                "0.75 and above. Capacity: the most accounts that can get the action (empty: no limit).")
     edited = st.data_editor(assumptions_table(stored.assumptions), key="compare_assumptions", hide_index=True,
-                            disabled=["Action"], column_config=EDITOR_COLUMNS, width="stretch")
+                            disabled=["Action"], width="stretch", column_config={
+                                **EDITOR_COLUMNS, "Cost_per_account": st.column_config.NumberColumn(
+                                    "Cost per account", min_value=0.0, format=amount_pattern(currency))})
     try:
         assumptions = assumptions_from_table(edited)
     except ConfigError as error:

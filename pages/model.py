@@ -19,6 +19,7 @@ from slrs.plots import (
 )
 from slrs.risk import CV_FOLDS
 from slrs.strategy import SHORT_STRATEGY
+from slrs.summary import gates_tone, verdict_tone
 
 ui.require_app_frame(__file__)
 
@@ -33,10 +34,8 @@ analysis = decision.analysis
 st.caption(f"The active portfolio's risk scores ({ui.method_label(method)}) against its Recovery status, where "
            "it is filled in. This is the backtest on the portfolio in front of you; the figures further down are "
            "from the training data.")
-if analysis.verdict is None:
-    ui.show_line("Verdict", analysis.sentence(), "neutral")
-else:
-    ui.show_line("Verdict", analysis.sentence(), "good" if analysis.verdict == "signal" else "bad")
+ui.show_line("Verdict", analysis.sentence(), verdict_tone(analysis))
+if analysis.verdict is not None:
     low, high = analysis.auc_ci
     figures = st.columns(6)
     figures[0].metric("Labelled rows", format_count(analysis.n))
@@ -58,15 +57,15 @@ else:
     ui.show_table(analysis.calibration, key="model_calibration_bands")
 
 st.subheader("Validation gates")
-ui.show_line("Gates", gates_summary(decision.gates) + ".",
-             "good" if all(g.status == "pass" for g in decision.gates) else "bad" if analysis.has_labels else "neutral")
+ui.show_line("Gates", gates_summary(decision.gates) + ".", gates_tone(decision.gates, analysis))
 ui.show_table(model_card.gates_table(decision.gates), key="model_gates")
 with st.expander("Change the limits (they are part of the scenario: saved, shared and used by the pack)"):
     gates = decision.scenario.gates
     with st.form("model_gates_form", border=False):
         values = {name: st.number_input(GATE_LABELS[name], value=getattr(gates, name),
                                         step=1 if name == "min_labelled_rows" else 0.01,
-                                        format="%d" if name == "min_labelled_rows" else "%.2f", key=f"gate_{name}")
+                                        format="%d" if name == "min_labelled_rows" else "%.2f",
+                                        key=f"{ui.GATE_WIDGET_PREFIX}{name}")
                   for name in GATE_LABELS}
         if st.form_submit_button("Use these limits"):
             try:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from slrs import ui
 from slrs.exceptions import ConfigError
-from slrs.formatting import format_amount, format_count, format_kpi
+from slrs.formatting import amount_pattern, format_amount, format_count, format_kpi
 from slrs.money import (
     BANDS,
     DEFAULT_ASSUMPTIONS,
@@ -54,7 +54,10 @@ st.caption("One row per action. The four risk columns hold the share of the outs
            "moderate 0.25 to 0.50, high 0.50 to 0.75, very high 0.75 and above. The capacity is the most accounts "
            "that can get the action (empty: no limit). Net recovery is the amount recovered minus the cost.")
 edited = st.data_editor(assumptions_table(active), key=ui.assumptions_editor_key(), hide_index=True,
-                        column_config=EDITOR_COLUMNS, placeholder="", width="stretch")
+                        column_config={**EDITOR_COLUMNS, "Cost_per_account": st.column_config.NumberColumn(
+                            "Cost per account", min_value=0.0, step=1.0, format=amount_pattern(currency),
+                            help="What the action costs for one account (staff time, letters, fees).")},
+                        placeholder="", width="stretch")
 try:
     edited_assumptions = assumptions_from_table(edited)
 except ConfigError as error:

@@ -8,7 +8,13 @@ import streamlit as st
 
 from slrs import pipeline, ui
 from slrs.explain import REASON_METHODS, SCORECARD_REASONS
-from slrs.io import EXCEL_MAX_ROWS, SUPPORTED_SUFFIXES, to_csv_bytes, to_excel_bytes
+from slrs.io import (
+    EXCEL_MAX_ROWS,
+    SUPPORTED_SUFFIXES,
+    to_csv_bytes,
+    to_excel_bytes,
+    to_parquet_bytes,
+)
 from slrs.plots import plot_psi
 from slrs.portfolio import (
     LEADING_COLUMNS,
@@ -32,7 +38,8 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 st.title("Portfolio")
 uploaded = st.file_uploader(
     "Load your portfolio", type=[suffix.lstrip(".") for suffix in SUPPORTED_SUFFIXES], key=ui.UPLOAD_KEY,
-    help=f"A CSV file (.csv, .tsv or .txt; comma, semicolon or tab separated) or an Excel workbook (.xlsx), "
+    help=f"A CSV file (.csv, .tsv or .txt; comma, semicolon or tab separated), an Excel workbook (.xlsx) or a "
+         "Parquet file (.parquet), "
          f"up to {st.get_option('server.maxUploadSize'):,} MB, one row per loan. The file stays in this "
          "browser session only. The template below shows the expected columns.")
 if uploaded is not None:
@@ -81,7 +88,6 @@ drift = ui.active_drift()
 for note in drift.notes:
     st.info(note)
 if not drift.table.empty:
-    columns = st.columns([3, 2])
     ui.show_table(drift.table, key="portfolio_drift")
     st.plotly_chart(plot_psi(drift.table), key="portfolio_drift_chart")
 
@@ -109,8 +115,8 @@ st.caption("The downloads hold every row: your columns unchanged, then segment, 
            "thresholds and the Money page's assumptions): what python -m slrs score writes.")
 scored = partial(pipeline.output_table, portfolio, view, plan)  # built only on click
 reasons = partial(reason_codes_download, view, portfolio, ui.get_bundle(), method, ui.get_explainer())
-columns = st.columns(3)
-columns[2].download_button("Download reason codes (CSV)", lambda: to_csv_bytes(reasons()), "reason_codes.csv",
+columns = st.columns(4)
+columns[3].download_button("Download reason codes (CSV)", lambda: to_csv_bytes(reasons()), "reason_codes.csv",
                            "text/csv", key="portfolio_download_reasons", on_click="ignore",
                            disabled=method not in REASON_METHODS,
                            help=SCORECARD_REASONS if method not in REASON_METHODS else
@@ -124,3 +130,7 @@ columns[1].download_button("Download scored portfolio (Excel)", lambda: to_excel
                            disabled=portfolio.n_rows > EXCEL_MAX_ROWS,
                            help=f"Excel holds at most {EXCEL_MAX_ROWS:,} rows and takes about 40 seconds per "
                                 "100,000 rows to build; the CSV file is much faster.")
+columns[2].download_button("Download scored portfolio (Parquet)", lambda: to_parquet_bytes(scored()),
+                           "scored_portfolio.parquet", "application/vnd.apache.parquet",
+                           key="portfolio_download_parquet", on_click="ignore",
+                           help="For data tools (pandas, Spark, a data lake): typed, compressed, the same columns.")

@@ -18,10 +18,10 @@ NO_CURRENCY_CHOICE = "None (plain numbers)"
 
 def use_currency() -> None:
     """Callback of the currency choice: the code picked, with a symbol typed by hand if one is."""
-    code = st.session_state["scenario_currency"]
+    code = st.session_state[ui.CURRENCY_WIDGET_KEY]
     try:
         ui.set_currency(currency_for("" if code == NO_CURRENCY_CHOICE else code,
-                                     st.session_state.get("scenario_symbol", "")))
+                                     st.session_state.get(ui.SYMBOL_WIDGET_KEY, "")))
     except ConfigError as error:
         st.session_state["scenario_currency_problem"] = str(error)
     else:
@@ -49,10 +49,14 @@ st.subheader("Currency")
 st.caption("Portfolio files carry no currency: say which one the amounts are in, and every amount in the app and the "
            "pack shows it. It is part of the scenario, so links and files carry it.")
 left, right = st.columns(2)
-st.session_state.setdefault("scenario_currency", scenario.currency.code or NO_CURRENCY_CHOICE)
-left.selectbox("Currency", [NO_CURRENCY_CHOICE, *KNOWN_SYMBOLS], key="scenario_currency", on_change=use_currency,
-               format_func=lambda code: code if code == NO_CURRENCY_CHOICE else f"{code} ({KNOWN_SYMBOLS[code]})")
-right.text_input("Symbol (optional: leave empty for the usual one)", max_chars=4, key="scenario_symbol",
+currency = scenario.currency
+st.session_state.setdefault(ui.CURRENCY_WIDGET_KEY, currency.code or NO_CURRENCY_CHOICE)
+st.session_state.setdefault(ui.SYMBOL_WIDGET_KEY, "" if currency.symbol == currency_for(currency.code).symbol
+                            else currency.symbol)
+codes = [NO_CURRENCY_CHOICE, *dict.fromkeys([*KNOWN_SYMBOLS, *([currency.code] if currency.code else [])])]
+left.selectbox("Currency", codes, key=ui.CURRENCY_WIDGET_KEY, on_change=use_currency,
+               format_func=lambda code: code if code == NO_CURRENCY_CHOICE else f"{code} ({currency_for(code).symbol})")
+right.text_input("Symbol (optional: leave empty for the usual one)", max_chars=4, key=ui.SYMBOL_WIDGET_KEY,
                  on_change=use_currency)
 if problem := st.session_state.get("scenario_currency_problem"):
     st.error(escape_markdown(problem))

@@ -139,7 +139,7 @@ def edit_and_score(baseline: Baseline, start: dict) -> None:
         column.metric(f"{card['measure']}, edited", card["edited"], card["delta"], card["delta_color"],
                       delta_arrow=card["delta_arrow"])
         column.caption(card["edited_note"])
-    changes, chances = changes_table(baseline.inputs, edited), outcome_table(base, now)
+    changes, chances = changes_table(baseline.inputs, edited, ui.active_currency()), outcome_table(base, now)
     left, right = st.columns(2)
     left.markdown("**Your changes**")
     if len(changes):

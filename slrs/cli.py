@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -27,7 +27,7 @@ from slrs.counterfactual import find_counterfactuals
 from slrs.exceptions import SLRSError
 from slrs.explain import explain_scores, format_value, reason_rows, reason_sentences
 from slrs.findings import Finding
-from slrs.formatting import format_ratio
+from slrs.formatting import format_amount, format_ratio
 from slrs.gates import all_passed, gates_summary
 from slrs.io import (
     DEFAULT_MODEL_DIR,
@@ -37,9 +37,8 @@ from slrs.io import (
     read_scenario_file,
     save_bundle,
     sha256_file,
-    to_excel_bytes,
     write_atomically,
-    write_csv_chunk,
+    write_frames,
 )
 from slrs.limits import quote
 from slrs.money import (
@@ -49,6 +48,7 @@ from slrs.money import (
     plan_totals,
     threshold_grid,
 )
+from slrs.parquet import PARQUET_SUFFIXES
 from slrs.portfolio import LoadedPortfolio
 from slrs.risk import COMMITTED_TRAINING, FAST_TRAINING, METHOD_LABELS, METHODS
 from slrs.scenario import DecisionScenario
@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "full settings")
     score = commands.add_parser("score", help="score a portfolio file (CSV or .xlsx)")
     score.add_argument("input", type=Path)
-    score.add_argument("-o", "--output", type=Path, help="CSV or .xlsx file (default: CSV on stdout)")
+    score.add_argument("-o", "--output", type=Path, help="CSV, .xlsx or .parquet file (default: CSV on stdout)")
     score.add_argument("--low", type=float, help=f"default {DEFAULT_THRESHOLDS.low:g}")
     score.add_argument("--high", type=float, help=f"default {DEFAULT_THRESHOLDS.high:g}")
     score.add_argument("--method", choices=METHODS, help="default outcome")
@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="expected net recovery at every pair of thresholds, and the best pair")
     sweep.add_argument("input", type=Path)
     sweep.add_argument("--scenario", type=Path, metavar="FILE", help=SCENARIO_HELP)
-    sweep.add_argument("-o", "--output", type=Path, help="CSV file for the grid (default: stdout)")
+    sweep.add_argument("-o", "--output", type=Path, help="CSV or .parquet file for the grid (default: CSV on stdout)")
     sweep.add_argument("--step", type=float, default=SWEEP_STEP, help=f"grid step (default {SWEEP_STEP:g})")
     sweep.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=MODELS_HELP)
     sweep.add_argument("--trust-models", action="store_true", help=TRUST_HELP)
@@ -151,7 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
 def run_generate(args: argparse.Namespace) -> None:
     output = _output_path(args)
     frame = generate_portfolio(args.rows, args.seed)
-    _write_output(output, lambda stream: stream.write(frame.to_csv(index=False, lineterminator="\n").encode()))
+    if output.suffix.lower() in PARQUET_SUFFIXES:
+        _write_output(output, lambda stream: write_frames([frame], stream, output.suffix.lower()))
+    else:
+        _write_output(output, lambda stream: stream.write(frame.to_csv(index=False, lineterminator="\n").encode()))
     print(f"wrote {len(frame):,} rows to {output}", file=sys.stderr)
 
 
@@ -238,12 +241,10 @@ def run_score(args: argparse.Namespace) -> None:
     bundle, tally = _load_models(args), pipeline.Tally()
     chunks = iter_portfolio_file(args.input, args.chunk_rows)
     tables = pipeline.stream_outputs(chunks, bundle, scenario, f"'{args.input.name}'", tally)
-    if output is not None and output.suffix.lower() == ".xlsx":  # Excel cannot be written in chunks
-        _write_output(output, lambda stream: stream.write(to_excel_bytes(pd.concat(tables))))
-    elif output is not None:
-        _write_output(output, lambda stream: _write_chunks(tables, stream))
+    if output is not None:
+        _write_output(output, lambda stream: write_frames(tables, stream, output.suffix.lower()))
     else:
-        _write_to_stdout(lambda stream: _write_chunks(tables, stream))
+        _write_to_stdout(lambda stream: write_frames(tables, stream, ".csv"))
     totals, _, findings = tally.finish(bundle, scenario, sha256_file(args.input))
     _report_scoring(tally, totals, args, scenario)
     _print_findings(findings)
@@ -287,12 +288,6 @@ def _write_to_stdout(write: Callable[[BinaryIO], object]) -> None:
         raise SLRSError("the output pipe was closed before the output was complete") from None
 
 
-def _write_chunks(tables: Iterator[pd.DataFrame], stream: BinaryIO) -> None:
-    for position, table in enumerate(tables):
-        write_csv_chunk(table, stream, first=position == 0)
-    stream.flush()
-
-
 def _report_scoring(tally: pipeline.Tally, totals: dict[str, float], args: argparse.Namespace,
                     scenario: DecisionScenario) -> None:
     thresholds, source = scenario.thresholds, f", scenario {args.scenario.name}" if args.scenario else ""
@@ -300,9 +295,10 @@ def _report_scoring(tally: pipeline.Tally, totals: dict[str, float], args: argpa
               f"(low {thresholds.low:g}, high {thresholds.high:g}{source}); output: {args.output or 'stdout'}")]
     lines += [f"  {strategy}: {totals[f'{action}_accounts']:,}" for action, strategy in STRATEGY_OF.items()]
     lines += [f"  {NOT_SCORED}: {tally.unscored:,}",
-              f"  cost of the actions: {totals['Action_Cost']:,.0f}",
-              f"  expected recovery: {totals['Expected_Recovered']:,.0f}",
-              f"  expected net recovery (recovery minus cost): {totals['Expected_Net_Recovery']:,.0f}",
+              f"  cost of the actions: {format_amount(totals['Action_Cost'], scenario.currency)}",
+              f"  expected recovery: {format_amount(totals['Expected_Recovered'], scenario.currency)}",
+              f"  expected net recovery (recovery minus cost): "
+              f"{format_amount(totals['Expected_Net_Recovery'], scenario.currency)}",
               f"  rows with data issues: {tally.rows_with_issues:,} (see the Data_Issues column)"]
     print("\n".join(lines), file=sys.stderr)
 
@@ -312,20 +308,23 @@ def run_sweep(args: argparse.Namespace) -> None:
     decision = _decide_file(args, scenario, _load_models(args))
     # Scores do not change with thresholds: the file is scored once and only the plan is redone per grid point.
     sweep = pipeline.sweep(decision, grid)
-    text = sweep.to_csv(index=False, lineterminator="\n")
     if output is None:
-        _write_to_stdout(lambda stream: stream.write(text.encode("utf-8")))
+        _write_to_stdout(lambda stream: write_frames([sweep], stream, ".csv"))
     else:
-        _write_output(output, lambda stream: stream.write(text.encode("utf-8")))
+        _write_output(output, lambda stream: write_frames([sweep], stream, output.suffix.lower()))
     best = best_thresholds(sweep)
     best_net = float(sweep.loc[(sweep["Low"] == best.low) & (sweep["High"] == best.high),
                                "Expected_Net_Recovery"].iloc[0])
     chosen, current_net = scenario.thresholds, plan_totals(decision.plan)["Expected_Net_Recovery"]
+    currency = scenario.currency
     print(f"swept {len(grid)} pairs of thresholds (step {args.step:g}) over {decision.portfolio.n_rows:,} rows of "
           f"{args.input.name} with the {scenario.method} method; grid: {args.output or 'stdout'}\n"
-          f"best thresholds: low {best.low:g}, high {best.high:g}; expected net recovery {best_net:,.0f}\n"
+          f"best thresholds: low {best.low:g}, high {best.high:g}; expected net recovery "
+          f"{format_amount(best_net, currency)}\n"
           f"the scenario's thresholds (low {chosen.low:g}, high {chosen.high:g}): expected net recovery "
-          f"{current_net:,.0f}; the best pair gains {best_net - current_net:+,.0f}", file=sys.stderr)
+          f"{format_amount(current_net, currency)}; the best pair gains "
+          f"{'+' if best_net >= current_net else ''}{format_amount(best_net - current_net, currency)}",
+          file=sys.stderr)
     _print_findings(decision.findings)
 
 
@@ -351,8 +350,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     analysis, gates = decision.analysis, decision.gates
     if args.json:
         report = {"file": args.input.name, "method": scenario.method, **analysis.to_dict(),
-                  "gates": [{"gate": g.gate, "limit": g.limit, "measured": g.measured, "status": g.status}
-                            for g in gates], "gates_passed": all_passed(gates)}
+                  "gates": [{"gate": g.gate, "limit": g.limit_value, "measured": g.measured_value,
+                             "status": g.status} for g in gates], "gates_passed": all_passed(gates)}
         print(json.dumps(report, indent=2, allow_nan=False))
     else:
         print(format_evaluation(args.input.name, scenario, decision))

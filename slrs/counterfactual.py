@@ -32,12 +32,14 @@ import pandas as pd
 
 from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError
+from slrs.formatting import format_amount, format_score
 from slrs.risk import METHODS, Method
 from slrs.schema import (
     CATEGORICAL_MODEL_FEATURES,
     MODEL_FEATURES,
     NUMERIC_MODEL_FEATURES,
     RISK_COLUMN,
+    input_label,
 )
 from slrs.scoring import score_rows
 from slrs.strategy import STRATEGIES, Thresholds, assign_actions
@@ -177,7 +179,7 @@ def find_counterfactuals(bundle: ModelBundle, inputs: Mapping[str, Value], metho
     rank = STRATEGIES.index(tier)
     if rank == 0:
         return CounterfactualResult(method, thresholds, risk, tier, None, "lowest_tier",
-                                    f"Risk score {risk:.2f} is already in the mildest tier ({tier}): "
+                                    f"Risk score {format_score(risk)} is already in the mildest tier ({tier}): "
                                     "nothing to do.", ())
     ladders = {name: _ladder(name, base[name], profile) for name in ACTIONABLE_INPUTS}
     search = _Search(bundle, base, method, thresholds, profile, rank - 1, ladders)
@@ -378,7 +380,7 @@ def _verified_option(search: _Search, names: tuple[str, ...], values: np.ndarray
 
 
 def _money(amount: float) -> str:
-    return f"{amount:,.0f}" if abs(amount - round(amount)) < 0.005 else f"{amount:,.2f}"
+    return format_amount(amount)
 
 
 def _change(name: str, before: Value, after: Value) -> Change:
@@ -398,9 +400,10 @@ def _change(name: str, before: Value, after: Value) -> Change:
 
 
 def _message(risk: float, tier: str, target: str, options: tuple[Option, ...]) -> str:
-    where = f"this borrower (risk score {risk:.2f}, {tier})"
+    where = f"this borrower (risk score {format_score(risk)}, {tier})"
     if not options:
-        return (f"No option found: no change of up to {MAX_INPUTS_CHANGED} of {', '.join(ACTIONABLE_INPUTS)} "
+        inputs = ", ".join(input_label(name).lower() for name in ACTIONABLE_INPUTS)
+        return (f"No option found: no change of up to {MAX_INPUTS_CHANGED} of {inputs} "
                 f"within the ranges seen in training moves {where} to a milder tier.")
     count = f"{len(options)} option{'s' * (len(options) != 1)}"
     return f"{count} would move {where} to {target} or milder; each was checked by re-scoring it."

@@ -28,7 +28,7 @@ from sklearn.ensemble import RandomForestClassifier
 from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError, ModelArtifactError
 from slrs.features import DERIVED_FEATURES
-from slrs.formatting import NO_CURRENCY, Currency, format_amount
+from slrs.formatting import NO_CURRENCY, Currency, format_amount, format_share
 from slrs.risk import Method
 from slrs.schema import (
     CATEGORICAL_MODEL_FEATURES,
@@ -253,7 +253,7 @@ def format_value(name: str, value: object, currency: Currency = NO_CURRENCY) -> 
     if _is_count(name):
         return f"{round(float(value)):,}"
     if unit == "%" and name in DERIVED_FEATURES:  # a share (0 to 1) is shown in percent
-        return f"{value * 100:,.0f}%"
+        return format_share(float(value))
     if unit == "%":
         return f"{round(float(value), 2):g}%"
     if unit == "x":

@@ -19,13 +19,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Literal
 
-from slrs.drift import SCORE_INPUT, DriftReport
+from slrs.drift import SCORE_INPUT, TOO_FEW_ROWS, DriftReport
 from slrs.exceptions import ConfigError
 from slrs.formatting import format_count, format_ratio
 from slrs.limits import quote
 from slrs.outcome_analysis import OutcomeAnalysis
 
 GateStatus = Literal["pass", "fail", "not checked"]
+DECIMALS = 3  # figures are shown, and compared with their limits, to three decimals
 STATUS_WORDS: dict[str, str] = {"pass": "Pass", "fail": "Fail", "not checked": "Not checked"}
 
 
@@ -46,6 +47,9 @@ class ValidationGates:
 
     def __post_init__(self) -> None:
         for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name != "min_labelled_rows" and isinstance(value, int) and not isinstance(value, bool):
+                object.__setattr__(self, item.name, float(value))  # a limit of 1 is the number 1.0
             value = getattr(self, item.name)
             if item.name == "min_labelled_rows":
                 if not isinstance(value, int) or isinstance(value, bool) or not 20 <= value <= 10_000_000:
@@ -72,6 +76,8 @@ class GateResult:
     limit: str
     measured: str
     status: GateStatus
+    limit_value: float
+    measured_value: float | None
 
     def line(self) -> str:
         return f"{STATUS_WORDS[self.status]}: {self.gate} {self.limit} (measured: {self.measured})"
@@ -79,26 +85,28 @@ class GateResult:
 
 def check_gates(analysis: OutcomeAnalysis, drift: DriftReport, gates: ValidationGates) -> tuple[GateResult, ...]:
     """Every gate on a portfolio's outcome analysis and drift check, in ``GATE_FIELDS`` order."""
-    labelled = "pass" if analysis.n >= gates.min_labelled_rows and analysis.verdict is not None else "fail"
+    labelled = "pass" if analysis.n >= gates.min_labelled_rows else "fail"
     results = [GateResult(GATE_LABELS["min_labelled_rows"], format_count(gates.min_labelled_rows),
-                          f"{format_count(analysis.n)} rows", labelled)]
+                          f"{format_count(analysis.n)} rows", labelled, gates.min_labelled_rows, analysis.n)]
     for name, value, at_least in (("auc_floor", analysis.auc, True), ("ks_floor", analysis.ks, True),
-                                  ("calibration_error_ceiling", analysis.calibration_error, False)):
+                                  ("calibration_error_ceiling", analysis.calibration_error, False),
+                                  ("psi_ceiling", _score_psi(drift), False)):
         results.append(_compare(GATE_LABELS[name], getattr(gates, name), value, at_least))
-    results.append(_compare(GATE_LABELS["psi_ceiling"], gates.psi_ceiling, _score_psi(drift), at_least=False))
     return tuple(results)
 
 
 def _compare(gate: str, limit: float, value: float | None, at_least: bool) -> GateResult:
+    """Pass or fail on the figures as shown (three decimals), so a gate never fails next to two equal numbers."""
     if value is None or math.isnan(value):
-        return GateResult(gate, format_ratio(limit), "not measurable", "not checked")
-    passed = value >= limit if at_least else value <= limit
-    return GateResult(gate, format_ratio(limit), format_ratio(value), "pass" if passed else "fail")
+        return GateResult(gate, format_ratio(limit), "not measurable", "not checked", limit, None)
+    shown = round(value, DECIMALS)
+    passed = shown >= limit if at_least else shown <= limit
+    return GateResult(gate, format_ratio(limit), format_ratio(value), "pass" if passed else "fail", limit, value)
 
 
 def _score_psi(drift: DriftReport) -> float | None:
     rows = drift.table[drift.table["Input"] == SCORE_INPUT]
-    if rows.empty or rows["Status"].iloc[0] == "Too few rows":
+    if rows.empty or rows["Status"].iloc[0] == TOO_FEW_ROWS:
         return None
     return float(rows["PSI"].iloc[0])
 

@@ -1,4 +1,4 @@
-"""Reading and writing portfolio files (CSV and Excel), within ``slrs.limits``, and writing outputs safely.
+"""Reading and writing portfolio files (CSV, Excel and Parquet), within ``slrs.limits``, and writing outputs safely.
 
 Every value is read as text so that nothing is lost or reformatted: the scored output repeats the input
 columns exactly as they were, and validation decides what each text means. Rows are never dropped here;
@@ -25,7 +25,7 @@ import tempfile
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -43,6 +43,7 @@ from defusedxml.common import DefusedXmlException
 from slrs.bundle import ModelBundle, library_versions
 from slrs.exceptions import ConfigError, DataValidationError, ModelArtifactError
 from slrs.limits import DEFAULT_LIMITS, ReadLimits, quote
+from slrs.parquet import PARQUET_SUFFIXES, iter_parquet_chunks, write_parquet
 from slrs.scenario import DecisionScenario, read_scenario_bytes
 from slrs.schema import (
     COLUMN_BY_NAME,
@@ -57,7 +58,7 @@ CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx",)
 # An .xlsx sheet holds 1,048,576 rows, one of them the header.
 EXCEL_MAX_ROWS = 1_048_575
-SUPPORTED_SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES
+SUPPORTED_SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
 DELIMITERS = (",", ";", "\t")
 # Values beyond the header's width are kept in this many spare columns; a row with more is refused.
 SPARE_COLUMNS = 8
@@ -88,7 +89,8 @@ def check_suffix(filename: str) -> str:
     if suffix not in SUPPORTED_SUFFIXES:
         found = f"'{suffix}'" if suffix else "no extension"
         raise DataValidationError(
-            [f"the file has {found}; expected a CSV file (.csv, .tsv, .txt) or an Excel workbook (.xlsx)"],
+            [f"the file has {found}; expected a CSV file (.csv, .tsv, .txt), an Excel workbook (.xlsx) or a "
+             "Parquet file (.parquet)"],
             source=f"'{filename}'",
         )
     return suffix
@@ -358,8 +360,22 @@ def iter_portfolio_bytes(data: bytes, filename: str, chunk_rows: int | None,
                                   source=f"'{filename}'")
     if suffix in EXCEL_SUFFIXES:
         yield read_excel(data, filename, limits)
+    elif suffix in PARQUET_SUFFIXES:
+        yield from _parquet_frames(io.BytesIO(data), filename, chunk_rows, limits)
     else:
         yield from iter_csv_chunks(io.BytesIO(data), filename, chunk_rows, limits)
+
+
+def _parquet_frames(source: BinaryIO, filename: str, chunk_rows: int | None,
+                    limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[pd.DataFrame]:
+    """``slrs.parquet.iter_parquet_chunks`` with headers made unique as for CSV; the whole file at once if None."""
+    chunks = iter_parquet_chunks(source, filename, chunk_rows, limits)
+    if chunk_rows is None:  # one frame, as for a whole CSV
+        frames = list(chunks)
+        chunks = iter([pd.concat(frames, ignore_index=True)])
+    for frame in chunks:
+        frame.columns = unique_headers([str(name) for name in frame.columns], filename, limits)
+        yield frame
 
 
 def _check_size(size: int, filename: str, limits: ReadLimits) -> None:
@@ -387,7 +403,10 @@ def iter_portfolio_file(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         raise DataValidationError(["the file is empty; expected a header row and at least one data row"],
                                   source=f"'{path.name}'")
     with path.open("rb") as stream:
-        yield from iter_csv_chunks(stream, path.name, chunk_rows)
+        if suffix in PARQUET_SUFFIXES:
+            yield from _parquet_frames(stream, path.name, chunk_rows)
+        else:
+            yield from iter_csv_chunks(stream, path.name, chunk_rows)
 
 
 _FORMULA_LIKE = r"^'*[=+\-@\t\r]"
@@ -428,6 +447,25 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """Serialise a frame to UTF-8 CSV bytes with the CLI's writer (for downloads)."""
     buffer = io.BytesIO()
     write_csv_chunk(frame, buffer, first=True)
+    return buffer.getvalue()
+
+
+def write_frames(frames: Iterable[pd.DataFrame], stream: BinaryIO, suffix: str) -> None:
+    """Write frames with the same columns, in order, as one file of the kind ``suffix`` names: ``.parquet``,
+    ``.xlsx`` (built whole: a workbook cannot be written in pieces) or CSV (anything else)."""
+    if suffix in PARQUET_SUFFIXES:
+        write_parquet(frames, stream)
+    elif suffix in EXCEL_SUFFIXES:
+        stream.write(to_excel_bytes(pd.concat(list(frames))))
+    else:
+        for position, frame in enumerate(frames):
+            write_csv_chunk(frame, stream, first=position == 0)
+
+
+def to_parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """Serialise a frame to Parquet bytes (for downloads)."""
+    buffer = io.BytesIO()
+    write_parquet([frame], buffer)
     return buffer.getvalue()
 
 

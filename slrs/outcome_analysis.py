@@ -18,8 +18,9 @@ about: the loan was *not fully recovered*. Only scored rows with a known outcome
 - **Calibration by risk band** (the money model's bands, ``slrs.money.BANDS``): mean score against the observed
   rate; the *calibration error* is their gap averaged over the bands, weighted by accounts.
 - **Verdict**: "signal" when the whole interval lies above 0.5; "no signal" ("no better than chance on this
-  portfolio") when it includes 0.5 or lies below. With fewer than ``min_rows`` labelled rows, or fewer than
-  ``MIN_EACH_OUTCOME`` of either kind, there is no verdict and no figure.
+  portfolio") when it includes 0.5 or lies below. With fewer than ``MIN_VERDICT_ROWS`` labelled rows, or fewer
+  than ``MIN_EACH_OUTCOME`` of either kind, there is no verdict and no figure. (The validation gates' own minimum
+  of labelled rows is a policy, checked separately: it never hides a verdict.)
 
 The models' own training data would flatter them (they have seen those rows): there the analysis uses the
 held-out cross-validation scores instead, and says so (``HELD_OUT_BASIS``).
@@ -45,6 +46,7 @@ VERDICT_WORDS: dict[str, str] = {
 CONFIDENCE_Z = 1.959964  # two-sided 95 %
 DECILES = 10
 MIN_EACH_OUTCOME = 10  # below this many loans of either outcome, an AUC says nothing
+MIN_VERDICT_ROWS = 100  # below this many labelled rows, the interval is too wide for a verdict (about +/- 0.11)
 GAINS_COLUMNS = ("Decile", "Accounts", "Lowest_Score", "Highest_Score", "Not_Fully_Recovered", "Not_Full_Rate",
                  "Cumulative_Accounts_Share", "Cumulative_Not_Full_Share", "Cumulative_Full_Share", "Lift", "KS")
 CALIBRATION_COLUMNS = ("Risk_Band", "Accounts", "Mean_Score", "Observed_Rate", "Gap")
@@ -100,22 +102,28 @@ def _records(table: pd.DataFrame) -> list[dict]:
             for row in table.to_dict(orient="records")]
 
 
-def analyse_view(view: pd.DataFrame, min_rows: int) -> OutcomeAnalysis:
-    """The outcome analysis of a scored view: its Risk_Score against its Recovery_Status, where both are known."""
+def labelled_scores(view: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The events (1: not fully recovered, int8) and risk scores of a view's rows with both an outcome and a score."""
     if TARGET not in view:
-        return analyse_outcomes(np.empty(0), np.empty(0), min_rows)
+        return np.empty(0, dtype=np.int8), np.empty(0)
     known = view[TARGET].notna().to_numpy() & view[RISK_COLUMN].notna().to_numpy()
-    events = (view.loc[known, TARGET].astype(str).to_numpy() != FULLY_RECOVERED).astype(int)
-    return analyse_outcomes(events, view.loc[known, RISK_COLUMN].to_numpy(dtype=float), min_rows)
+    events = (view.loc[known, TARGET].astype(str).to_numpy() != FULLY_RECOVERED).astype(np.int8)
+    return events, view.loc[known, RISK_COLUMN].to_numpy(dtype=float)
 
 
-def analyse_outcomes(events: np.ndarray, scores: np.ndarray, min_rows: int, basis: str | None = None) -> OutcomeAnalysis:
+def analyse_view(view: pd.DataFrame) -> OutcomeAnalysis:
+    """The outcome analysis of a scored view: its Risk_Score against its Recovery_Status, where both are known."""
+    return analyse_outcomes(*labelled_scores(view))
+
+
+def analyse_outcomes(events: np.ndarray, scores: np.ndarray, basis: str | None = None) -> OutcomeAnalysis:
     """The outcome analysis of ``scores`` (0 to 1) against ``events`` (1: not fully recovered), row by row;
     ``basis`` says why the scores are not the portfolio's own, if they are not."""
+    events = np.asarray(events, dtype=int)
     n, n_not_full = len(events), int(np.sum(events))
     fewest = min(n_not_full, n - n_not_full)
-    if n < min_rows or fewest < MIN_EACH_OUTCOME:
-        return OutcomeAnalysis(n, n_not_full, None, note=_too_few(n, fewest, min_rows))
+    if n < MIN_VERDICT_ROWS or fewest < MIN_EACH_OUTCOME:
+        return OutcomeAnalysis(n, n_not_full, None, note=_too_few(n, fewest))
     auc = float(roc_auc_score(events, scores))
     half_width = CONFIDENCE_Z * delong_standard_error(events, scores)
     ci = (max(0.0, auc - half_width), min(1.0, auc + half_width))
@@ -127,11 +135,11 @@ def analyse_outcomes(events: np.ndarray, scores: np.ndarray, min_rows: int, basi
         gains=gains_table(events, scores), calibration=calibration, basis=basis)
 
 
-def _too_few(n: int, fewest: int, min_rows: int) -> str:
+def _too_few(n: int, fewest: int) -> str:
     if n == 0:
         return "No outcome analysis: the portfolio has no known outcomes (Recovery status) for its scored rows."
     return (f"No verdict: {n:,} scored rows have a known outcome ({fewest:,} of the rarer kind); the analysis "
-            f"needs at least {min_rows:,} and {MIN_EACH_OUTCOME} of each kind to say anything.")
+            f"needs at least {MIN_VERDICT_ROWS:,} and {MIN_EACH_OUTCOME} of each kind to say anything.")
 
 
 def delong_standard_error(events: np.ndarray, scores: np.ndarray) -> float:

@@ -42,6 +42,7 @@ from slrs.outcome_analysis import (
     OutcomeAnalysis,
     analyse_outcomes,
     analyse_view,
+    labelled_scores,
 )
 from slrs.portfolio import (
     LoadedPortfolio,
@@ -55,14 +56,12 @@ from slrs.report import PackInputs, build_committee_pack
 from slrs.risk import HOLDOUT_COLUMNS, Method
 from slrs.scenario import DecisionScenario
 from slrs.schema import (
-    FULLY_RECOVERED,
     LEGACY_OUTPUT_COLUMNS,
     MODEL_FEATURES,
     OUTPUT_COLUMNS,
     PLAN_AMOUNT_COLUMNS,
     RISK_COLUMN,
     STRATEGY_COLUMN,
-    TARGET,
 )
 from slrs.strategy import Thresholds
 
@@ -137,8 +136,8 @@ def analyse(portfolio: LoadedPortfolio, view: pd.DataFrame, bundle: ModelBundle,
     """The outcome analysis of a scored view against its known outcomes (``slrs.outcome_analysis``); on the
     models' own training data, of their held-out cross-validation scores instead."""
     if is_training_data(portfolio.digest, bundle):
-        return held_out_analysis(bundle, scenario)
-    return analyse_view(view, scenario.gates.min_labelled_rows)
+        return held_out_analysis(bundle, scenario.method)
+    return analyse_view(view)
 
 
 def is_training_data(digest: str, bundle: ModelBundle) -> bool:
@@ -146,12 +145,11 @@ def is_training_data(digest: str, bundle: ModelBundle) -> bool:
     return bool(digest) and digest == bundle.manifest["training_data"]["sha256"]
 
 
-def held_out_analysis(bundle: ModelBundle, scenario: DecisionScenario) -> OutcomeAnalysis:
-    """The outcome analysis of the training data's held-out scores under the scenario's method."""
+def held_out_analysis(bundle: ModelBundle, method: Method) -> OutcomeAnalysis:
+    """The outcome analysis of the training data's held-out scores under ``method``."""
     holdout = bundle.holdout
     return analyse_outcomes(holdout["not_fully_recovered"].to_numpy(dtype=int),
-                            holdout[HOLDOUT_COLUMNS[scenario.method]].to_numpy(dtype=float),
-                            scenario.gates.min_labelled_rows, basis=HELD_OUT_BASIS)
+                            holdout[HOLDOUT_COLUMNS[method]].to_numpy(dtype=float), basis=HELD_OUT_BASIS)
 
 
 def find(portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method, drift: DriftReport,
@@ -234,7 +232,8 @@ class Tally:
     """What a streamed run keeps of each chunk, to give the same totals, drift and findings as ``decide`` in
     memory that does not grow with the file beyond ``DRIFT_SAMPLE_ROWS`` rows.
 
-    The totals are exact sums. The drift check sees every scored row of a file of up to ``DRIFT_SAMPLE_ROWS`` rows
+    The totals are exact sums. The outcome analysis keeps one byte and one number per labelled row (an exact
+    AUC needs every score: 180 MB at the 20-million-row limit). The drift check sees every scored row of a file of up to ``DRIFT_SAMPLE_ROWS`` rows
     (then it equals ``decide``'s); past that, an evenly spread sample of them: every 2nd row, then every 4th...
     ``stream_outputs`` fills it; ``finish`` reads it when the last chunk is written.
     """
@@ -255,10 +254,9 @@ class Tally:
         self.unscored += portfolio.n_rows_not_scored
         for name, value in plan_totals(plan_).items():
             self.totals[name] = self.totals.get(name, 0) + value
-        if TARGET in view:
-            known = view[TARGET].notna() & view[RISK_COLUMN].notna()
-            self.events.append((view.loc[known, TARGET].astype(str) != FULLY_RECOVERED).to_numpy(dtype=np.int8))
-            self.event_scores.append(view.loc[known, RISK_COLUMN].to_numpy(dtype=float))
+        events, scores = labelled_scores(view)
+        self.events.append(events)
+        self.event_scores.append(scores)
         kept = validation.scorable & (validation.clean.index % self.stride == 0)
         self.drift_rows.append(validation.clean.loc[kept, list(MODEL_FEATURES)].assign(
             **{RISK_COLUMN: view.loc[kept, RISK_COLUMN]}))
@@ -275,9 +273,8 @@ class Tally:
         rows = pd.concat(self.drift_rows) if self.drift_rows else pd.DataFrame(columns=columns)
         drift = check_drift(rows[list(MODEL_FEATURES)], np.ones(len(rows), dtype=bool),
                             rows[RISK_COLUMN].to_numpy(dtype=float), method, bundle.manifest.get("drift_reference"))
-        analysis = held_out_analysis(bundle, scenario) if is_training_data(digest, bundle) else analyse_outcomes(
-            np.concatenate([np.empty(0, dtype=np.int8), *self.events]),
-            np.concatenate([np.empty(0), *self.event_scores]), scenario.gates.min_labelled_rows)
+        analysis = held_out_analysis(bundle, method) if is_training_data(digest, bundle) else analyse_outcomes(
+            np.concatenate([np.empty(0, dtype=np.int8), *self.events]), np.concatenate([np.empty(0), *self.event_scores]))
         gates = check_gates(analysis, drift, scenario.gates)
         findings = _findings(bundle, method, drift, analysis, gates, self.rows, self.rows_with_issues, self.unscored)
         return self.totals or plan_totals(pd.DataFrame(columns=list(PLAN_COLUMNS))), drift, findings

@@ -95,7 +95,7 @@ def plot_strategy_mix(summary: pd.DataFrame, value: str = "Borrowers") -> go.Fig
     summary = summary[summary["Strategy"] != SUMMARY_TOTAL]
     figure = px.bar(summary, x="Strategy", y=value, color="Strategy", color_discrete_map=STRATEGY_COLORS,
                     text_auto=".3s", category_orders={"Strategy": [*STRATEGIES, NOT_SCORED]})
-    figure.update_layout(showlegend=False, xaxis_title=None, yaxis_title=value.replace("_", " "))
+    figure.update_layout(showlegend=False, xaxis_title=None, yaxis_title=column_words(value))
     return figure
 
 
@@ -133,7 +133,7 @@ def plot_income_vs_loan(frame: pd.DataFrame, color: str | None) -> go.Figure:
 @readable
 def plot_rate_by(table: pd.DataFrame, x: str, title: str) -> go.Figure:
     """Bar chart of a precomputed rate table with columns ``x``, ``Rate`` and ``Borrowers``."""
-    figure = px.bar(table, x=x, y="Rate", text_auto=".0%", hover_data=["Borrowers"], title=title)
+    figure = px.bar(table, x=x, y="Rate", text_auto=".1%", hover_data=["Borrowers"], title=title)
     figure.update_layout(yaxis_tickformat=".0%", yaxis_range=[0, 1], yaxis_title="Share fully recovered")
     return figure
 
@@ -147,10 +147,11 @@ def plot_by_group(table: pd.DataFrame, x: str, value: str, title: str) -> go.Fig
     if value == "Rate":
         figure = plot_rate_by(table, x, title)
     else:
-        figure = px.bar(table, x=x, y=value, text_auto=".2f", hover_data=["Borrowers"], title=title)
+        figure = px.bar(table, x=x, y=value, text_auto=".3f", hover_data=["Borrowers"], title=title,
+                        labels={value: column_words(value)})
         figure.update_layout(yaxis_range=[0, 1], yaxis_title="Mean risk score (chance of not recovering in full)")
     # Labels such as "0" ... "10+" would otherwise make a numeric axis that drops "10+".
-    figure.update_xaxes(type="category", title=x.replace("_", " "))
+    figure.update_xaxes(type="category", title=column_words(x))
     return figure
 
 
@@ -345,7 +346,7 @@ def plot_segment_change(by_segment: pd.DataFrame, measure: str = "Expected_Net_R
                       "action<extra></extra>"))
     figure.add_hline(y=0, line_color="grey")
     figure.update_layout(xaxis_title="Segment", xaxis_type="category",
-                         yaxis_title=measure.replace("_", " ").lower().capitalize() + ": challenger - champion")
+                         yaxis_title=column_words(measure) + ": challenger - champion")
     return figure
 
 

@@ -524,6 +524,11 @@ def describe_scenario(scenario: DecisionScenario) -> list[str]:
                         else "as in the file."))
     lines.append(f"Currency: {scenario.currency.code} ({scenario.currency.symbol})." if scenario.currency.code
                  else "Currency: none set, amounts are plain numbers.")
+    gates = scenario.gates
+    lines.append(f"Validation gates: at least {gates.min_labelled_rows:,} labelled rows, ROC AUC at least "
+                 f"{gates.auc_floor:.2f}, KS at least {gates.ks_floor:.2f}, calibration error at most "
+                 f"{gates.calibration_error_ceiling:.2f}, score PSI at most {gates.psi_ceiling:.2f}"
+                 + (" (the defaults)." if gates == DEFAULT_GATES else "."))
     return lines
 
 

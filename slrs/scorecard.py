@@ -29,7 +29,8 @@ CharacteristicKind = Literal["numeric", "categorical"]
 class CharacteristicBins:
     """One characteristic's bins and their weights of evidence.
 
-    Numeric: ``splits`` s1 < s2 < ... cut the values into (-inf, s1], (s1, s2], ..., (sk, inf). Categorical:
+    Numeric: ``splits`` s1 < s2 < ... cut the values into (-inf, s1), [s1, s2), ..., [sk, inf), as optbinning
+    does. Categorical:
     ``groups`` lists the categories of each bin. A missing value gets ``missing_woe``; a category never seen in
     training gets 0 (no evidence either way).
     """
@@ -46,7 +47,7 @@ class CharacteristicBins:
         woe = np.asarray(self.woe, dtype=float)
         if self.kind == "numeric":
             numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-            result = woe[np.searchsorted(np.asarray(self.splits, dtype=float), numbers, side="left").clip(0, len(woe) - 1)]
+            result = woe[np.searchsorted(np.asarray(self.splits, dtype=float), numbers, side="right").clip(0, len(woe) - 1)]
             return np.where(np.isnan(numbers), self.missing_woe, result)
         lookup = {category: woe[number] for number, group in enumerate(self.groups) for category in group}
         text = values.astype(object)
@@ -61,10 +62,10 @@ class CharacteristicBins:
 
 def _range_label(low: float, high: float) -> str:
     if np.isinf(low):
-        return f"up to {_edge(high)}"
+        return f"below {_edge(high)}"
     if np.isinf(high):
-        return f"above {_edge(low)}"
-    return f"above {_edge(low)} up to {_edge(high)}"
+        return f"from {_edge(low)}"
+    return f"from {_edge(low)} to below {_edge(high)}"
 
 
 def _edge(value: float) -> str:

@@ -49,6 +49,16 @@ class SummaryInputs:
     bundle: ModelBundle
 
 
+def verdict_tone(analysis: OutcomeAnalysis) -> Tone:
+    """Green for a signal, red for no better than chance, blue for no verdict."""
+    return {"signal": "good", "no signal": "bad"}.get(analysis.verdict, "neutral")
+
+
+def gates_tone(gates: tuple[GateResult, ...], analysis: OutcomeAnalysis) -> Tone:
+    """Green when every gate passes; red when one does not on a labelled portfolio; blue without outcomes."""
+    return "good" if all_passed(gates) else "bad" if analysis.has_labels else "neutral"
+
+
 def summarise(inputs: SummaryInputs) -> list[SummaryLine]:
     """The summary of a decision (see the module docstring)."""
     currency, analysis = inputs.scenario.currency, inputs.analysis
@@ -57,8 +67,7 @@ def summarise(inputs: SummaryInputs) -> list[SummaryLine]:
                                       f"{format_kpi(kpis['outstanding'], currency)} outstanding; risk scores from the "
                                       f"{METHOD_LABELS[inputs.scenario.method]}.", "neutral"),
              _evidence_line(inputs)]
-    lines.append(SummaryLine("Validation gates", gates_summary(inputs.gates) + ".",
-                             "good" if all_passed(inputs.gates) else "bad" if analysis.has_labels else "neutral"))
+    lines.append(SummaryLine("Validation gates", gates_summary(inputs.gates) + ".", gates_tone(inputs.gates, analysis)))
     # The verdict and the gates have their own lines above.
     others = [finding for finding in inputs.findings
               if not finding.text.startswith((analysis.sentence(), GATES_PREFIX))]
@@ -80,10 +89,9 @@ def summarise(inputs: SummaryInputs) -> list[SummaryLine]:
 
 def _evidence_line(inputs: SummaryInputs) -> SummaryLine:
     analysis = inputs.analysis
-    if analysis.verdict == "signal":
-        return SummaryLine("Verdict on this portfolio", analysis.sentence(), "good")
-    if analysis.verdict == "no signal":
-        return SummaryLine("Verdict on this portfolio", f"{analysis.sentence()} {NO_SIGNAL_ADVICE}", "bad")
+    if analysis.verdict is not None:
+        advice = f" {NO_SIGNAL_ADVICE}" if analysis.verdict == "no signal" else ""
+        return SummaryLine("Verdict on this portfolio", analysis.sentence() + advice, verdict_tone(analysis))
     training = inputs.bundle.manifest["metrics"][inputs.scenario.method]["roc_auc"]
     reason = analysis.sentence() if analysis.has_labels else "No known outcomes in this portfolio, so no verdict on it."
     return SummaryLine("Verdict on this portfolio", f"{reason} On its training data (held out) the method reaches ROC "

@@ -29,7 +29,7 @@ from slrs.exceptions import ConfigError, DataValidationError
 from slrs.explain import ReasonExplainer
 from slrs.findings import Finding
 from slrs.formatting import Currency
-from slrs.gates import ValidationGates
+from slrs.gates import GATE_FIELDS, ValidationGates
 from slrs.io import DEFAULT_MODEL_DIR, load_bundle
 from slrs.money import (
     ACTIONS,
@@ -68,7 +68,7 @@ SCENARIO_KEY = "slrs_scenario"
 PORTFOLIO_KEY = "slrs_portfolio"
 VIEWS_KEY = "slrs_views"  # scored views of this session, by (portfolio digest, method)
 DRIFT_KEY = "slrs_drift"  # drift reports of this session, by (portfolio digest, method)
-ANALYSIS_KEY = "slrs_analysis"  # outcome analyses of this session, by (portfolio digest, method, labelled rows)
+ANALYSIS_KEY = "slrs_analysis"  # outcome analyses of this session, by (portfolio digest, method)
 URL_LOADED_KEY = "slrs_url_loaded"
 URL_WARNINGS_KEY = "slrs_url_warnings"  # what the opening link held that could not be used
 # The upload loaded last and, if it could not be used, its problems: a rerun must not load it again.
@@ -85,6 +85,8 @@ STRATEGY_LOW_SLIDER, STRATEGY_HIGH_SLIDER = "strategy_low", "strategy_high"
 ASSUMPTIONS_EDITOR_KEY = "money_assumptions"
 WHATIF_SEARCH_KEY, WHATIF_INPUT_PREFIX = "what_if_borrower", "what_if_input_"
 UPLOAD_KEY = "portfolio_upload"
+CURRENCY_WIDGET_KEY, SYMBOL_WIDGET_KEY = "scenario_currency", "scenario_symbol"
+GATE_WIDGET_PREFIX = "gate_"
 SCENARIO_UPLOAD_KEY = "scenario_upload"
 
 
@@ -280,6 +282,8 @@ def restore_scenario(scenario: DecisionScenario) -> None:
         del st.session_state[key]
     set_whatif_scenario(scenario.borrower)
     set_scenario(replace(active_scenario(), currency=scenario.currency, gates=scenario.gates))
+    for key in (CURRENCY_WIDGET_KEY, SYMBOL_WIDGET_KEY, *(f"{GATE_WIDGET_PREFIX}{name}" for name in GATE_FIELDS)):
+        st.session_state.pop(key, None)  # the widgets start again from the restored scenario
 
 
 def assumptions_caption() -> str:
@@ -379,7 +383,7 @@ def _drift_for(method: Method) -> DriftReport:
 
 def _analysis_for(scenario: DecisionScenario) -> OutcomeAnalysis:
     analyses = st.session_state.setdefault(ANALYSIS_KEY, {})
-    key = (active_portfolio().digest, scenario.method, scenario.gates.min_labelled_rows)
+    key = (active_portfolio().digest, scenario.method)
     if key not in analyses:
         analyses[key] = pipeline.analyse(active_portfolio(), view_for(scenario.method), get_bundle(), scenario)
     return analyses[key]

@@ -17,6 +17,7 @@ import pandas as pd
 
 from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError
+from slrs.explain import format_value
 from slrs.formatting import NO_CURRENCY, Currency, format_amount, format_score
 from slrs.limits import quote
 from slrs.money import DEFAULT_ASSUMPTIONS, Assumptions, plan_actions
@@ -224,16 +225,14 @@ def _same(first: Value, second: Value) -> bool:
     return math.isclose(first, second, rel_tol=SAME_VALUE_TOLERANCE, abs_tol=SAME_VALUE_TOLERANCE)
 
 
-def changes_table(base: Mapping[str, Value], edited: Mapping[str, Value]) -> pd.DataFrame:
-    """One row per changed input: Input (its readable name), Baseline and Edited, values as display text."""
+def changes_table(base: Mapping[str, Value], edited: Mapping[str, Value],
+                  currency: Currency = NO_CURRENCY) -> pd.DataFrame:
+    """One row per changed input: Input (its readable name), Baseline and Edited, values as display text with
+    their unit (``slrs.explain.format_value``)."""
     changes = changed_inputs(base, edited)
     return pd.DataFrame({"Input": [input_label(name) for name in changes],
-                         "Baseline": [_text(base[name]) for name in changes],
-                         "Edited": [_text(value) for value in changes.values()]})
-
-
-def _text(value: Value) -> str:
-    return value if isinstance(value, str) else f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+                         "Baseline": [format_value(name, base[name], currency) for name in changes],
+                         "Edited": [format_value(name, value, currency) for name, value in changes.items()]})
 
 
 def scenario_to_query(scenario: Scenario) -> dict[str, str]:

@@ -321,10 +321,18 @@ def test_evaluate_with_shuffled_outcomes_says_no_signal_and_exits_3(labelled_20k
     assert "No better than chance on this portfolio" in result.stderr
 
 
-def test_evaluate_text_shows_the_tables_and_the_gates_and_too_few_rows_get_no_verdict(portfolio_csv: Path) -> None:
-    result = run_slrs("evaluate", str(portfolio_csv))  # 120 rows: under the 200 labelled rows the gates ask for
-    assert result.returncode == 3 and "No verdict" in result.stdout and "Fail: Labelled rows" in result.stdout
-    assert "Traceback" not in result.stderr
+def test_evaluate_text_shows_the_verdict_and_fails_the_labelled_rows_gate(portfolio_csv: Path) -> None:
+    result = run_slrs("evaluate", str(portfolio_csv))  # 120 rows: a verdict, but under the gates' 200 rows
+    assert result.returncode == 3 and "tell loans apart" in result.stdout and "Fail: Labelled rows" in result.stdout
+    assert "Gains by score decile" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_evaluate_on_too_few_labelled_rows_gives_no_verdict(tmp_path: Path) -> None:
+    small = tmp_path / "small.csv"
+    generate_portfolio(60, seed=3).to_csv(small, index=False)
+    result = run_slrs("evaluate", str(small), "--json")
+    report = json.loads(result.stdout)
+    assert result.returncode == 3 and report["verdict"] is None and "No verdict" in report["note"]
 
 
 def test_evaluate_gates_come_from_the_scenario(labelled_20k, tmp_path: Path) -> None:

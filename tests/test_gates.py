@@ -30,7 +30,7 @@ def _analysis(strength: float, n: int = 2_000):
     rng = np.random.default_rng(0)
     scores = 1 / (1 + np.exp(-strength * rng.normal(0, 1, n)))
     events = (rng.random(n) < (scores if strength else 0.5)).astype(int)
-    return analyse_outcomes(events, scores, min_rows=200)
+    return analyse_outcomes(events, scores)
 
 
 def test_good_evidence_passes_every_gate() -> None:
@@ -49,7 +49,7 @@ def test_a_shifted_score_fails_the_stability_gate() -> None:
 
 
 def test_without_labels_or_reference_the_gates_are_not_passed() -> None:
-    results = check_gates(analyse_outcomes(np.empty(0), np.empty(0), 200), _drift(None), DEFAULT_GATES)
+    results = check_gates(analyse_outcomes(np.empty(0), np.empty(0)), _drift(None), DEFAULT_GATES)
     assert [r.status for r in results] == ["fail"] + ["not checked"] * 4 and not all_passed(results)
     assert "0 of 5 validation gates pass" in gates_summary(results)
 
@@ -68,3 +68,21 @@ def test_read_gates_names_every_problem_and_keeps_defaults_for_the_rest() -> Non
     gates = read_gates({"ks_floor": 0.3, "auc_floor": "high", "speed": 1}, problems)
     assert gates.ks_floor == 0.3 and gates.auc_floor == DEFAULT_GATES.auc_floor
     assert any("gates.auc_floor" in p for p in problems) and any("speed" in p for p in problems)
+
+
+def test_a_gate_is_judged_on_the_figures_it_shows() -> None:
+    from slrs.gates import _compare
+
+    assert _compare("ROC AUC, at least", 0.6, 0.5996, at_least=True).status == "pass"  # shows 0.600 vs 0.600
+    assert _compare("ROC AUC, at least", 0.6, 0.5994, at_least=True).status == "fail"
+
+
+def test_whole_number_limits_become_numbers_with_decimals() -> None:
+    gates = ValidationGates(ks_floor=0, psi_ceiling=1)
+    assert isinstance(gates.ks_floor, float) and isinstance(gates.psi_ceiling, float)
+
+
+def test_a_raised_labelled_rows_gate_fails_but_never_hides_the_verdict() -> None:
+    analysis = _analysis(0.0, n=500)
+    results = check_gates(analysis, _drift(0.02), ValidationGates(min_labelled_rows=1_000))
+    assert analysis.verdict == "no signal" and results[0].status == "fail"

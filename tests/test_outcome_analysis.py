@@ -30,7 +30,7 @@ def _labelled(n: int, strength: float, seed: int = 0) -> tuple[np.ndarray, np.nd
 
 def test_a_score_with_signal_gets_the_verdict_and_the_standard_figures() -> None:
     events, scores = _labelled(5_000, 2.0)
-    analysis = analyse_outcomes(events, scores, min_rows=200)
+    analysis = analyse_outcomes(events, scores)
     assert analysis.verdict == "signal" and analysis.n == 5_000
     assert analysis.auc == pytest.approx(roc_auc_score(events, scores))
     assert analysis.gini == pytest.approx(2 * analysis.auc - 1)
@@ -42,7 +42,7 @@ def test_a_score_with_signal_gets_the_verdict_and_the_standard_figures() -> None
 def test_a_random_score_is_no_better_than_chance() -> None:
     events, _ = _labelled(2_000, 0.0, seed=1)
     scores = np.random.default_rng(2).random(2_000)
-    analysis = analyse_outcomes(events, scores, min_rows=200)
+    analysis = analyse_outcomes(events, scores)
     assert analysis.verdict == "no signal"
     assert analysis.auc_ci[0] <= 0.5 <= analysis.auc_ci[1]
     assert "No better than chance on this portfolio" in analysis.sentence()
@@ -50,7 +50,7 @@ def test_a_random_score_is_no_better_than_chance() -> None:
 
 def test_a_score_pointing_the_wrong_way_is_no_signal_and_has_no_ks() -> None:
     events, scores = _labelled(2_000, 2.0)
-    analysis = analyse_outcomes(events, 1 - scores, min_rows=200)
+    analysis = analyse_outcomes(events, 1 - scores)
     assert analysis.verdict == "no signal" and analysis.auc < 0.3 and analysis.ks < 0.02
 
 
@@ -73,7 +73,7 @@ def test_ks_is_the_largest_gap_between_the_two_cumulative_shares() -> None:
 
 def test_gains_rows_add_up_to_the_portfolio_and_end_at_one() -> None:
     events, scores = _labelled(1_003, 1.5, seed=5)
-    gains = analyse_outcomes(events, scores, min_rows=200).gains
+    gains = analyse_outcomes(events, scores).gains
     assert list(gains.columns) == list(GAINS_COLUMNS) and len(gains) == DECILES
     assert gains["Accounts"].sum() == 1_003 and gains["Not_Fully_Recovered"].sum() == events.sum()
     last = gains.iloc[-1]
@@ -81,21 +81,21 @@ def test_gains_rows_add_up_to_the_portfolio_and_end_at_one() -> None:
         pytest.approx([1, 1, 1])
     assert (gains["Lowest_Score"].iloc[:-1].to_numpy() >= gains["Highest_Score"].iloc[1:].to_numpy()).all()
     assert gains["Not_Full_Rate"].iloc[0] > gains["Not_Full_Rate"].iloc[-1]
-    assert gains["KS"].max() <= analyse_outcomes(events, scores, min_rows=200).ks + 1e-12
+    assert gains["KS"].max() <= analyse_outcomes(events, scores).ks + 1e-12
 
 
 def test_calibration_counts_every_account_in_its_band() -> None:
     events, scores = _labelled(1_000, 1.5, seed=6)
-    analysis = analyse_outcomes(events, scores, min_rows=200)
+    analysis = analyse_outcomes(events, scores)
     table = analysis.calibration
     assert table["Accounts"].sum() == 1_000
     assert analysis.calibration_error == pytest.approx(np.average(table["Gap"].abs(), weights=table["Accounts"]))
 
 
-@pytest.mark.parametrize(("n", "positives"), [(0, 0), (150, 70), (500, MIN_EACH_OUTCOME - 1)])
+@pytest.mark.parametrize(("n", "positives"), [(0, 0), (60, 30), (500, MIN_EACH_OUTCOME - 1)])
 def test_too_few_labelled_rows_give_no_verdict_and_say_why(n: int, positives: int) -> None:
     events = np.r_[np.ones(positives), np.zeros(n - positives)].astype(int)
-    analysis = analyse_outcomes(events, np.linspace(0, 1, n), min_rows=200)
+    analysis = analyse_outcomes(events, np.linspace(0, 1, n))
     assert analysis.verdict is None and analysis.auc is None and analysis.gains.empty
     assert analysis.note and ("No verdict" in analysis.note or "no known outcomes" in analysis.note)
 
@@ -103,12 +103,12 @@ def test_too_few_labelled_rows_give_no_verdict_and_say_why(n: int, positives: in
 def test_analyse_view_counts_only_scored_rows_with_a_known_outcome() -> None:
     view = pd.DataFrame({TARGET: ["Fully Recovered", "Written Off", None, "Partially Recovered"] * 100,
                          RISK_COLUMN: [0.1, 0.9, 0.5, np.nan] * 100})
-    analysis = analyse_view(view, min_rows=20)
+    analysis = analyse_view(view)
     assert analysis.n == 200 and analysis.n_not_full == 100 and analysis.auc == 1.0
 
 
 def test_to_dict_is_json_ready_with_the_documented_keys() -> None:
     events, scores = _labelled(500, 2.0)
-    data = json.loads(json.dumps(analyse_outcomes(events, scores, min_rows=200).to_dict(), allow_nan=False))
+    data = json.loads(json.dumps(analyse_outcomes(events, scores).to_dict(), allow_nan=False))
     assert {"n", "auc", "auc_ci", "gini", "ks", "brier", "verdict", "gains", "calibration"} <= set(data)
     assert len(data["gains"]) == DECILES and len(data["auc_ci"]) == 2

@@ -51,7 +51,7 @@ def test_portfolio_page_scores_the_bundled_sample(app) -> None:
     assert any("No problems found" in success.value for success in app.success)
     assert [button.label for button in app.get("download_button")] == [
         "Empty template (CSV)", "Empty template (Excel)", "Download scored portfolio (CSV)",
-        "Download scored portfolio (Excel)", "Download reason codes (CSV)"]
+        "Download scored portfolio (Excel)", "Download scored portfolio (Parquet)", "Download reason codes (CSV)"]
 
 
 def test_search_narrows_the_scored_table(app) -> None:

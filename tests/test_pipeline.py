@@ -23,7 +23,14 @@ from slrs.outcome_analysis import analyse_outcomes
 from slrs.report import FINDINGS_TITLE
 from slrs.scenario import DecisionScenario, scenario_to_json
 from slrs.schema import OUTPUT_COLUMNS, PLAN_AMOUNT_COLUMNS
-from slrs.strategy import LEGAL, NOT_SCORED, REMINDERS, SETTLEMENT, SHORT_STRATEGY, Thresholds
+from slrs.strategy import (
+    LEGAL,
+    NOT_SCORED,
+    REMINDERS,
+    SETTLEMENT,
+    SHORT_STRATEGY,
+    Thresholds,
+)
 from slrs.synth import generate_portfolio
 from slrs.tables import label
 
@@ -116,10 +123,10 @@ def test_findings_name_unscored_rows_and_the_study_method(book: bytes, bundle) -
 
 
 CHECKED = DriftReport(pd.DataFrame(), None, 500)
-UNLABELLED = analyse_outcomes(np.empty(0), np.empty(0), 200)
+UNLABELLED = analyse_outcomes(np.empty(0), np.empty(0))
 _RNG = np.random.default_rng(0)
-CHANCE = analyse_outcomes(_RNG.integers(0, 2, 1000), _RNG.random(1000), 200)
-FAILED_GATE = (GateResult("ROC AUC, at least", "0.600", "0.500", "fail"),)
+CHANCE = analyse_outcomes(_RNG.integers(0, 2, 1000), _RNG.random(1000))
+FAILED_GATE = (GateResult("ROC AUC, at least", "0.600", "0.500", "fail", 0.6, 0.5),)
 
 
 @pytest.mark.parametrize(("kwargs", "expected"), [

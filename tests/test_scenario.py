@@ -279,7 +279,9 @@ def test_the_default_scenario_in_words() -> None:
                         "0.75, automated reminders below 0.50.")
     assert lines[2:] == ["Cost and recovery assumptions: the defaults.",
                          "Borrower what-if: no borrower chosen (that page starts on a typical borrower).",
-                         "Currency: none set, amounts are plain numbers."]
+                         "Currency: none set, amounts are plain numbers.",
+                         "Validation gates: at least 200 labelled rows, ROC AUC at least 0.60, KS at least 0.15, "
+                         "calibration error at most 0.10, score PSI at most 0.25 (the defaults)."]
 
 
 def test_a_custom_scenario_in_words_names_each_change() -> None:

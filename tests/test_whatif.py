@@ -163,7 +163,7 @@ def test_changed_inputs_keep_only_real_changes(typical) -> None:
     assert list(changed_inputs(typical, edited)) == ["Age", "Loan_Type"]
     table = changes_table(typical, edited)
     assert table.columns.tolist() == ["Input", "Baseline", "Edited"]
-    assert table.loc[0].tolist() == ["Age", f"{typical['Age']:,}", "30"]
+    assert table.loc[0].tolist() == ["Age", f"{typical['Age']:,} years", "30 years"]
     assert changed_inputs(typical, typical) == {} and changes_table(typical, typical).empty
 
 
