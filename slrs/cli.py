@@ -7,6 +7,7 @@ message on stderr and exit code 2; nothing else is caught, so a bug still shows 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -33,9 +34,7 @@ from slrs.io import (
     DEFAULT_MODEL_DIR,
     iter_portfolio_file,
     load_bundle,
-    read_portfolio_bytes,
     read_scenario_file,
-    save_bundle,
     sha256_file,
     write_atomically,
     write_frames,
@@ -50,7 +49,7 @@ from slrs.money import (
 )
 from slrs.parquet import PARQUET_SUFFIXES
 from slrs.portfolio import LoadedPortfolio
-from slrs.risk import COMMITTED_TRAINING, FAST_TRAINING, METHOD_LABELS, METHODS
+from slrs.risk import METHOD_LABELS, METHODS
 from slrs.scenario import DecisionScenario
 from slrs.schema import (
     ID_COLUMN,
@@ -59,12 +58,10 @@ from slrs.schema import (
     RISK_COLUMN,
     STRATEGY_COLUMN,
 )
-from slrs.segmentation import DEFAULT_K, SegmentConfig
+from slrs.segmentation import DEFAULT_K
 from slrs.strategy import DEFAULT_THRESHOLDS, NOT_SCORED, Thresholds
 from slrs.synth import generate_portfolio
 from slrs.tables import text_table
-from slrs.training import train_bundle, training_rows
-from slrs.validation import validate_portfolio
 from slrs.whatif import baseline_inputs, find_borrower
 
 logger = logging.getLogger("slrs")
@@ -193,45 +190,10 @@ def _load_models(args: argparse.Namespace) -> ModelBundle:
     return load_bundle(args.models)
 
 
-def run_train(args: argparse.Namespace) -> None:
-    SegmentConfig(args.k)
-    if args.fast and args.out.resolve() == DEFAULT_MODEL_DIR.resolve():
-        raise SLRSError("--fast trains small models for trying things out; give --out DIR so the project's own "
-                        "models/ are not replaced")
-    frame = read_portfolio_bytes(_read_bytes(args.data), args.data.name)
-    validation = validate_portfolio(frame, source=f"'{args.data.name}'")
-    rows = training_rows(validation.clean, validation.scorable)
-    skipped = len(frame) - int(rows.sum())
-    if skipped:
-        print(f"note: {skipped:,} rows without a usable label or inputs are left out of training "
-              "(see their Data_Issues when scored)", file=sys.stderr)
-    bundle = train_bundle(validation.clean[rows], data_sha256=sha256_file(args.data), data_name=args.data.name,
-                          k=args.k, settings=FAST_TRAINING if args.fast else COMMITTED_TRAINING)
-    path = save_bundle(bundle, args.out)
-    _report_training(bundle.manifest, path)
-
-
-def _read_bytes(path: Path) -> bytes:
+def read_file_bytes(path: Path) -> bytes:
     if not path.is_file():
         raise SLRSError(f"no file at {path}; expected an existing CSV or .xlsx portfolio")
     return path.read_bytes()
-
-
-def _report_training(manifest: dict, path: Path) -> None:
-    metrics = manifest["metrics"]
-    lines = [f"trained on {manifest['training_data']['rows']:,} rows; manifest: {path}",
-             f"held-out ({manifest['outcome_model']} kept; {len(metrics['candidates'])} candidates compared):"]
-    for name, values in [*metrics["candidates"].items(), ("benchmark scorecard", metrics["scorecard"]),
-                         ("study method", metrics["study"])]:
-        lines.append(f"  {name:24s} ROC AUC {values['roc_auc']:.3f}  Brier {values['brier']:.3f}  "
-                     f"log loss {values['log_loss']:.3f}  accuracy {values['accuracy']:.3f} "
-                     f"(majority baseline {values['majority_accuracy']:.3f})")
-    lines.append(f"  study's own claim: its forest predicts its own high-risk flag with accuracy "
-                 f"{metrics['study_flag_accuracy']:.3f} (circular: the flag is made from its segments)")
-    lines.append(f"segments: {' | '.join(manifest['segments']['names'])}; "
-                 f"silhouette {manifest['segments']['silhouette']:.3f}")
-    lines += [f"WARNING: {warning}" for warning in manifest["warnings"]]
-    print("\n".join(lines), file=sys.stderr)
 
 
 def run_score(args: argparse.Namespace) -> None:
@@ -267,7 +229,7 @@ def decision_scenario(args: argparse.Namespace) -> DecisionScenario:
 def _decide_file(args: argparse.Namespace, scenario: DecisionScenario,
                  bundle: ModelBundle) -> pipeline.Decision:
     """The whole input file through the pipeline, as the app does with an upload."""
-    portfolio = pipeline.load(_read_bytes(args.input), args.input.name)
+    portfolio = pipeline.load(read_file_bytes(args.input), args.input.name)
     return pipeline.decide(portfolio, bundle, scenario)
 
 
@@ -445,8 +407,11 @@ def format_explanation(report: dict) -> str:
     return "\n".join(lines)
 
 
-COMMANDS = {"generate": run_generate, "train": run_train, "score": run_score, "sweep": run_sweep,
-            "report": run_report, "evaluate": run_evaluate, "explain": run_explain}
+COMMANDS = {"generate": run_generate, "score": run_score, "sweep": run_sweep, "report": run_report,
+            "evaluate": run_evaluate, "explain": run_explain}
+# Commands whose module is imported only when they run: training loads the training libraries (optbinning and its
+# solvers, half a second), which no other command needs. Each module has a ``run(args)``.
+LAZY_COMMANDS = {"train": "slrs.cli_train"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -456,7 +421,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     interrupted = threading.Event()
     previous = signal.signal(signal.SIGINT, partial(_interrupt, interrupted))
     try:
-        code = COMMANDS[args.command](args)
+        run = COMMANDS.get(args.command) or importlib.import_module(LAZY_COMMANDS[args.command]).run
+        code = run(args)
     except SLRSError as error:
         # Ctrl-C inside a library's own reading (pandas' parser) can surface as a data error: say what happened.
         print("slrs: interrupted; no output file was written" if interrupted.is_set() else f"slrs: {error}",
