@@ -424,13 +424,23 @@ def _neutralise_table(table: pa.Table) -> pa.Table:
     """``neutralise_formula_text`` on every text cell and header of an Arrow table, in Arrow's compute kernels."""
     columns = []
     for column in table.columns:
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        if (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)) and _may_start_a_formula(column):
             risky = pc.and_(pc.match_substring_regex(column, _FORMULA_LIKE),
                             pc.invert(pc.match_substring_regex(column, _PLAIN_NUMBER)))
             guarded = pc.binary_join_element_wise(pa.scalar("'", column.type), column, pa.scalar("", column.type))
             column = pc.if_else(pc.fill_null(risky, False), guarded, column)
         columns.append(column)
     return pa.Table.from_arrays(columns, names=[neutralise_formula_text(str(name)) for name in table.column_names])
+
+
+_FORMULA_FIRST_CHARACTERS = pa.array(["'", *FORMULA_STARTS])
+
+
+def _may_start_a_formula(column: pa.ChunkedArray) -> bool:
+    """Whether any value starts with a formula character or an apostrophe: one cheap pass over first characters,
+    so the regular expressions run only on the rare columns that need them."""
+    first = pc.utf8_slice_codeunits(column, 0, 1)
+    return bool(pc.any(pc.is_in(first, value_set=_FORMULA_FIRST_CHARACTERS)).as_py())
 
 
 def write_csv_chunk(frame: pd.DataFrame, stream: BinaryIO, first: bool) -> None:

@@ -281,7 +281,8 @@ FILE_PROBLEMS = [
     pytest.param(lambda: bytes(range(256)) * 8, "p.txt", r"binary, not a text table; expected CSV text or \.xlsx",
                  id="binary-txt"),
     pytest.param(lambda: SMALL_CSV, "p.pdf",
-                 r"the file has '\.pdf'; expected a CSV file \(\.csv, \.tsv, \.txt\) or an Excel workbook \(\.xlsx\)",
+                 r"the file has '\.pdf'; expected a CSV file \(\.csv, \.tsv, \.txt\), an Excel workbook \(\.xlsx\) or a "
+                 r"Parquet file \(\.parquet\)",
                  id="pdf"),
     pytest.param(lambda: SMALL_CSV, "p.xls", r"the file has '\.xls'; expected a CSV file", id="xls"),
     pytest.param(lambda: SMALL_CSV, "portfolio", r"the file has no extension; expected a CSV file", id="no-extension"),
