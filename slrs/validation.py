@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute
 
 from slrs.exceptions import DataValidationError
 from slrs.schema import (
@@ -123,9 +125,13 @@ def _problems(mask: np.ndarray, text: pd.Series, column: str, problem: str) -> p
 
 
 def _parse_numbers(text: pd.Series) -> pd.Series:
-    try:  # fast path: a clean column converts in one go
-        return text.replace("", np.nan).astype(float)
-    except (ValueError, TypeError):
+    """Numbers of a text column; "" and text that is not a number become NaN."""
+    try:  # fast path: Arrow's parser converts a clean column in one go, "" as missing
+        values = pyarrow.array(text, type=pyarrow.string())
+        numbers = pyarrow.compute.cast(pyarrow.compute.if_else(pyarrow.compute.equal(values, ""), None, values),
+                                       pyarrow.float64())
+        return pd.Series(numbers.to_numpy(zero_copy_only=False), index=text.index, dtype=float)
+    except (pyarrow.ArrowInvalid, ValueError, TypeError):
         return pd.to_numeric(text, errors="coerce").astype(float)
 
 
