@@ -421,3 +421,22 @@ def test_read_portfolio_bytes_mutated_xlsx_raises_only_data_validation_error(
         xlsx_sample: bytes, mutations: list[tuple[str, int, bytes]]) -> None:
     # Damaged workbooks once escaped as zlib.error, NotImplementedError or xml ParseError.
     _read_and_validate(_mutate(xlsx_sample, mutations), "p.xlsx")
+
+
+def test_arrow_and_pandas_readers_give_the_same_text(monkeypatch) -> None:
+    """Files Arrow reads (fast, on every core) come out exactly as through the pandas reader (the fallback)."""
+    import slrs.io as slrs_io
+
+    frame = generate_portfolio(500, seed=12).astype(str)
+    frame.loc[0, "Borrower_ID"] = 'BRW, "quoted"'
+    frame.loc[1, "Borrower_ID"] = "'=SUM(A1)"
+    frame.loc[2, "Age"] = ""
+    frame.loc[3, "Loan_Type"] = " Home "
+    data = b"\xef\xbb\xbf" + frame.to_csv(index=False, lineterminator="\r\n").encode()
+    fast = list(slrs_io.iter_portfolio_bytes(data, "book.csv", 200))
+    monkeypatch.setattr(slrs_io, "ARROW_MAX_BYTES", 0)
+    slow = list(slrs_io.iter_portfolio_bytes(data, "book.csv", 200))
+    assert [len(chunk) for chunk in fast] == [len(chunk) for chunk in slow] == [200, 200, 100]
+    for a, b in zip(fast, slow, strict=True):
+        pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
+    assert fast[0].loc[1, "Borrower_ID"] == "=SUM(A1)" and fast[0].loc[0, "Borrower_ID"] == 'BRW, "quoted"'
