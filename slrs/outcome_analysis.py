@@ -33,7 +33,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
 
 from slrs.money import BANDS, risk_bands
 from slrs.schema import FULLY_RECOVERED, RISK_COLUMN, TARGET
@@ -124,13 +123,14 @@ def analyse_outcomes(events: np.ndarray, scores: np.ndarray, basis: str | None =
     fewest = min(n_not_full, n - n_not_full)
     if n < MIN_VERDICT_ROWS or fewest < MIN_EACH_OUTCOME:
         return OutcomeAnalysis(n, n_not_full, None, note=_too_few(n, fewest))
-    auc = float(roc_auc_score(events, scores))
-    half_width = CONFIDENCE_Z * delong_standard_error(events, scores)
+    groups = _TieGroups.of(events.astype(float), scores)
+    auc, standard_error = groups.delong()
+    half_width = CONFIDENCE_Z * standard_error
     ci = (max(0.0, auc - half_width), min(1.0, auc + half_width))
     calibration = calibration_by_band(events, scores)
     return OutcomeAnalysis(
         n, n_not_full, "signal" if ci[0] > 0.5 else "no signal", auc=auc, auc_ci=ci, gini=2 * auc - 1,
-        ks=ks_statistic(events, scores), brier=float(brier_score_loss(events, scores)),
+        ks=groups.ks(), brier=float(np.mean((scores - events) ** 2)),
         calibration_error=float(np.average(calibration["Gap"].abs(), weights=calibration["Accounts"])),
         gains=gains_table(events, scores), calibration=calibration, basis=basis)
 
@@ -142,25 +142,57 @@ def _too_few(n: int, fewest: int) -> str:
             f"needs at least {MIN_VERDICT_ROWS:,} and {MIN_EACH_OUTCOME} of each kind to say anything.")
 
 
+@dataclass(frozen=True)
+class _TieGroups:
+    """The scores' distinct values, ascending, with the events and non-events at each (one sort for AUC, its
+    DeLong variance and KS)."""
+
+    events: np.ndarray
+    others: np.ndarray
+
+    @classmethod
+    def of(cls, events: np.ndarray, scores: np.ndarray) -> _TieGroups:
+        _, group = np.unique(scores, return_inverse=True)
+        size = int(group.max()) + 1 if len(group) else 0
+        return cls(np.bincount(group, weights=events, minlength=size),
+                   np.bincount(group, weights=1 - events, minlength=size))
+
+    def delong(self) -> tuple[float, float]:
+        """The ROC AUC (ties count half) and DeLong's standard error of it.
+
+        Per event: the share of non-events scored lower, plus half those tied (its structural component); per
+        non-event: the share of events scored higher, plus half those tied. The AUC is the mean of the first.
+        """
+        m, k = self.events.sum(), self.others.sum()
+        others_below = np.cumsum(self.others) - self.others
+        events_above = self.events[::-1].cumsum()[::-1] - self.events
+        v_event = (others_below + self.others / 2) / k
+        v_other = (events_above + self.events / 2) / m
+        auc = float(np.sum(self.events * v_event) / m)
+        variance = (_weighted_variance(v_event, self.events) / m + _weighted_variance(v_other, self.others) / k)
+        return auc, float(np.sqrt(variance))
+
+    def ks(self) -> float:
+        """Largest gap, over cut-offs from the top, between the shares of events and of non-events caught."""
+        caught = self.events[::-1].cumsum() / self.events.sum() - self.others[::-1].cumsum() / self.others.sum()
+        return float(max(0.0, caught.max(initial=0.0)))
+
+
+def _weighted_variance(values: np.ndarray, counts: np.ndarray) -> float:
+    """Sample variance (n - 1) of ``values`` each repeated ``counts`` times."""
+    n = counts.sum()
+    mean = np.sum(counts * values) / n
+    return float(np.sum(counts * (values - mean) ** 2) / (n - 1))
+
+
 def delong_standard_error(events: np.ndarray, scores: np.ndarray) -> float:
-    """DeLong's standard error of the ROC AUC (ties count half), from midranks in O(n log n)."""
-    positive, negative = scores[events == 1], scores[events == 0]
-    m, k = len(positive), len(negative)
-    overall = _midranks(np.concatenate([positive, negative]))
-    # Per positive: the share of negatives it outranks; per negative: the share of positives outranking it.
-    v_positive = (overall[:m] - _midranks(positive)) / k
-    v_negative = 1 - (overall[m:] - _midranks(negative)) / m
-    return float(np.sqrt(np.var(v_positive, ddof=1) / m + np.var(v_negative, ddof=1) / k))
-
-
-def _midranks(values: np.ndarray) -> np.ndarray:
-    return pd.Series(values).rank(method="average").to_numpy()
+    """DeLong's standard error of the ROC AUC (ties count half), in O(n log n)."""
+    return _TieGroups.of(np.asarray(events, dtype=float), scores).delong()[1]
 
 
 def ks_statistic(events: np.ndarray, scores: np.ndarray) -> float:
     """Largest gap between the shares of not-fully-recovered and of fully recovered loans above a cut-off."""
-    false_positive, true_positive, _ = roc_curve(events, scores)
-    return float(max(0.0, np.max(true_positive - false_positive)))
+    return _TieGroups.of(np.asarray(events, dtype=float), scores).ks()
 
 
 def gains_table(events: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
