@@ -7,7 +7,7 @@ from functools import partial
 import streamlit as st
 
 from slrs import pipeline, ui
-from slrs.explain import REASON_METHODS, SCORECARD_REASONS
+from slrs.explain import REASON_METHODS, SCORECARD_REASONS, reason_codes_download
 from slrs.io import (
     EXCEL_MAX_ROWS,
     SUPPORTED_SUFFIXES,
@@ -22,7 +22,6 @@ from slrs.portfolio import (
     filter_issues,
     filter_view,
     issue_kinds,
-    reason_codes_download,
     scored_table,
 )
 from slrs.schema import COST_COLUMN, describe_schema, template_frame

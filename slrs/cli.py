@@ -20,13 +20,9 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
-import pandas as pd
-
 from slrs import pipeline
 from slrs.bundle import ModelBundle
-from slrs.counterfactual import find_counterfactuals
 from slrs.exceptions import SLRSError
-from slrs.explain import explain_scores, format_value, reason_rows, reason_sentences
 from slrs.findings import Finding
 from slrs.formatting import format_amount, format_ratio
 from slrs.gates import all_passed, gates_summary
@@ -39,7 +35,6 @@ from slrs.io import (
     write_atomically,
     write_frames,
 )
-from slrs.limits import quote
 from slrs.money import (
     STRATEGY_OF,
     SWEEP_STEP,
@@ -48,21 +43,15 @@ from slrs.money import (
     threshold_grid,
 )
 from slrs.parquet import PARQUET_SUFFIXES
-from slrs.portfolio import LoadedPortfolio
 from slrs.risk import METHOD_LABELS, METHODS
 from slrs.scenario import DecisionScenario
 from slrs.schema import (
-    ID_COLUMN,
-    MODEL_FEATURES,
     PLAN_AMOUNT_COLUMNS,
-    RISK_COLUMN,
-    STRATEGY_COLUMN,
 )
 from slrs.segmentation import DEFAULT_K
 from slrs.strategy import DEFAULT_THRESHOLDS, NOT_SCORED, Thresholds
 from slrs.synth import generate_portfolio
 from slrs.tables import text_table
-from slrs.whatif import baseline_inputs, find_borrower
 
 logger = logging.getLogger("slrs")
 EXIT_USAGE = 2
@@ -181,7 +170,7 @@ def _write_output(output: Path, write: Callable[[BinaryIO], object]) -> None:
         raise SLRSError(f"cannot write {output} ({error.strerror or error}); nothing was written") from None
 
 
-def _load_models(args: argparse.Namespace) -> ModelBundle:
+def load_models(args: argparse.Namespace) -> ModelBundle:
     """The bundle in ``--models``: the project's own folder, or another one only with ``--trust-models``."""
     if args.models.resolve() != DEFAULT_MODEL_DIR.resolve() and not args.trust_models:
         why = TRUST_HELP.split(": ", 1)[1]
@@ -200,7 +189,7 @@ def run_score(args: argparse.Namespace) -> None:
     scenario, output = decision_scenario(args), _output_path(args)
     if args.chunk_rows < 1:
         raise SLRSError(f"--chunk-rows={args.chunk_rows} should be >= 1")
-    bundle, tally = _load_models(args), pipeline.Tally()
+    bundle, tally = load_models(args), pipeline.Tally()
     chunks = iter_portfolio_file(args.input, args.chunk_rows)
     tables = pipeline.stream_outputs(chunks, bundle, scenario, f"'{args.input.name}'", tally)
     if output is not None:
@@ -209,7 +198,7 @@ def run_score(args: argparse.Namespace) -> None:
         _write_to_stdout(lambda stream: write_frames(tables, stream, ".csv"))
     totals, _, findings = tally.finish(bundle, scenario, sha256_file(args.input))
     _report_scoring(tally, totals, args, scenario)
-    _print_findings(findings)
+    print_findings(findings)
 
 
 def decision_scenario(args: argparse.Namespace) -> DecisionScenario:
@@ -226,14 +215,14 @@ def decision_scenario(args: argparse.Namespace) -> DecisionScenario:
     return read_scenario_file(args.scenario)
 
 
-def _decide_file(args: argparse.Namespace, scenario: DecisionScenario,
+def decide_file(args: argparse.Namespace, scenario: DecisionScenario,
                  bundle: ModelBundle) -> pipeline.Decision:
     """The whole input file through the pipeline, as the app does with an upload."""
     portfolio = pipeline.load(read_file_bytes(args.input), args.input.name)
     return pipeline.decide(portfolio, bundle, scenario)
 
 
-def _print_findings(findings: Sequence[Finding]) -> None:
+def print_findings(findings: Sequence[Finding]) -> None:
     """The pipeline's findings on stderr, after the command's own summary: what to know before trusting it."""
     if findings:
         print("\n".join(["before you rely on these numbers:", *(f"  - {finding.line()}" for finding in findings)]),
@@ -267,7 +256,7 @@ def _report_scoring(tally: pipeline.Tally, totals: dict[str, float], args: argpa
 
 def run_sweep(args: argparse.Namespace) -> None:
     scenario, grid, output = decision_scenario(args), threshold_grid(args.step), _output_path(args)
-    decision = _decide_file(args, scenario, _load_models(args))
+    decision = decide_file(args, scenario, load_models(args))
     # Scores do not change with thresholds: the file is scored once and only the plan is redone per grid point.
     sweep = pipeline.sweep(decision, grid)
     if output is None:
@@ -287,28 +276,28 @@ def run_sweep(args: argparse.Namespace) -> None:
           f"{format_amount(current_net, currency)}; the best pair gains "
           f"{'+' if best_net >= current_net else ''}{format_amount(best_net - current_net, currency)}",
           file=sys.stderr)
-    _print_findings(decision.findings)
+    print_findings(decision.findings)
 
 
 def run_report(args: argparse.Namespace) -> None:
     scenario = read_scenario_file(args.scenario) if args.scenario else DecisionScenario()
     challenger = replace(read_scenario_file(args.challenger) if args.challenger else DecisionScenario(scenario.method),
                          currency=scenario.currency, gates=scenario.gates)  # the committee's, not a side's
-    output, bundle = _output_path(args), _load_models(args)
-    champion = _decide_file(args, scenario, bundle)
+    output, bundle = _output_path(args), load_models(args)
+    champion = decide_file(args, scenario, bundle)
     challenger_decision = pipeline.decide(champion.portfolio, bundle, replace(challenger, borrower=None),
                                           view=champion.view if challenger.method == scenario.method else None)
     text = pipeline.pack(champion, challenger_decision, bundle)
     _write_output(output, lambda stream: stream.write(text.encode("utf-8")))
     print(f"wrote the committee pack for {champion.portfolio.n_rows:,} rows of {args.input.name} to {args.output} "
           f"({len(text.encode('utf-8')) / 1e6:.1f} MB, opens offline)", file=sys.stderr)
-    _print_findings(champion.findings)
+    print_findings(champion.findings)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Print the outcome analysis and the gates; exit 0 when every gate passes, else ``EXIT_GATE_FAILED``."""
     scenario = decision_scenario(args)
-    decision = _decide_file(args, scenario, _load_models(args))
+    decision = decide_file(args, scenario, load_models(args))
     analysis, gates = decision.analysis, decision.gates
     if args.json:
         report = {"file": args.input.name, "method": scenario.method, **analysis.to_dict(),
@@ -317,7 +306,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2, allow_nan=False))
     else:
         print(format_evaluation(args.input.name, scenario, decision))
-    _print_findings(decision.findings)
+    print_findings(decision.findings)
     return 0 if all_passed(gates) else EXIT_GATE_FAILED
 
 
@@ -336,82 +325,11 @@ def format_evaluation(name: str, scenario: DecisionScenario, decision: pipeline.
     return "\n".join(lines)
 
 
-def run_explain(args: argparse.Namespace) -> None:
-    scenario = DecisionScenario(args.method, Thresholds(args.low, args.high))
-    bundle = _load_models(args)
-    decision = _decide_file(args, scenario, bundle)
-    position = _find_scorable_borrower(decision.portfolio, args.borrower_id.strip(), args.input.name)
-    row = decision.portfolio.validation.clean.iloc[[position]]
-    report = explain_report(bundle, row, decision.view.iloc[position], decision.plan.iloc[position], scenario)
-    report.update({"file": args.input.name, "row": position + 1})
-    inputs = baseline_inputs(row, report["borrower_id"], bundle.manifest["profile"]).inputs
-    report[COUNTERFACTUALS_KEY] = find_counterfactuals(bundle, inputs, args.method, scenario.thresholds,
-                                                       bundle.manifest["profile"]).to_dict()
-    print(json.dumps(report, indent=2) if args.json else format_explanation(report))
-    _print_findings(decision.findings)
-
-
-def _find_scorable_borrower(portfolio: LoadedPortfolio, borrower_id: str, name: str) -> int:
-    """The position (from 0) of the first borrower with this ID, who must have been scored."""
-    validation = portfolio.validation
-    if ID_COLUMN not in validation.clean:
-        raise SLRSError(f"'{name}' has no {ID_COLUMN} column; expected one to find borrower {quote(borrower_id)}")
-    position = find_borrower(validation.clean, borrower_id)
-    if position is None:
-        raise SLRSError(f"no borrower with {ID_COLUMN} {quote(borrower_id)} in '{name}'; expected an ID exactly as "
-                        "in the file (case-sensitive)")
-    if not validation.scorable.iloc[position]:
-        raise SLRSError(f"borrower {quote(borrower_id)} (row {position + 1}) cannot be scored: "
-                        f"{validation.row_issues.iloc[position]}")
-    return position
-
-
-def explain_report(bundle: ModelBundle, row: pd.DataFrame, scored: pd.Series, planned: pd.Series,
-                   scenario: DecisionScenario) -> dict:
-    """Score and strategy (from the pipeline's view and plan of the borrower), reason codes and sentences of one
-    typed row, as JSON-safe types."""
-    method, thresholds = scenario.method, scenario.thresholds
-    codes = explain_scores(bundle, row[list(MODEL_FEATURES)], method)
-    contributions = reason_rows(codes).rename(columns=str.lower).to_dict("records")
-    return {
-        "borrower_id": str(row[ID_COLUMN].iloc[0]), "method": method,
-        "thresholds": {"low": thresholds.low, "high": thresholds.high},
-        "risk_score": float(scored[RISK_COLUMN]), "strategy": str(planned[STRATEGY_COLUMN]),
-        "reason_codes": {"space": codes.space, "base_value": codes.base_value, "contributions": contributions,
-                         "calibration": float(codes.calibration.iloc[0]), "sum": float(codes.total().iloc[0])},
-        "sentences": reason_sentences(codes.contributions.iloc[0], codes.values.iloc[0]),
-    }
-
-
-def format_explanation(report: dict) -> str:
-    """The report of ``explain_report`` as plain text: score, strategy, every contribution, the sum, sentences."""
-    codes, thresholds = report["reason_codes"], report["thresholds"]
-    lines = [(f"Borrower {report['borrower_id']} (row {report['row']} of {report['file']}), "
-              f"{report['method']} method"),
-             (f"Risk score {report['risk_score']:.3f}: {report['strategy']} "
-              f"(thresholds low {thresholds['low']:g}, high {thresholds['high']:g})"),
-             "", "Reason codes, largest first:", f"  {'Input':28s} {'Value':>26s} {'Contribution':>13s}"]
-    lines += [f"  {item['label']:28s} {format_value(item['input'], item['value']):>26s} {item['contribution']:+13.4f}"
-              for item in codes["contributions"]]
-    # round(...) + 0.0 keeps a sum of -1e-17 from showing as -0.0000
-    lines += [f"  {'Base value':55s} {codes['base_value']:13.4f}",
-              f"  {'Calibration':55s} {codes['calibration']:+13.4f}",
-              f"  {'Sum (= risk score)':55s} {round(codes['sum'], 12) + 0.0:13.4f}", f"  {codes['space']}",
-              "", "In words:"]
-    lines += [f"  - {sentence}" for sentence in report["sentences"]]
-    if COUNTERFACTUALS_KEY in report:
-        search = report[COUNTERFACTUALS_KEY]
-        lines += ["", "What would move this borrower to a milder strategy:", f"  {search['message']}"]
-        lines += [f"  {number}. {option['text']} -> risk {option['risk_score']:.3f}: {option['tier']}"
-                  for number, option in enumerate(search["options"], start=1)]
-    return "\n".join(lines)
-
-
 COMMANDS = {"generate": run_generate, "score": run_score, "sweep": run_sweep, "report": run_report,
-            "evaluate": run_evaluate, "explain": run_explain}
-# Commands whose module is imported only when they run: training loads the training libraries (optbinning and its
-# solvers, half a second), which no other command needs. Each module has a ``run(args)``.
-LAZY_COMMANDS = {"train": "slrs.cli_train"}
+            "evaluate": run_evaluate}
+# Commands whose module is imported only when they run, for the libraries no other command needs: training
+# (optbinning and its solvers, half a second) and reason codes (shap, nearly a second). Each has a ``run(args)``.
+LAZY_COMMANDS = {"train": "slrs.cli_train", "explain": "slrs.cli_explain"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,16 +27,18 @@ from sklearn.ensemble import RandomForestClassifier
 
 from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError, ModelArtifactError
-from slrs.features import DERIVED_FEATURES
-from slrs.formatting import NO_CURRENCY, Currency, format_amount, format_share
+from slrs.formatting import NO_CURRENCY, Currency
+from slrs.portfolio import LoadedPortfolio
 from slrs.risk import Method
 from slrs.schema import (
     CATEGORICAL_MODEL_FEATURES,
-    COLUMN_BY_NAME,
     FULLY_RECOVERED,
+    ID_COLUMN,
     MODEL_FEATURES,
+    RISK_COLUMN,
     input_label,
 )
+from slrs.values import describe_value, format_value
 
 CALIBRATION = "Calibration"
 SPACE: dict[Method, str] = {
@@ -45,10 +47,6 @@ SPACE: dict[Method, str] = {
     "study": ("Probability of the study's high-risk flag: base value + input contributions = the displayed "
               "risk score (the study's score is not calibrated)."),
 }
-# Words in an input's description that give its unit, first match wins; suffixes follow the value.
-CURRENCY_UNIT = " currency units"  # stands for the scenario's currency: its prefix is written instead
-UNIT_WORDS = (("currency", CURRENCY_UNIT), ("in years", " years"), ("in months", " months"),
-              ("percent", "%"), ("multiple", "x"), ("share", "%"))
 TOP_REASONS = 3
 REASON_METHODS: tuple[Method, ...] = ("outcome", "study")  # the methods whose model is a forest
 SCORECARD_REASONS = ("Reason codes are computed for the forests of the outcome and study methods. The benchmark "
@@ -226,65 +224,6 @@ def _shap_chunk(explainer: shap.TreeExplainer | RandomForestClassifier, Z: np.nd
 # --- readable names, values and sentences --------------------------------------------------------------------
 
 
-def _description(name: str) -> str:
-    return DERIVED_FEATURES[name] if name in DERIVED_FEATURES else COLUMN_BY_NAME[name].description
-
-
-def input_unit(name: str) -> str:
-    """The suffix written after a value (" currency units", " months", "%", "x"), "" for counts and categories."""
-    description = _description(name).lower()
-    return next((suffix for word, suffix in UNIT_WORDS if word in description), "")
-
-
-def _is_count(name: str) -> bool:
-    """A whole number without a unit reads as a count: "6 missed payments", "90 days past due"."""
-    column = COLUMN_BY_NAME.get(name)
-    return column is not None and column.dtype == "int" and not input_unit(name)
-
-
-def format_value(name: str, value: object, currency: Currency = NO_CURRENCY) -> str:
-    """An input's value as text with its unit: "6", "36 months", "12.5%", "1.3x", "€ 45,000" (an amount without a
-    currency: "45,000")."""
-    if isinstance(value, str):
-        return value
-    if value is None or not np.isfinite(value):
-        return "missing"
-    unit = input_unit(name)
-    if _is_count(name):
-        return f"{round(float(value)):,}"
-    if unit == "%" and name in DERIVED_FEATURES:  # a share (0 to 1) is shown in percent
-        return format_share(float(value))
-    if unit == "%":
-        return f"{round(float(value), 2):g}%"
-    if unit == "x":
-        return f"{value:,.1f}x"
-    if unit == CURRENCY_UNIT:
-        return format_amount(float(value), currency)
-    text = f"{value:,.0f}"
-    return f"{text}{unit.removesuffix('s') if text == '1' else unit}"
-
-
-def describe_value(name: str, value: object, currency: Currency = NO_CURRENCY) -> tuple[str, bool]:
-    """A phrase for an input's value with its unit, and whether it reads as plural ("6 missed payments")."""
-    label, text = input_label(name), format_value(name, value, currency)
-    if isinstance(value, str):
-        return f"{label} '{text}'", False
-    if text == "missing":
-        return f"{label} (missing)", False
-    if _is_count(name):
-        count = round(float(value))
-        return f"{text} {label.lower() if count != 1 else _singular(label.lower())}", count != 1
-    return f"{label} of {text}", False
-
-
-def _singular(noun: str) -> str:
-    words = noun.split()
-    position = next((i for i, word in enumerate(words) if word.endswith("s")), None)
-    if position is not None:
-        words[position] = words[position][:-1]
-    return " ".join(words)
-
-
 def _by_size(codes_row: Mapping[str, float], top_n: int) -> list[tuple[str, float]]:
     """The ``top_n`` (name, contribution) pairs of largest size; a Series row works as well as a dict."""
     pairs = [(name, float(amount)) for name, amount in codes_row.items()]
@@ -403,3 +342,13 @@ def _short_reasons(view: _ForestView, Z: np.ndarray, contributions: np.ndarray, 
         for rank, column in enumerate(columns):
             texts[row, rank] = short_reason(names[column], values[row, column], contributions[row, column])
     return texts
+
+
+def reason_codes_download(view: pd.DataFrame, portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method,
+                          explainer: ReasonExplainer | None = None) -> pd.DataFrame:
+    """Row, Borrower_ID, Risk_Score and the top reasons of every row (blank where a row was not scored)."""
+    validation = portfolio.validation
+    reasons = reason_codes_table(bundle, validation.clean, method, scorable=validation.scorable,
+                                 explainer=explainer)
+    return pd.concat([view[["Row", ID_COLUMN, RISK_COLUMN]].reset_index(drop=True),
+                      reasons.reset_index(drop=True)], axis=1)

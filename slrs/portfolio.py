@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from slrs.bundle import ModelBundle
-from slrs.explain import ReasonExplainer, reason_codes_table
 from slrs.io import iter_portfolio_bytes
 from slrs.money import plan_totals
 from slrs.risk import Method
@@ -142,16 +141,6 @@ def scored_table(view: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
     """``view`` with the plan's strategy and money, ``LEADING_COLUMNS`` first; same index and rows."""
     table = view.assign(**{column: plan[column] for column in (STRATEGY_COLUMN, *PLAN_AMOUNT_COLUMNS)})
     return table[[*LEADING_COLUMNS, *(c for c in table.columns if c not in LEADING_COLUMNS)]]
-
-
-def reason_codes_download(view: pd.DataFrame, portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method,
-                          explainer: ReasonExplainer | None = None) -> pd.DataFrame:
-    """Row, Borrower_ID, Risk_Score and the top reasons of every row (blank where a row was not scored)."""
-    validation = portfolio.validation
-    reasons = reason_codes_table(bundle, validation.clean, method, scorable=validation.scorable,
-                                 explainer=explainer)
-    return pd.concat([view[["Row", ID_COLUMN, RISK_COLUMN]].reset_index(drop=True),
-                      reasons.reset_index(drop=True)], axis=1)
 
 
 def portfolio_kpis(view: pd.DataFrame, plan: pd.DataFrame) -> dict[str, float]:

@@ -17,7 +17,6 @@ import pandas as pd
 
 from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError
-from slrs.explain import format_value
 from slrs.formatting import NO_CURRENCY, Currency, format_amount, format_score
 from slrs.limits import quote
 from slrs.money import DEFAULT_ASSUMPTIONS, Assumptions, plan_actions
@@ -35,6 +34,7 @@ from slrs.schema import (
 )
 from slrs.scoring import score_rows
 from slrs.strategy import SHORT_STRATEGY, Thresholds
+from slrs.values import format_value
 
 Value = int | float | str
 QUERY_BORROWER = "borrower"

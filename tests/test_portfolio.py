@@ -167,8 +167,9 @@ def test_portfolio_kpis_of_an_empty_outstanding_give_no_rate(view: pd.DataFrame)
 
 
 def test_reason_codes_download_has_one_row_per_borrower_with_blanks_where_unscored() -> None:
+    from slrs.explain import reason_codes_download
     from slrs.io import load_bundle
-    from slrs.portfolio import build_view, load_portfolio, reason_codes_download
+    from slrs.portfolio import build_view, load_portfolio
     from slrs.synth import generate_portfolio
 
     frame = generate_portfolio(30, seed=4)
