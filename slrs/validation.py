@@ -115,6 +115,9 @@ def check_table(frame: pd.DataFrame, source: str = "the portfolio") -> dict[str,
 
 
 def _as_text(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(series.dtype) and not isinstance(series.dtype, pd.CategoricalDtype) \
+            and series.dtype != object and not series.hasnans:
+        return series.str.strip()  # text as the readers give it: nothing to fill or convert
     return series.where(series.notna(), "").astype(str).str.strip()
 
 
