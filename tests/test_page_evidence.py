@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from conftest import open_page
 
 from slrs.schema import internal_names
@@ -49,19 +48,22 @@ def test_outcomes_that_carry_no_signal_are_called_no_better_than_chance_first(ap
     assert any("No better than chance on this portfolio" in text for text in errors)
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_no_table_header_is_an_internal_column_name(app, page: str) -> None:
-    open_page(app, f"pages/{page}.py")
-    assert not app.exception
+def test_no_table_header_is_an_internal_column_name_on_any_page(app) -> None:
     internal = set(internal_names())
-    for table in app.dataframe:
-        headers = {str(name) for name in table.value.columns}
-        assert not headers & internal, f"{page}: {sorted(headers & internal)}"
+    app.run()
+    for page in PAGES:
+        app.switch_page(f"pages/{page}.py").run()
+        assert not app.exception, page
+        for table in app.dataframe:
+            headers = {str(name) for name in table.value.columns}
+            assert not headers & internal, f"{page}: {sorted(headers & internal)}"
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_every_page_works_with_the_scorecard_method(app, page: str) -> None:
+def test_every_page_works_with_the_scorecard_method(app) -> None:
     app.query_params["method"] = "scorecard"
-    open_page(app, f"pages/{page}.py")
-    assert not app.exception
+    app.run()
     assert app.sidebar.radio(key="sidebar_method").value == "scorecard"
+    for page in PAGES:
+        app.switch_page(f"pages/{page}.py").run()
+        assert not app.exception, page
+        assert app.sidebar.radio(key="sidebar_method").value == "scorecard", page
