@@ -121,7 +121,7 @@ def cross_validate(X: pd.DataFrame, outcome: pd.Series, n_segments: int,
             holdout.iloc[test, holdout.columns.get_loc(name)] = outcome_risk(model, X_test)
             importances[name].append(held_out_importances(partial(outcome_risk, model), X_test, y[test],
                                                           seed=RANDOM_STATE + fold, n_repeats=repeats))
-        scorecard = fit_scorecard(X_train, y[train])
+        scorecard = fit_scorecard(X_train, y[train], settings.scorecard_prebins)
         holdout.iloc[test, holdout.columns.get_loc(SCORECARD_COLUMN)] = scorecard.risk(X_test)
         importances[SCORECARD_COLUMN].append(held_out_importances(scorecard.risk, X_test, y[test],
                                                                   seed=RANDOM_STATE + fold, n_repeats=repeats))

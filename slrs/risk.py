@@ -69,6 +69,8 @@ class TrainingSettings:
         Trees of the outcome Random Forest, boosting iterations of HistGradientBoosting, trees of the study's forest.
     neural_network_iterations : int
         Most training passes of the neural network candidate (it stops earlier when it no longer improves).
+    scorecard_prebins : int
+        Fine bins per characteristic that the scorecard's optimal binning merges from (optbinning's default: 20).
     importance_repeats : int
         Shuffles per input and fold for the held-out permutation importance.
     partial_dependence_rows : int
@@ -79,6 +81,7 @@ class TrainingSettings:
     boosting_iterations: int = 200
     study_trees: int = STUDY_TREES
     neural_network_iterations: int = 200
+    scorecard_prebins: int = 20
     importance_repeats: int = 5
     partial_dependence_rows: int = 1_000
 
@@ -90,7 +93,7 @@ class TrainingSettings:
 
 COMMITTED_TRAINING = TrainingSettings()
 FAST_TRAINING = TrainingSettings(forest_trees=10, boosting_iterations=20, study_trees=10, neural_network_iterations=20,
-                                 importance_repeats=1, partial_dependence_rows=200)
+                                 scorecard_prebins=8, importance_repeats=1, partial_dependence_rows=200)
 
 
 def build_candidates(settings: TrainingSettings = COMMITTED_TRAINING) -> dict[str, ClassifierMixin]:

@@ -69,7 +69,7 @@ def train_bundle(clean: pd.DataFrame, *, data_sha256: str, data_name: str, k: in
     segmenter = RiskOrderedKMeans(k, RANDOM_STATE).fit(X)
     outcome_model = build_outcome_model(build_candidates(settings)[evaluation.chosen]).fit(X, outcome)
     study_model = fit_study_model(X, segmenter, settings)
-    scorecard = fit_scorecard(X, not_fully_recovered(outcome))
+    scorecard = fit_scorecard(X, not_fully_recovered(outcome), settings.scorecard_prebins)
     _use_one_thread(outcome_model, study_model)
     manifest = build_manifest(X, outcome, evaluation, segmenter, data_sha256=data_sha256, data_name=data_name)
     manifest["training_settings"] = asdict(settings)
