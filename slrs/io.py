@@ -171,8 +171,10 @@ def iter_csv_chunks(stream: BinaryIO, filename: str, chunk_rows: int | None,
     head = stream.read(SNIFF_BYTES)
     layout = sniff_layout(head, filename, limits)
     stream.seek(0)
-    clean = _decodes_cleanly(stream, layout.encoding)  # one fast pass: most files need no search for bad bytes
-    table = _read_with_arrow(stream, layout) if clean and layout.encoding == "utf-8-sig" else None
+    # One fast pass: most files need no search for bad bytes, and an even count of quotes lets Arrow read them.
+    clean, quotes_balanced = _scan_text(stream, layout.encoding)
+    arrow_can_read = clean and quotes_balanced and layout.encoding == "utf-8-sig"
+    table = _read_with_arrow(stream, layout) if arrow_can_read else None
     if table is not None:
         yield from _arrow_chunks(table, filename, chunk_rows, limits)
         return
@@ -201,11 +203,11 @@ def iter_csv_chunks(stream: BinaryIO, filename: str, chunk_rows: int | None,
 
 def _read_with_arrow(stream: BinaryIO, layout: CsvLayout) -> pa.Table | None:
     """The whole CSV as Arrow text columns, parsed on every core; None when Arrow cannot read it exactly as the
-    pandas reader would (rows wider or narrower than the header, an unclosed quote) or the file is too large to
-    hold: the pandas reader, which keeps spare values and streams, then reads it. Nothing has been yielded yet."""
+    pandas reader would (rows wider or narrower than the header) or the file is too large to hold: the pandas
+    reader, which keeps spare values and streams, then reads it. Nothing has been yielded yet."""
     size = stream.seek(0, io.SEEK_END)
     stream.seek(0)
-    if size > ARROW_MAX_BYTES or not _quotes_balanced(stream):
+    if size > ARROW_MAX_BYTES:
         return None
     try:
         table = pa_csv.read_csv(stream, read_options=pa_csv.ReadOptions(column_names=list(layout.header),
@@ -219,15 +221,6 @@ def _read_with_arrow(stream: BinaryIO, layout: CsvLayout) -> pa.Table | None:
         table = None
     stream.seek(0)
     return table if table is not None and table.num_rows else None
-
-
-def _quotes_balanced(stream: BinaryIO) -> bool:
-    """An even number of double quotes: no quoted value is left open at the end of the file (Arrow would read on
-    to the end where pandas' reader refuses it). An odd count in a valid file (a quote inside an unquoted value)
-    only sends the file to the pandas reader."""
-    count = sum(block.count(b'"') for block in iter(lambda: stream.read(1 << 22), b""))
-    stream.seek(0)
-    return count % 2 == 0
 
 
 def _arrow_chunks(table: pa.Table, filename: str, chunk_rows: int | None,
@@ -252,16 +245,21 @@ def _check_chunk(chunk: pd.DataFrame, rows_so_far: int, filename: str, limits: R
                                        "(limit max_cell_chars)"], source=f"'{filename}'")
 
 
-def _decodes_cleanly(stream: BinaryIO, encoding: str) -> bool:
-    """Whether the whole stream decodes in ``encoding`` without a bad byte (read in blocks, then rewound)."""
+def _scan_text(stream: BinaryIO, encoding: str) -> tuple[bool, bool]:
+    """In one pass over the stream (read in blocks, then rewound): whether it decodes in ``encoding`` without a
+    bad byte, and whether it holds an even number of double quotes (no quoted value left open at the end, which
+    Arrow would read on where pandas' reader refuses it; an odd count in a valid file, a quote inside an unquoted
+    value, only sends the file to the pandas reader)."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    quotes = 0
     try:
         for block in iter(lambda: stream.read(1 << 22), b""):
             decoder.decode(block)
+            quotes += block.count(b'"')
         decoder.decode(b"", final=True)
-        return True
+        return True, quotes % 2 == 0
     except UnicodeDecodeError:
-        return False
+        return False, False
     finally:
         stream.seek(0)
 
