@@ -4,23 +4,22 @@ File-level problems (no rows, missing required columns, two headers meaning the 
 ``DataValidationError`` that lists them all. Row-level problems never drop or alter a row: each becomes a
 line in the long issue table and in the row's ``Data_Issues`` text, the unusable value becomes missing in
 the clean table, and the row is scored if the model's own training-data imputation can stand in for it.
-Range checks are declared once as a pandera schema built from ``slrs.schema``.
+Every check reads its limits (kind, range, allowed values) from ``slrs.schema``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute
 
 from slrs.exceptions import DataValidationError
 from slrs.schema import (
-    COLUMN_BY_NAME,
     COLUMNS,
     ID_COLUMN,
     MODEL_FEATURES,
@@ -39,6 +38,7 @@ MAX_IMPUTED_INPUTS = 3
 ESSENTIAL_INPUTS = ("Outstanding_Loan_Amount",)
 ISSUE_COLUMNS = ("Row", "Column", "Value", "Problem")
 _COPY_SUFFIX = re.compile(r"\.\d+$")
+TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' own "str"
 
 
 @dataclass
@@ -123,8 +123,16 @@ def _as_text(series: pd.Series) -> pd.Series:
 
 def _problems(mask: np.ndarray, text: pd.Series, column: str, problem: str) -> pd.DataFrame:
     positions = np.flatnonzero(mask)
-    values = text.iloc[positions].to_numpy(dtype=object) if len(positions) else np.array([], dtype=object)
-    return pd.DataFrame({"position": positions, "Column": column, "Value": values, "Problem": problem})
+    if not len(positions):  # the usual case: one shared empty table instead of a new one per check
+        return _no_problems()
+    return pd.DataFrame({"position": positions, "Column": column,
+                         "Value": text.iloc[positions].to_numpy(dtype=object), "Problem": problem})
+
+
+@functools.cache
+def _no_problems() -> pd.DataFrame:
+    return pd.DataFrame({"position": np.empty(0, dtype=np.int64), "Column": np.empty(0, dtype=object),
+                         "Value": np.empty(0, dtype=object), "Problem": np.empty(0, dtype=object)})
 
 
 def _parse_numbers(text: pd.Series) -> pd.Series:
@@ -140,72 +148,57 @@ def _parse_numbers(text: pd.Series) -> pd.Series:
 
 def _check_numeric(column: Column, text: pd.Series) -> tuple[pd.Series, list[pd.DataFrame]]:
     missing = (text == "").to_numpy()
-    values = _parse_numbers(text)
+    values = _parse_numbers(text).to_numpy()
     found = []
-    unparseable = values.isna().to_numpy() & ~missing
+    unparseable = np.isnan(values) & ~missing
     found.append(_problems(unparseable, text, column.name, f"is not a number (expected {column.expected()})"))
     if column.dtype == "int":
-        fractional = (values % 1 != 0).to_numpy() & ~np.isnan(values.to_numpy())
+        fractional = (values != np.floor(values)) & ~np.isnan(values)
         found.append(_problems(fractional, text, column.name, f"is not a whole number (expected {column.expected()})"))
-        values = values.mask(fractional)
+        values = np.where(fractional, np.nan, values)
+    out_of_range = (values < column.minimum) | (values > column.maximum)  # NaN is neither
+    found.append(_problems(out_of_range, text, column.name, f"is out of range (expected {column.expected()})"))
+    values = np.where(out_of_range, np.nan, values)
     missing_problem = _problems(missing, text, column.name, f"is missing (expected {column.expected()})")
-    return values.rename(column.name), [*found, missing_problem]
+    return pd.Series(values, index=text.index, name=column.name), [*found, missing_problem]
 
 
 def _check_category(column: Column, text: pd.Series) -> tuple[pd.Series, list[pd.DataFrame]]:
     codes, uniques = pd.factorize(text)
     lookup = category_lookup(column)
-    canonical = np.array([lookup.get(normalize_label(u)) for u in uniques] + [None], dtype=object)
-    values = pd.Series(canonical[codes], index=text.index, name=column.name)
+    canonical = pyarrow.array([lookup.get(normalize_label(u)) for u in uniques] + [None], type=pyarrow.string())
+    # Arrow's take builds the column without a Python string per row (code -1, missing text, takes the None).
+    labels = canonical.take(pyarrow.array(np.where(codes < 0, len(uniques), codes)))
+    values = pd.Series(labels.to_pandas(types_mapper={pyarrow.string(): TEXT_DTYPE}.get), index=text.index,
+                       name=column.name)
     missing = (text == "").to_numpy()
     unknown = values.isna().to_numpy() & ~missing
     return values, [_problems(unknown, text, column.name, f"is not a known value (expected {column.expected()})"),
                     _problems(missing, text, column.name, f"is missing (expected {column.expected()})")]
 
 
-def _range_schema(columns: list[Column]) -> pa.DataFrameSchema:
-    """The pandera declaration of every numeric range in the schema, for the columns present."""
-    checks = {
-        c.name: pa.Column(float, pa.Check.in_range(c.minimum, c.maximum), nullable=True)
-        for c in columns if c.is_numeric
-    }
-    return pa.DataFrameSchema(checks, strict=False)
-
-
-def _check_ranges(clean: pd.DataFrame, text: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """Find out-of-range numbers with pandera, report them and blank them in the clean table."""
-    schema = _range_schema([COLUMN_BY_NAME[c] for c in clean.columns])
-    try:
-        schema.validate(clean, lazy=True)
-        return clean, []
-    except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases.dropna(subset=["index"])
-    found = []
-    clean = clean.copy()
-    for name, group in cases.groupby("column"):
-        mask = np.zeros(len(clean), dtype=bool)
-        mask[clean.index.get_indexer(group["index"])] = True
-        clean[name] = clean[name].mask(mask)
-        found.append(_problems(mask, text[name], str(name),
-                               f"is out of range (expected {COLUMN_BY_NAME[str(name)].expected()})"))
-    return clean, found
-
-
 def _check_ids(ids: pd.Series, tracker: IdTracker, row_numbers: np.ndarray) -> list[pd.DataFrame]:
     """Flag every Borrower_ID seen earlier in the file (the first occurrence stays clean)."""
-    repeats = []
-    for position, (borrower, row) in enumerate(zip(ids.tolist(), row_numbers.tolist(), strict=True)):
-        if not borrower:
-            continue
-        first = tracker.first_row.setdefault(borrower, row)
-        if first != row:
-            repeats.append((position, first))
-    if not repeats:
+    codes, uniques = pd.factorize(ids.mask(ids == ""))  # a missing ID is reported elsewhere, never a repeat
+    positions = np.arange(len(codes))
+    known = codes >= 0
+    first_position = np.empty(len(uniques), dtype=np.int64)
+    first_position[codes[known][::-1]] = positions[known][::-1]  # the last write of each code is its first row
+    first_row = row_numbers[first_position]
+    names = uniques.tolist()
+    # IDs of earlier chunks: one set intersection, so a clean file costs no Python loop per row.
+    seen = list(tracker.first_row.keys() & names)
+    if seen:
+        first_row[uniques.get_indexer(seen)] = [tracker.first_row[name] for name in seen]
+    tracker.first_row.update(zip(names, first_row.tolist()))
+    first_of_row = np.append(first_row, 0)[codes]  # code -1 (no ID) takes the 0 appended: never a row number
+    first_of_row[~known] = row_numbers[~known]
+    repeats = np.flatnonzero(first_of_row != row_numbers)
+    if not len(repeats):
         return []
-    positions = np.array([p for p, _ in repeats])
-    return [pd.DataFrame({"position": positions, "Column": ID_COLUMN, "Value": ids.iloc[positions].to_numpy(),
+    return [pd.DataFrame({"position": repeats, "Column": ID_COLUMN, "Value": ids.iloc[repeats].to_numpy(),
                           "Problem": [f"is a duplicate (first seen in row {first}; expected one row per borrower)"
-                                      for _, first in repeats]})]
+                                      for first in first_of_row[repeats].tolist()]})]
 
 
 def _check_spares(frame: pd.DataFrame) -> list[pd.DataFrame]:
@@ -241,8 +234,7 @@ def validate_portfolio(frame: pd.DataFrame, *, first_row: int = 1, tracker: IdTr
     text = pd.DataFrame({name: _as_text(frame[header]).reset_index(drop=True)
                          for name, header in column_map.items()})
     clean, found = _check_columns(text)
-    clean, range_problems = _check_ranges(clean, text)
-    found += range_problems + _check_spares(frame.reset_index(drop=True)) + _check_undecodable(frame)
+    found += _check_spares(frame.reset_index(drop=True)) + _check_undecodable(frame)
     if ID_COLUMN in text:
         found += _check_ids(text[ID_COLUMN], tracker, row_numbers)
     issues = pd.concat(found, ignore_index=True).sort_values("position", kind="stable")
