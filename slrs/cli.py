@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -192,11 +193,13 @@ def run_score(args: argparse.Namespace) -> None:
     bundle, tally = load_models(args), pipeline.Tally()
     chunks = iter_portfolio_file(args.input, args.chunk_rows)
     tables = pipeline.stream_outputs(chunks, bundle, scenario, f"'{args.input.name}'", tally)
-    if output is not None:
-        _write_output(output, lambda stream: write_frames(tables, stream, output.suffix.lower()))
-    else:
-        _write_to_stdout(lambda stream: write_frames(tables, stream, ".csv"))
-    totals, _, findings = tally.finish(bundle, scenario, sha256_file(args.input))
+    with ThreadPoolExecutor(1) as background:
+        digest = background.submit(sha256_file, args.input)  # hashing frees the GIL: it overlaps the scoring
+        if output is not None:
+            _write_output(output, lambda stream: write_frames(tables, stream, output.suffix.lower()))
+        else:
+            _write_to_stdout(lambda stream: write_frames(tables, stream, ".csv"))
+        totals, _, findings = tally.finish(bundle, scenario, digest.result())
     _report_scoring(tally, totals, args, scenario)
     print_findings(findings)
 

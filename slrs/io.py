@@ -215,7 +215,7 @@ def _read_with_arrow(stream: BinaryIO, layout: CsvLayout) -> pa.Table | None:
                                 parse_options=pa_csv.ParseOptions(delimiter=layout.delimiter,
                                                                   newlines_in_values=True),
                                 convert_options=pa_csv.ConvertOptions(
-                                    column_types=dict.fromkeys(layout.header, pa.string()),
+                                    column_types=dict.fromkeys(layout.header, pa.large_string()),  # pandas' own
                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowException):
         table = None
@@ -226,10 +226,20 @@ def _read_with_arrow(stream: BinaryIO, layout: CsvLayout) -> pa.Table | None:
 def _arrow_chunks(table: pa.Table, filename: str, chunk_rows: int | None,
                   limits: ReadLimits) -> Iterator[pd.DataFrame]:
     step = chunk_rows or table.num_rows
+    longest = max(_longest_value(column) for column in table.columns)
+    if table.num_rows > limits.max_rows or longest > limits.max_cell_chars:
+        # Let the chunk check find the place and say it, as it does for the pandas reader.
+        for start in range(0, table.num_rows, step):
+            _check_chunk(table.slice(start, step).to_pandas(), start + min(step, table.num_rows - start), filename,
+                         limits)
     for start in range(0, table.num_rows, step):
-        chunk = table.slice(start, step).to_pandas()
-        _check_chunk(chunk, start + len(chunk), filename, limits)
-        yield _restore_chunk(chunk, look_for_undecodable=False)
+        yield _restore_chunk(table.slice(start, step).to_pandas(), look_for_undecodable=False)
+
+
+def _longest_value(column: pa.ChunkedArray) -> int:
+    """Characters of the longest value of a text column, in Arrow (no pandas column per check)."""
+    longest = pc.max(pc.utf8_length(column)).as_py()
+    return longest or 0
 
 
 def _check_chunk(chunk: pd.DataFrame, rows_so_far: int, filename: str, limits: ReadLimits) -> None:

@@ -18,9 +18,13 @@ capacities over the whole file.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -271,10 +275,13 @@ class Tally:
         method = scenario.method
         columns = [*MODEL_FEATURES, RISK_COLUMN]
         rows = pd.concat(self.drift_rows) if self.drift_rows else pd.DataFrame(columns=columns)
-        drift = check_drift(rows[list(MODEL_FEATURES)], np.ones(len(rows), dtype=bool),
-                            rows[RISK_COLUMN].to_numpy(dtype=float), method, bundle.manifest.get("drift_reference"))
-        analysis = held_out_analysis(bundle, method) if is_training_data(digest, bundle) else analyse_outcomes(
-            np.concatenate([np.empty(0, dtype=np.int8), *self.events]), np.concatenate([np.empty(0), *self.event_scores]))
+        with ThreadPoolExecutor(2) as pool:  # both sort and bin a million numbers, mostly outside the GIL
+            drift = pool.submit(check_drift, rows[list(MODEL_FEATURES)], np.ones(len(rows), dtype=bool),
+                                rows[RISK_COLUMN].to_numpy(dtype=float), method, bundle.manifest.get("drift_reference"))
+            analysis = held_out_analysis(bundle, method) if is_training_data(digest, bundle) else analyse_outcomes(
+                np.concatenate([np.empty(0, dtype=np.int8), *self.events]),
+                np.concatenate([np.empty(0), *self.event_scores]))
+            drift = drift.result()
         gates = check_gates(analysis, drift, scenario.gates)
         findings = _findings(bundle, method, drift, analysis, gates, self.rows, self.rows_with_issues, self.unscored)
         return self.totals or plan_totals(pd.DataFrame(columns=list(PLAN_COLUMNS))), drift, findings
@@ -286,8 +293,14 @@ def stream_outputs(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, scenario
 
     Each chunk is validated (IDs are checked across chunks), scored and planned by the functions ``decide`` uses.
     A capacity is portfolio-wide (the most valuable accounts of the whole file keep the scarce action), so with
-    one the whole file is scored first and planned at once, in memory; without, each chunk streams.
+    one the whole file is scored first and planned at once, in memory; without, each chunk streams. The next
+    chunk is computed while the caller writes this one.
     """
+    return _computed_ahead(_stream_outputs(chunks, bundle, scenario, source, tally))
+
+
+def _stream_outputs(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, scenario: DecisionScenario, source: str,
+                    tally: Tally) -> Iterator[pd.DataFrame]:
     parts = _scored_chunks(chunks, bundle, scenario.method, source)
     if not scenario.assumptions.has_capacities:
         for portfolio, view in parts:
@@ -302,7 +315,8 @@ def stream_outputs(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, scenario
 
 def _scored_chunks(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, method: Method,
                    source: str) -> Iterator[tuple[LoadedPortfolio, pd.DataFrame]]:
-    for chunk, validation in validate_chunks(chunks, source):
+    # Reading and checking the next chunk overlaps scoring this one (a stage of its own, like the writing).
+    for chunk, validation in _computed_ahead(validate_chunks(chunks, source)):
         portfolio = LoadedPortfolio(source, chunk, validation, digest="")
         yield portfolio, score(portfolio, bundle, method)
 
@@ -311,3 +325,47 @@ def _planned_output(portfolio: LoadedPortfolio, view: pd.DataFrame, plan_: pd.Da
                     tally: Tally) -> pd.DataFrame:
     tally.add(portfolio, view, plan_)
     return output_table(portfolio, view, plan_)
+
+
+_DONE = object()
+T = TypeVar("T")
+
+
+def _computed_ahead(items: Iterator[T]) -> Iterator[T]:
+    """The items of ``items``, computed in a background thread one item ahead of the caller.
+
+    Writing a chunk (Arrow's writers) and scoring the next (scikit-learn's trees) release the GIL, so the two
+    overlap on two cores. An error in either stops both: the producer's is raised here, in order.
+    """
+    ready: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                _hand_over(ready, item, stop)
+                if stop.is_set():
+                    return
+            _hand_over(ready, _DONE, stop)
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, who raises it
+            _hand_over(ready, error, stop)
+
+    producer = threading.Thread(target=produce, name="slrs-stream", daemon=True)
+    producer.start()
+    try:
+        while (item := ready.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        producer.join()
+
+
+def _hand_over(ready: queue.Queue, item: object, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            ready.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
