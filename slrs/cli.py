@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from types import ModuleType
 from typing import BinaryIO
 
 from slrs import pipeline
@@ -29,7 +30,8 @@ from slrs.formatting import format_amount, format_ratio
 from slrs.gates import all_passed, gates_summary
 from slrs.io import (
     DEFAULT_MODEL_DIR,
-    iter_portfolio_file,
+    find_book_files,
+    iter_book,
     load_bundle,
     read_scenario_file,
     sha256_file,
@@ -73,6 +75,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"slrs: {message} (see: {self.prog} --help)\n")
 
 
+ENGINE_HELP = ("where the work runs: local (this process, the default) or dask (a dask.distributed cluster: "
+               "--scheduler's, else a local one of two workers)")
+INPUT_HELP = "a portfolio file (CSV, .xlsx, .parquet), a folder of them or a quoted pattern such as 'loans/*.parquet'"
+
+
+def add_engine_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--engine", choices=("local", "dask"), default="local", help=ENGINE_HELP)
+    command.add_argument("--scheduler", metavar="ADDRESS",
+                         help="with --engine dask: a running scheduler, e.g. tcp://10.0.0.5:8786 (default: a local "
+                              "cluster)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m slrs", description="Smart Loan Recovery System")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -88,8 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="small models (10 trees) to try things out in seconds; the committed artifacts use the "
                             "full settings")
     score = commands.add_parser("score", help="score a portfolio file (CSV or .xlsx)")
-    score.add_argument("input", type=Path)
-    score.add_argument("-o", "--output", type=Path, help="CSV, .xlsx or .parquet file (default: CSV on stdout)")
+    score.add_argument("input", type=Path, help=INPUT_HELP)
+    score.add_argument("-o", "--output", type=Path,
+                       help="CSV, .xlsx or .parquet file (default: CSV on stdout); with --engine dask also a folder "
+                            "(a name without a suffix) of Parquet parts")
     score.add_argument("--low", type=float, help=f"default {DEFAULT_THRESHOLDS.low:g}")
     score.add_argument("--high", type=float, help=f"default {DEFAULT_THRESHOLDS.high:g}")
     score.add_argument("--method", choices=METHODS, help="default outcome")
@@ -97,16 +113,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"{SCENARIO_HELP}; its plan gives {', '.join(PLAN_AMOUNT_COLUMNS)}")
     score.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=MODELS_HELP)
     score.add_argument("--trust-models", action="store_true", help=TRUST_HELP)
+    add_engine_options(score)
     score.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=argparse.SUPPRESS)
     sweep = commands.add_parser("sweep", help="expected net recovery at every pair of thresholds, and the best pair")
-    sweep.add_argument("input", type=Path)
+    sweep.add_argument("input", type=Path, help=INPUT_HELP)
     sweep.add_argument("--scenario", type=Path, metavar="FILE", help=SCENARIO_HELP)
     sweep.add_argument("-o", "--output", type=Path, help="CSV or .parquet file for the grid (default: CSV on stdout)")
     sweep.add_argument("--step", type=float, default=SWEEP_STEP, help=f"grid step (default {SWEEP_STEP:g})")
     sweep.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=MODELS_HELP)
     sweep.add_argument("--trust-models", action="store_true", help=TRUST_HELP)
+    add_engine_options(sweep)
     report = commands.add_parser("report", help="the committee pack: one self-contained HTML file")
-    report.add_argument("input", type=Path)
+    report.add_argument("input", type=Path, help=INPUT_HELP)
     report.add_argument("--scenario", type=Path, metavar="FILE", help=SCENARIO_HELP)
     report.add_argument("--challenger", type=Path, metavar="FILE",
                         help="a scenario file to compare with (default: the same method at the study's thresholds "
@@ -114,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
     report.add_argument("--models", type=Path, default=DEFAULT_MODEL_DIR, help=MODELS_HELP)
     report.add_argument("--trust-models", action="store_true", help=TRUST_HELP)
+    add_engine_options(report)
     evaluate = commands.add_parser(
         "evaluate", help="outcome analysis of a portfolio with known outcomes, and the validation gates "
                          f"(exit {EXIT_GATE_FAILED} when a gate does not pass)")
@@ -151,7 +170,7 @@ def _output_path(args: argparse.Namespace) -> Path | None:
     output, source = args.output, getattr(args, "input", None)
     if output is None:
         return None
-    if output.is_dir():
+    if output.is_dir() and getattr(args, "engine", "local") != "dask":  # Dask may write a folder of parts
         raise SLRSError(f"-o {output} is a folder; expected a file name, e.g. {output / 'scored.csv'}")
     if source is not None and output.exists() and source.exists() and output.samefile(source):
         raise SLRSError(f"-o {output} is the input file; choose another name so the portfolio is not overwritten")
@@ -190,16 +209,21 @@ def run_score(args: argparse.Namespace) -> None:
     scenario, output = decision_scenario(args), _output_path(args)
     if args.chunk_rows < 1:
         raise SLRSError(f"--chunk-rows={args.chunk_rows} should be >= 1")
-    bundle, tally = load_models(args), pipeline.Tally()
-    chunks = iter_portfolio_file(args.input, args.chunk_rows)
-    tables = pipeline.stream_outputs(chunks, bundle, scenario, f"'{args.input.name}'", tally)
+    bundle, paths = load_models(args), find_book_files(args.input)
     with ThreadPoolExecutor(1) as background:
-        digest = background.submit(sha256_file, args.input)  # hashing frees the GIL: it overlaps the scoring
-        if output is not None:
-            _write_output(output, lambda stream: write_frames(tables, stream, output.suffix.lower()))
+        # The models' own training data is told by its sha256; hashing frees the GIL, so it overlaps the scoring.
+        digest = background.submit(sha256_file, paths[0]) if len(paths) == 1 else None
+        if args.engine == "dask":
+            tally = _dask_commands().score(args, paths, bundle, scenario, output)
         else:
-            _write_to_stdout(lambda stream: write_frames(tables, stream, ".csv"))
-        totals, _, findings = tally.finish(bundle, scenario, digest.result())
+            tally = pipeline.Tally()
+            tables = pipeline.stream_outputs(iter_book(paths, args.chunk_rows), bundle, scenario,
+                                             f"'{args.input.name}'", tally)
+            if output is not None:
+                _write_output(output, lambda stream: write_frames(tables, stream, output.suffix.lower()))
+            else:
+                _write_to_stdout(lambda stream: write_frames(tables, stream, ".csv"))
+        totals, _, findings = tally.finish(bundle, scenario, digest.result() if digest else "")
     _report_scoring(tally, totals, args, scenario)
     print_findings(findings)
 
@@ -220,9 +244,23 @@ def decision_scenario(args: argparse.Namespace) -> DecisionScenario:
 
 def decide_file(args: argparse.Namespace, scenario: DecisionScenario,
                  bundle: ModelBundle) -> pipeline.Decision:
-    """The whole input file through the pipeline, as the app does with an upload."""
-    portfolio = pipeline.load(read_file_bytes(args.input), args.input.name)
-    return pipeline.decide(portfolio, bundle, scenario)
+    """The whole input through the pipeline: one file as the app does with an upload; the files of a book (a
+    folder or a pattern) chunk by chunk, or on a Dask cluster with ``--engine dask``."""
+    if getattr(args, "engine", "local") == "dask":
+        portfolio, view = _dask_commands().gather(args, find_book_files(args.input), bundle, scenario.method)
+        return pipeline.decide(portfolio, bundle, scenario, view=view)
+    paths = find_book_files(args.input)
+    if len(paths) == 1:
+        return pipeline.decide(pipeline.load(read_file_bytes(paths[0]), paths[0].name), bundle, scenario)
+    source = f"'{args.input.name}'"
+    portfolio, view = pipeline.join_scored(list(pipeline.scored_chunks(
+        iter_book(paths, DEFAULT_CHUNK_ROWS), bundle, scenario.method, source)), source)
+    return pipeline.decide(portfolio, bundle, scenario, view=view)
+
+
+def _dask_commands() -> ModuleType:
+    """``slrs.cli_dask``, imported only for ``--engine dask`` (Dask takes about half a second to import)."""
+    return importlib.import_module(LAZY_COMMANDS["dask"])
 
 
 def print_findings(findings: Sequence[Finding]) -> None:
@@ -332,7 +370,7 @@ COMMANDS = {"generate": run_generate, "score": run_score, "sweep": run_sweep, "r
             "evaluate": run_evaluate}
 # Commands whose module is imported only when they run, for the libraries no other command needs: training
 # (optbinning and its solvers, half a second) and reason codes (shap, nearly a second). Each has a ``run(args)``.
-LAZY_COMMANDS = {"train": "slrs.cli_train", "explain": "slrs.cli_explain"}
+LAZY_COMMANDS = {"train": "slrs.cli_train", "explain": "slrs.cli_explain", "dask": "slrs.cli_dask"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

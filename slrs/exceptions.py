@@ -26,6 +26,9 @@ class DataValidationError(SLRSError, ValueError):
         lines = "\n".join(f"- {problem}" for problem in self.problems)
         super().__init__(f"{source} cannot be used:\n{lines}")
 
+    def __reduce__(self) -> tuple:  # rebuilt from its own arguments when a cluster worker sends it back
+        return type(self), (self.problems, self.source)
+
 
 class ConfigError(SLRSError, ValueError):
     """A configuration value (thresholds, k, assumptions) is out of its allowed range."""

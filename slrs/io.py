@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import glob
 import hashlib
 import io
 import itertools
@@ -25,7 +26,7 @@ import tempfile
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -421,10 +422,10 @@ def iter_portfolio_bytes(data: bytes, filename: str, chunk_rows: int | None,
         yield from iter_csv_chunks(io.BytesIO(data), filename, chunk_rows, limits)
 
 
-def _parquet_frames(source: BinaryIO, filename: str, chunk_rows: int | None,
-                    limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[pd.DataFrame]:
+def _parquet_frames(source: BinaryIO, filename: str, chunk_rows: int | None, limits: ReadLimits = DEFAULT_LIMITS,
+                    row_groups: Sequence[int] | None = None) -> Iterator[pd.DataFrame]:
     """``slrs.parquet.iter_parquet_chunks`` with headers made unique as for CSV; the whole file at once if None."""
-    chunks = iter_parquet_chunks(source, filename, chunk_rows, limits)
+    chunks = iter_parquet_chunks(source, filename, chunk_rows, limits, row_groups=row_groups)
     if chunk_rows is None:  # one frame, as for a whole CSV
         frames = list(chunks)
         chunks = iter([pd.concat(frames, ignore_index=True)])
@@ -444,8 +445,46 @@ def read_portfolio_bytes(data: bytes, filename: str) -> pd.DataFrame:
     return next(iter_portfolio_bytes(data, filename, chunk_rows=None))
 
 
-def iter_portfolio_file(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """Yield a portfolio file from disk in chunks (CSV) or whole (Excel cannot be streamed)."""
+def find_book_files(source: Path) -> list[Path]:
+    """The files of a *book* (one portfolio kept in several files): ``source`` itself if it is a file, the portfolio
+    files of a folder (by name), or the files a glob pattern (``loans/2026-*.parquet``) matches (by name)."""
+    if source.is_file():
+        return [source]
+    if source.is_dir():
+        found = sorted(path for path in source.iterdir() if path.is_file() and not path.name.startswith(".")
+                       and path.suffix.lower() in SUPPORTED_SUFFIXES)
+        where = f"the folder {source}"
+    else:
+        if not glob.has_magic(str(source)):
+            raise DataValidationError([f"no file at {source}; expected an existing CSV, .xlsx or .parquet file, "
+                                       "a folder of them or a pattern such as loans/*.parquet"],
+                                      source=f"'{source.name}'")
+        found = sorted(path for path in map(Path, glob.glob(str(source))) if path.is_file())
+        where = f"the pattern {source}"
+    if not found:
+        raise DataValidationError([f"{where} names no portfolio file; expected a CSV, .xlsx or .parquet file, a "
+                                   "folder of them or a pattern such as loans/*.parquet"], source=str(source))
+    return found
+
+
+def iter_book(paths: Sequence[Path], chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """The rows of a book's files, in order, in chunks; every file must have the first one's header."""
+    header = None
+    for path in paths:
+        for chunk in iter_portfolio_file(path, chunk_rows):
+            columns = [str(column) for column in chunk.columns]
+            header = columns if header is None else header
+            if columns != header:
+                raise DataValidationError([f"its columns ({', '.join(columns)}) differ from the first file's "
+                                           f"({', '.join(header)}); expected one header for every file of a "
+                                           "portfolio"], source=f"'{path.name}'")
+            yield chunk
+
+
+def iter_portfolio_file(path: Path, chunk_rows: int, *,
+                        row_groups: Sequence[int] | None = None) -> Iterator[pd.DataFrame]:
+    """Yield a portfolio file from disk in chunks (CSV, Parquet: only ``row_groups`` if given) or whole (Excel
+    cannot be streamed)."""
     suffix = check_suffix(path.name)
     if not path.is_file():
         raise DataValidationError([f"no file at {path}; expected an existing CSV or .xlsx file"],
@@ -459,7 +498,7 @@ def iter_portfolio_file(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
                                   source=f"'{path.name}'")
     with path.open("rb") as stream:
         if suffix in PARQUET_SUFFIXES:
-            yield from _parquet_frames(stream, path.name, chunk_rows)
+            yield from _parquet_frames(stream, path.name, chunk_rows, row_groups=row_groups)
         else:
             yield from iter_csv_chunks(stream, path.name, chunk_rows)
 

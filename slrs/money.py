@@ -293,20 +293,29 @@ def apply_capacity(actions: np.ndarray, net: np.ndarray, assumptions: Assumption
     return actions
 
 
+def capacity_actions(risk: np.ndarray, outstanding: np.ndarray, thresholds: Thresholds,
+                     assumptions: Assumptions) -> np.ndarray:
+    """Every row's action (``ACTIONS`` level, -1 unscored) after the thresholds, then the capacities."""
+    recovered, cost = action_values(risk, outstanding, assumptions)
+    return apply_capacity(assign_actions(risk, thresholds), recovered - cost, assumptions)
+
+
 PLAN_COLUMNS = (STRATEGY_COLUMN, "Risk_Band", "Outstanding", COST_COLUMN, RECOVERED_COLUMN, NET_COLUMN,
                 "Capacity_Fallback")
 
 
 def plan_actions(risk: np.ndarray, outstanding: np.ndarray, thresholds: Thresholds,
-                 assumptions: Assumptions = DEFAULT_ASSUMPTIONS, index: pd.Index | None = None) -> pd.DataFrame:
+                 assumptions: Assumptions = DEFAULT_ASSUMPTIONS, index: pd.Index | None = None,
+                 actions: np.ndarray | None = None) -> pd.DataFrame:
     """The plan for each row: strategy (after capacities), risk band, cost, expected recovered and net (currency).
 
     ``Capacity_Fallback`` is True where a capacity moved the row to a milder action than its thresholds gave.
-    Rows without a score get ``NOT_SCORED`` and empty amounts; they count in no total.
+    Rows without a score get ``NOT_SCORED`` and empty amounts; they count in no total. ``actions`` are these
+    rows' ``capacity_actions`` when they were ranked with others (a book planned in partitions).
     """
     recovered, cost = action_values(risk, outstanding, assumptions)
     by_thresholds = assign_actions(risk, thresholds)
-    actions = apply_capacity(by_thresholds, recovered - cost, assumptions)
+    actions = apply_capacity(by_thresholds, recovered - cost, assumptions) if actions is None else actions
     rows, scored = np.arange(len(actions)), actions >= 0
     pick = np.where(scored, actions, 0)
     bands = risk_bands(risk)
@@ -322,10 +331,11 @@ def plan_actions(risk: np.ndarray, outstanding: np.ndarray, thresholds: Threshol
     return plan
 
 
-def plan_view(view: pd.DataFrame, thresholds: Thresholds, assumptions: Assumptions) -> pd.DataFrame:
+def plan_view(view: pd.DataFrame, thresholds: Thresholds, assumptions: Assumptions,
+              actions: np.ndarray | None = None) -> pd.DataFrame:
     """``plan_actions`` of a scored view (its Risk_Score and Outstanding_Loan_Amount), with the view's index."""
     return plan_actions(view["Risk_Score"].to_numpy(dtype=float), view["Outstanding_Loan_Amount"].to_numpy(dtype=float),
-                        thresholds, assumptions, index=view.index)
+                        thresholds, assumptions, index=view.index, actions=actions)
 
 
 MONEY_MEASURES = ("Borrowers", *PLAN_AMOUNT_COLUMNS)

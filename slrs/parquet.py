@@ -10,7 +10,7 @@ money); a Parquet file is data for programs, not a spreadsheet, so text is writt
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import BinaryIO
 
 import pandas as pd
@@ -25,9 +25,10 @@ PARQUET_SUFFIXES = (".parquet",)
 BATCH_ROWS = 200_000  # rows per batch when the caller reads the whole file
 
 
-def iter_parquet_chunks(source: BinaryIO, filename: str, chunk_rows: int | None,
-                        limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[pd.DataFrame]:
-    """Yield the file's rows as text frames of at most ``chunk_rows`` rows, columns named as in the file.
+def iter_parquet_chunks(source: BinaryIO, filename: str, chunk_rows: int | None, limits: ReadLimits = DEFAULT_LIMITS,
+                        row_groups: Sequence[int] | None = None) -> Iterator[pd.DataFrame]:
+    """Yield the file's rows (of ``row_groups`` only, if given) as text frames of at most ``chunk_rows`` rows,
+    columns named as in the file.
 
     Raises ``DataValidationError`` for a file that is not Parquet or is damaged, one past ``limits`` (rows,
     columns), and a column of nested values or bytes.
@@ -53,7 +54,7 @@ def iter_parquet_chunks(source: BinaryIO, filename: str, chunk_rows: int | None,
         raise DataValidationError([f"column {quote(name)} holds nested values or raw bytes; expected plain numbers "
                                    "or text in every column" for name in unreadable], source=where)
     try:
-        for batch in parquet.iter_batches(batch_size=chunk_rows or BATCH_ROWS):
+        for batch in parquet.iter_batches(batch_size=chunk_rows or BATCH_ROWS, row_groups=row_groups):
             yield _text_frame(batch, filename, limits)
     except (pa.ArrowException, OSError) as error:
         raise DataValidationError([f"the file is damaged ({_first_line(error)}); expected a complete Parquet "

@@ -49,6 +49,7 @@ from slrs.outcome_analysis import (
     labelled_scores,
 )
 from slrs.portfolio import (
+    IdTracker,
     LoadedPortfolio,
     ProgressCallback,
     build_view,
@@ -120,12 +121,14 @@ def score(portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method) -> pd
     return build_view(portfolio, bundle, method)
 
 
-def plan(view: pd.DataFrame, scenario: DecisionScenario | Thresholds) -> pd.DataFrame:
+def plan(view: pd.DataFrame, scenario: DecisionScenario | Thresholds,
+         actions: np.ndarray | None = None) -> pd.DataFrame:
     """The scenario's plan of a view (thresholds, then capacities); a bare ``Thresholds`` keeps the default
-    assumptions. Not cached anywhere: it takes milliseconds on 100,000 rows."""
+    assumptions. ``actions``: the rows' actions when capacities were ranked over a larger book
+    (``slrs.distributed``). Not cached anywhere: it takes milliseconds on 100,000 rows."""
     if isinstance(scenario, Thresholds):
         scenario = DecisionScenario(thresholds=scenario)
-    return plan_view(view, scenario.thresholds, scenario.assumptions)
+    return plan_view(view, scenario.thresholds, scenario.assumptions, actions)
 
 
 def check(portfolio: LoadedPortfolio, view: pd.DataFrame, bundle: ModelBundle, method: Method) -> DriftReport:
@@ -264,6 +267,11 @@ class Tally:
         kept = validation.scorable & (validation.clean.index % self.stride == 0)
         self.drift_rows.append(validation.clean.loc[kept, list(MODEL_FEATURES)].assign(
             **{RISK_COLUMN: view.loc[kept, RISK_COLUMN]}))
+        self.keep_drift_sample()
+
+    def keep_drift_sample(self) -> None:
+        """Keep every ``stride``-th row of the file (by position), doubling the stride while the rows kept are
+        more than ``DRIFT_SAMPLE_ROWS``: the sample depends only on the rows seen, not on how they were cut."""
         while sum(len(rows) for rows in self.drift_rows) > DRIFT_SAMPLE_ROWS:
             self.stride *= 2
             self.drift_rows = [rows[rows.index % self.stride == 0] for rows in self.drift_rows]
@@ -301,30 +309,59 @@ def stream_outputs(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, scenario
 
 def _stream_outputs(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, scenario: DecisionScenario, source: str,
                     tally: Tally) -> Iterator[pd.DataFrame]:
-    parts = _scored_chunks(chunks, bundle, scenario.method, source)
+    parts = scored_chunks(chunks, bundle, scenario.method, source)
     if not scenario.assumptions.has_capacities:
         for portfolio, view in parts:
-            yield _planned_output(portfolio, view, plan(view, scenario), tally)
+            yield planned_output(portfolio, view, scenario, tally)
         return
-    collected = list(parts)
-    whole = LoadedPortfolio(source, pd.concat([portfolio.raw for portfolio, _ in collected]),
-                            merge_validations([portfolio.validation for portfolio, _ in collected]), digest="")
-    view = pd.concat([view for _, view in collected])
-    yield _planned_output(whole, view, plan(view, scenario), tally)
+    portfolio, view = join_scored(list(parts), source)
+    yield planned_output(portfolio, view, scenario, tally)
 
 
-def _scored_chunks(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, method: Method,
-                   source: str) -> Iterator[tuple[LoadedPortfolio, pd.DataFrame]]:
+def scored_chunks(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, method: Method, source: str, *,
+                  first_row: int = 1,
+                  tracker: IdTracker | None = None) -> Iterator[tuple[LoadedPortfolio, pd.DataFrame]]:
+    """Each chunk validated (``portfolio.validate_chunks``: ``first_row`` and ``tracker`` place the chunks in a
+    larger book) and scored."""
     # Reading and checking the next chunk overlaps scoring this one (a stage of its own, like the writing).
-    for chunk, validation in _computed_ahead(validate_chunks(chunks, source)):
+    for chunk, validation in _computed_ahead(validate_chunks(chunks, source, first_row=first_row, tracker=tracker)):
         portfolio = LoadedPortfolio(source, chunk, validation, digest="")
         yield portfolio, score(portfolio, bundle, method)
 
 
-def _planned_output(portfolio: LoadedPortfolio, view: pd.DataFrame, plan_: pd.DataFrame,
-                    tally: Tally) -> pd.DataFrame:
+def join_scored(parts: list[tuple[LoadedPortfolio, pd.DataFrame]], source: str,
+                digest: str = "") -> tuple[LoadedPortfolio, pd.DataFrame]:
+    """Consecutive scored chunks as one portfolio and its view."""
+    return (LoadedPortfolio(source, pd.concat([portfolio.raw for portfolio, _ in parts]),
+                            merge_validations([portfolio.validation for portfolio, _ in parts]), digest),
+            pd.concat([view for _, view in parts]))
+
+
+def planned_output(portfolio: LoadedPortfolio, view: pd.DataFrame, scenario: DecisionScenario, tally: Tally,
+                   actions: np.ndarray | None = None) -> pd.DataFrame:
+    """``output_table`` of a scored chunk planned under ``scenario`` (with ``actions`` if given, see ``plan``); its
+    totals go into ``tally``."""
+    plan_ = plan(view, scenario, actions)
     tally.add(portfolio, view, plan_)
     return output_table(portfolio, view, plan_)
+
+
+def merge_tallies(tallies: Iterable[Tally]) -> Tally:
+    """One tally of consecutive parts of a book, as if one run had seen them all (the drift sample included)."""
+    merged = Tally()
+    for part in tallies:
+        merged.rows += part.rows
+        merged.rows_with_issues += part.rows_with_issues
+        merged.unscored += part.unscored
+        for name, value in part.totals.items():
+            merged.totals[name] = merged.totals.get(name, 0) + value
+        merged.events += part.events
+        merged.event_scores += part.event_scores
+        merged.drift_rows += part.drift_rows
+        merged.stride = max(merged.stride, part.stride)
+    merged.drift_rows = [rows[rows.index % merged.stride == 0] for rows in merged.drift_rows]
+    merged.keep_drift_sample()
+    return merged
 
 
 _DONE = object()

@@ -83,10 +83,12 @@ def load_portfolio(data: bytes, name: str, *, is_sample: bool = False,
     return LoadedPortfolio(name, raw, validation, hashlib.sha256(data).hexdigest(), is_sample)
 
 
-def validate_chunks(chunks: Iterable[pd.DataFrame], source: str) -> Iterator[tuple[pd.DataFrame, ValidationResult]]:
+def validate_chunks(chunks: Iterable[pd.DataFrame], source: str, *, first_row: int = 1,
+                    tracker: IdTracker | None = None) -> Iterator[tuple[pd.DataFrame, ValidationResult]]:
     """Each chunk of a file's text rows, indexed by its rows' positions in the file (from 0), and its validation;
-    repeated Borrower_IDs are found across chunks."""
-    tracker, first_row = IdTracker(), 1
+    repeated Borrower_IDs are found across chunks. A part of a larger book starts at its ``first_row`` there,
+    with a ``tracker`` that knows the IDs seen before it."""
+    tracker = tracker if tracker is not None else IdTracker()
     for chunk in chunks:
         chunk.index = pd.RangeIndex(first_row - 1, first_row - 1 + len(chunk))
         yield chunk, validate_portfolio(chunk, first_row=first_row, tracker=tracker, source=source)

@@ -114,6 +114,13 @@ def check_table(frame: pd.DataFrame, source: str = "the portfolio") -> dict[str,
     return column_map
 
 
+def borrower_ids(frame: pd.DataFrame, source: str = "the portfolio") -> pd.Series | None:
+    """Each row's Borrower_ID as validation reads it ("" when missing), by position; None without the column.
+    Raises as ``check_table`` for a file that cannot be used."""
+    header = check_table(frame, source).get(ID_COLUMN)
+    return None if header is None else _as_text(frame[header]).reset_index(drop=True)
+
+
 def _as_text(series: pd.Series) -> pd.Series:
     if pd.api.types.is_string_dtype(series.dtype) and not isinstance(series.dtype, pd.CategoricalDtype) \
             and series.dtype != object and not series.hasnans:

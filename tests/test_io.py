@@ -18,6 +18,8 @@ from slrs.exceptions import DataValidationError
 from slrs.io import (
     SPARE_COLUMNS,
     SPARE_PREFIX,
+    find_book_files,
+    iter_book,
     iter_portfolio_file,
     read_portfolio_bytes,
     to_excel_bytes,
@@ -440,3 +442,31 @@ def test_arrow_and_pandas_readers_give_the_same_text(monkeypatch) -> None:
     for a, b in zip(fast, slow, strict=True):
         pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
     assert fast[0].loc[1, "Borrower_ID"] == "=SUM(A1)" and fast[0].loc[0, "Borrower_ID"] == 'BRW, "quoted"'
+
+
+def test_a_book_is_a_file_a_folder_or_a_pattern_of_files_in_name_order(tmp_path: Path) -> None:
+    frame = generate_portfolio(30, seed=2)
+    for name in ("b.csv", "a.csv", "c.parquet"):
+        (frame.to_parquet if name.endswith(".parquet") else frame.to_csv)(tmp_path / name, index=False)
+    (tmp_path / "notes.md").write_text("not a portfolio")
+    (tmp_path / ".a.csv.partial").write_text("half written")
+    assert [p.name for p in find_book_files(tmp_path)] == ["a.csv", "b.csv", "c.parquet"]
+    assert [p.name for p in find_book_files(tmp_path / "*.csv")] == ["a.csv", "b.csv"]
+    assert find_book_files(tmp_path / "a.csv") == [tmp_path / "a.csv"]
+    rows = pd.concat(list(iter_book(find_book_files(tmp_path), 7)), ignore_index=True)
+    assert len(rows) == 90 and rows["Borrower_ID"].tolist() == frame["Borrower_ID"].tolist() * 3
+
+
+@pytest.mark.parametrize(("name", "message"), [("missing.csv", "no file at"), ("*.xlsx", "names no portfolio file")])
+def test_a_book_that_names_no_file_is_refused_in_words(tmp_path: Path, name: str, message: str) -> None:
+    with pytest.raises(DataValidationError, match=message):
+        find_book_files(tmp_path / name)
+
+
+def test_every_file_of_a_book_must_have_the_first_files_header(tmp_path: Path) -> None:
+    frame = generate_portfolio(10, seed=2)
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    frame.drop(columns=["Age"]).to_csv(tmp_path / "b.csv", index=False)
+    with pytest.raises(DataValidationError, match="differ from the first file's") as error:
+        list(iter_book(find_book_files(tmp_path), 100))
+    assert error.value.source == "'b.csv'"

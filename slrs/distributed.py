@@ -1,0 +1,253 @@
+"""Past one machine: the pipeline's own functions on partitions of a portfolio, on a ``dask.distributed`` cluster.
+
+A *book* is one or more portfolio files (a file, a folder or a glob) read in order as one portfolio. It is cut
+into partitions (a CSV or workbook file each; a Parquet file by groups of its row groups) and every partition
+goes through the same steps as a chunk of a single-machine run, on whichever worker the scheduler picks:
+
+1. **census**: each partition's row count and the first row of each Borrower_ID in it. The IDs are shuffled by
+   hash into buckets, so no machine holds them all, and each bucket names the IDs found in more than one
+   partition with the row that comes first in the book.
+2. **score**: each partition is validated from its first row in the book (so row numbers and "first seen in
+   row N" are the book's own), scored, planned and written as one Parquet part, in order.
+3. **capacities**, only when the scenario has one: a capacity is book-wide (the most valuable accounts of the
+   whole book keep the scarce action), so the client gathers two numbers per row (risk score and outstanding
+   amount), ranks them with ``slrs.money``'s own function and hands each partition its actions.
+
+The result equals the single-machine run row for row: every row's score is computed in one thread in one order
+(``slrs.scoring``), validation is told the book's row numbers and repeated IDs, and capacities are ranked over the
+whole book by the same function. The totals, drift and findings come from the partitions' ``Tally``s, merged.
+
+Workers need ``slrs`` importable (the same version as the client); the models are sent to them from the client.
+Outputs are written by the workers, so a cluster on other machines needs the output folder on storage they share.
+"""
+
+from __future__ import annotations
+
+import logging
+import operator
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from dask.distributed import Client, LocalCluster
+
+from slrs.bundle import ModelBundle
+from slrs.exceptions import SLRSError
+from slrs.io import PARQUET_SUFFIXES, iter_portfolio_file, write_atomically, write_frames
+from slrs.money import capacity_actions
+from slrs.pipeline import Tally, join_scored, merge_tallies, planned_output, scored_chunks
+from slrs.portfolio import LoadedPortfolio
+from slrs.scenario import DecisionScenario
+from slrs.schema import RISK_COLUMN
+from slrs.validation import IdTracker, borrower_ids
+
+PARTITION_ROWS = 1_000_000  # rows per partition of a Parquet file (whole row groups)
+CHUNK_ROWS = 200_000  # rows a worker holds at once within a partition, as the single-machine run
+ID_BUCKETS = 8
+LOCAL_WORKERS = 2
+PART_NAME = "part-{:05d}.parquet"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One piece of a book: a whole file, or some row groups of a Parquet file."""
+
+    path: Path
+    row_groups: tuple[int, ...] | None = None
+
+    def frames(self, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+        return iter_portfolio_file(self.path, chunk_rows, row_groups=self.row_groups)
+
+
+def partition_book(paths: Sequence[Path], rows_per_partition: int = PARTITION_ROWS) -> list[Partition]:
+    """The partitions of a book, in its row order."""
+    partitions = []
+    for path in paths:
+        if path.suffix.lower() not in PARQUET_SUFFIXES:
+            partitions.append(Partition(path))
+            continue
+        groups, rows = [], 0
+        metadata = pq.ParquetFile(path).metadata
+        for group in range(metadata.num_row_groups):
+            groups.append(group)
+            rows += metadata.row_group(group).num_rows
+            if rows >= rows_per_partition:
+                partitions.append(Partition(path, tuple(groups)))
+                groups, rows = [], 0
+        if groups or not partitions or partitions[-1].path != path:
+            partitions.append(Partition(path, tuple(groups) or None))
+    return partitions
+
+
+@contextmanager
+def connect(scheduler: str | None) -> Iterator[Client]:
+    """A client of the cluster at ``scheduler`` (``tcp://host:8786``), or of a local cluster of ``LOCAL_WORKERS``
+    single-threaded worker processes on 127.0.0.1, closed on leaving."""
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # its start-up chatter is not the user's news
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as error:
+            raise SLRSError(f"cannot reach the Dask scheduler at {scheduler} ({error}); expected the address a "
+                            "running `dask scheduler` prints, e.g. tcp://10.0.0.5:8786") from None
+        with client:
+            yield client
+        return
+    with LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:  # this machine only
+        yield client
+
+
+# --- census: row counts and the IDs repeated across partitions -------------------------------------------------
+
+def _census(partition: Partition) -> tuple[int, list[pd.Series]]:
+    """Rows of a partition, and the first position of each Borrower_ID in it, split into ``ID_BUCKETS`` by hash."""
+    rows, firsts = 0, []
+    for frame in partition.frames():
+        ids = borrower_ids(frame, f"'{partition.path.name}'")
+        if ids is not None:
+            ids = ids[ids != ""]
+            firsts.append(pd.Series(ids.index.to_numpy() + rows, index=ids.to_numpy()))
+        rows += len(frame)
+    first = pd.concat(firsts) if firsts else pd.Series(dtype=np.int64)
+    first = first[~first.index.duplicated()]
+    bucket = pd.util.hash_array(first.index.to_numpy(dtype=object)) % ID_BUCKETS
+    return rows, [first[bucket == b] for b in range(ID_BUCKETS)]
+
+
+def _repeats_in_bucket(offsets: list[int], pieces: list[pd.Series]) -> dict[str, int]:
+    """IDs of one bucket found in more than one partition, with their first row number in the book (1-based)."""
+    rows = pd.concat([piece + offset + 1 for piece, offset in zip(pieces, offsets, strict=True)])
+    repeated = rows.index.duplicated(keep=False)
+    return rows[repeated].groupby(level=0).min().to_dict()
+
+
+def book_census(client: Client, partitions: list[Partition]) -> tuple[list[int], dict[str, int]]:
+    """Each partition's first row offset in the book, and the IDs that repeat across partitions."""
+    census = client.map(_census, partitions, pure=False)
+    counts = client.gather([client.submit(operator.itemgetter(0), c) for c in census])
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int).tolist()
+    buckets = [client.submit(_repeats_in_bucket, offsets,
+                             [client.submit(_bucket, c, b) for c in census]) for b in range(ID_BUCKETS)]
+    repeats: dict[str, int] = {}
+    for found in client.gather(buckets):
+        repeats.update(found)
+    return offsets, repeats
+
+
+def _bucket(census: tuple[int, list[pd.Series]], number: int) -> pd.Series:
+    return census[1][number]
+
+
+# --- scoring ----------------------------------------------------------------------------------------------------
+
+def _scored(partition: Partition, offset: int, repeats: dict[str, int], bundle: ModelBundle,
+            method: str, source: str) -> Iterator[tuple[LoadedPortfolio, pd.DataFrame]]:
+    return scored_chunks(partition.frames(), bundle, method, source, first_row=offset + 1,
+                         tracker=IdTracker(dict(repeats)))
+
+
+def _score_and_write(partition: Partition, offset: int, repeats: dict[str, int], bundle: ModelBundle,
+                     scenario: DecisionScenario, source: str, part: Path) -> Tally:
+    """A partition scored, planned and written as one Parquet part (no capacity: each row plans alone)."""
+    tally = Tally()
+    tables = (planned_output(portfolio, view, scenario, tally)
+              for portfolio, view in _scored(partition, offset, repeats, bundle, scenario.method, source))
+    write_atomically(part, lambda stream: write_frames(tables, stream, ".parquet"))
+    return tally
+
+
+def _score_and_keep(partition: Partition, offset: int, repeats: dict[str, int], bundle: ModelBundle,
+                    method: str, source: str) -> tuple[LoadedPortfolio, pd.DataFrame]:
+    """A partition scored and held on its worker (as one portfolio and its view) until the book is planned."""
+    return join_scored(list(_scored(partition, offset, repeats, bundle, method, source)), source)
+
+
+def _plan_inputs(kept: tuple[LoadedPortfolio, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
+    view = kept[1]
+    return view[RISK_COLUMN].to_numpy(dtype=float), view["Outstanding_Loan_Amount"].to_numpy(dtype=float)
+
+
+def _plan_and_write(kept: tuple[LoadedPortfolio, pd.DataFrame], actions: np.ndarray, scenario: DecisionScenario,
+                    part: Path) -> Tally:
+    portfolio, view = kept
+    tally = Tally()
+    table = planned_output(portfolio, view, scenario, tally, actions=actions)
+    write_atomically(part, lambda stream: write_frames([table], stream, ".parquet"))
+    return tally
+
+
+def score_book(client: Client, paths: Sequence[Path], bundle: ModelBundle, scenario: DecisionScenario,
+               parts_folder: Path, source: str) -> tuple[Tally, list[Path]]:
+    """Score a book on the cluster into Parquet parts in ``parts_folder`` (in row order); the merged tally."""
+    partitions = partition_book(paths)
+    offsets, repeats = book_census(client, partitions)
+    [models] = client.scatter([bundle], broadcast=True)
+    parts = [parts_folder / PART_NAME.format(number) for number in range(len(partitions))]
+    if not scenario.assumptions.has_capacities:
+        tallies = client.map(_score_and_write, partitions, offsets, [repeats] * len(partitions),
+                             [models] * len(partitions), [scenario] * len(partitions),
+                             [source] * len(partitions), parts, pure=False)
+        return merge_tallies(client.gather(tallies)), parts
+    kept = client.map(_score_and_keep, partitions, offsets, [repeats] * len(partitions), [models] * len(partitions),
+                      [scenario.method] * len(partitions), [source] * len(partitions), pure=False)
+    inputs = client.gather(client.map(_plan_inputs, kept))
+    risk, outstanding = (np.concatenate([part[column] for part in inputs]) for column in (0, 1))
+    actions = np.split(capacity_actions(risk, outstanding, scenario.thresholds, scenario.assumptions),
+                       np.cumsum([len(part[0]) for part in inputs])[:-1])
+    tallies = client.map(_plan_and_write, kept, actions, [scenario] * len(kept), parts, pure=False)
+    return merge_tallies(client.gather(tallies)), parts
+
+
+def gather_book(client: Client, paths: Sequence[Path], bundle: ModelBundle, method: str,
+                source: str, digest: str) -> tuple[LoadedPortfolio, pd.DataFrame]:
+    """A book scored on the cluster and gathered whole on the client, for the commands that need every row at
+    once (``sweep``, ``report``): the portfolio and its view, as ``pipeline.load`` and ``pipeline.score`` give."""
+    partitions = partition_book(paths)
+    offsets, repeats = book_census(client, partitions)
+    [models] = client.scatter([bundle], broadcast=True)
+    kept = client.gather(client.map(_score_and_keep, partitions, offsets, [repeats] * len(partitions),
+                                    [models] * len(partitions), [method] * len(partitions),
+                                    [source] * len(partitions), pure=False))
+    return join_scored(kept, source, digest)
+
+
+# --- the parts as the output the user asked for --------------------------------------------------------------
+
+def write_book_output(parts: list[Path], output: Path) -> None:
+    """The parts as ``output``: a folder of Parquet parts (no suffix), or one Parquet or CSV file, written in
+    order one part at a time and atomically."""
+    suffix = output.suffix.lower()
+    write_atomically(output, lambda stream: write_frames(
+        (pq.read_table(part).to_pandas() for part in parts), stream, suffix))
+
+
+@contextmanager
+def parts_folder_for(output: Path) -> Iterator[Path]:
+    """A temporary folder beside ``output`` for the workers' parts; removed on leaving unless it became the
+    output folder."""
+    folder = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.", suffix=".partial"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def is_folder_output(output: Path) -> bool:
+    return output.suffix == ""
+
+
+def publish_folder(parts_folder: Path, output: Path) -> None:
+    """Rename the finished parts folder to ``output`` (refused if ``output`` exists and is not empty)."""
+    if output.exists():
+        if any(output.iterdir()):
+            raise SLRSError(f"-o {output} is a folder that is not empty; choose a new folder name")
+        output.rmdir()
+    parts_folder.rename(output)
+

@@ -1,0 +1,141 @@
+"""Scoring on a Dask cluster: the same rows, bits and totals as one process, capacities ranked over the whole book."""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from slrs import distributed, pipeline
+from slrs.cli import main as cli_main
+from slrs.exceptions import DataValidationError
+from slrs.io import iter_book
+from slrs.money import ActionTerms, Assumptions
+from slrs.pipeline import Tally, merge_tallies
+from slrs.scenario import DecisionScenario
+from slrs.strategy import Thresholds
+from slrs.synth import generate_portfolio
+
+UNCAPPED = DecisionScenario("outcome", Thresholds(0.4, 0.7))
+CAPPED = replace(UNCAPPED, assumptions=Assumptions(legal=ActionTerms(5000.0, (0.88, 0.8, 0.66, 0.52), capacity=40)))
+
+
+@pytest.fixture(scope="module")
+def client():
+    """One local cluster of two single-threaded worker processes for the whole module (starting one takes ~2 s)."""
+    with distributed.connect(None) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> Path:
+    """A folder of three Parquet files (the last in two row groups) with two Borrower_IDs repeated across files,
+    one row that cannot be scored and one value out of range."""
+    frame = generate_portfolio(900, seed=21).astype(str)
+    frame.loc[650, "Borrower_ID"] = frame.loc[10, "Borrower_ID"]  # first seen in the first file
+    frame.loc[700, "Borrower_ID"] = frame.loc[420, "Borrower_ID"]  # first seen in the second file
+    frame.loc[5, "Outstanding_Loan_Amount"] = ""
+    frame.loc[333, "Age"] = "250"
+    folder = tmp_path_factory.mktemp("book")
+    for number, (start, stop) in enumerate([(0, 300), (300, 600), (600, 900)]):
+        part = pa.Table.from_pandas(frame.iloc[start:stop], preserve_index=False)
+        pq.write_table(part, folder / f"loans-{number}.parquet", row_group_size=200)
+    return folder
+
+
+def _single_process(book: Path, scenario: DecisionScenario, bundle) -> tuple[pd.DataFrame, Tally]:
+    tally = Tally()
+    tables = pipeline.stream_outputs(iter_book(sorted(book.glob("*.parquet")), 250), bundle, scenario, "'book'",
+                                     tally)
+    return pd.concat(list(tables), ignore_index=True), tally
+
+
+def _read_parts(parts: list[Path]) -> pd.DataFrame:
+    return pd.concat([pq.read_table(part).to_pandas() for part in parts], ignore_index=True)
+
+
+@pytest.mark.parametrize("scenario", [UNCAPPED, CAPPED], ids=["no capacity", "legal capacity 40"])
+def test_a_dask_run_equals_the_single_process_output_row_for_row(client, book, bundle, tmp_path, scenario):
+    expected, expected_tally = _single_process(book, scenario, bundle)
+    tally, parts = distributed.score_book(client, sorted(book.glob("*.parquet")), bundle, scenario, tmp_path,
+                                          "'book'")
+    result = _read_parts(parts)
+    pd.testing.assert_frame_equal(result, expected.astype(result.dtypes.to_dict()), check_exact=True)
+    assert len(parts) == 3
+    assert tally.rows == expected_tally.rows == 900
+    assert tally.totals == pytest.approx(expected_tally.totals, rel=1e-12)
+    issues = result.set_index("Borrower_ID")["Data_Issues"]
+    assert "first seen in row 11" in result.loc[650, "Data_Issues"]
+    assert "first seen in row 421" in result.loc[700, "Data_Issues"]
+    assert "first seen" not in result.loc[10, "Data_Issues"]
+    assert issues.str.contains("out of range").sum() == 1
+
+
+def test_capacities_are_ranked_over_the_whole_book(client, book, bundle, tmp_path):
+    _, parts = distributed.score_book(client, sorted(book.glob("*.parquet")), bundle, CAPPED, tmp_path, "'book'")
+    result = _read_parts(parts)
+    legal = result["Recovery_Strategy"].str.startswith("Immediate legal")
+    assert legal.sum() == 40  # 40 in the book, not 40 in each of the three partitions
+
+
+def test_the_book_gathered_for_sweep_and_report_equals_the_single_process_view(client, book, bundle):
+    paths = sorted(book.glob("*.parquet"))
+    portfolio, view = distributed.gather_book(client, paths, bundle, "outcome", "'book'", "")
+    single = pipeline.join_scored(list(pipeline.scored_chunks(iter_book(paths, 250), bundle, "outcome", "'book'")),
+                                  "'book'")
+    pd.testing.assert_frame_equal(view, single[1], check_exact=True)
+    pd.testing.assert_frame_equal(portfolio.validation.issues, single[0].validation.issues)
+
+
+def _tally_of(frame: pd.DataFrame, first_row: int, bundle) -> Tally:
+    tally = Tally()
+    for portfolio, view in pipeline.scored_chunks(iter([frame]), bundle, "outcome", "x", first_row=first_row):
+        pipeline.planned_output(portfolio, view, UNCAPPED, tally)
+    return tally
+
+
+def test_merged_tallies_keep_the_single_run_drift_sample(monkeypatch, bundle):
+    monkeypatch.setattr(pipeline, "DRIFT_SAMPLE_ROWS", 100)
+    frame = generate_portfolio(700, seed=3).astype(str)
+    whole = _tally_of(frame, 1, bundle)
+    merged = merge_tallies([_tally_of(frame.iloc[:450].copy(), 1, bundle),
+                            _tally_of(frame.iloc[450:].copy(), 451, bundle)])
+    assert merged.stride == whole.stride == 8
+    assert pd.concat(merged.drift_rows).index.tolist() == pd.concat(whole.drift_rows).index.tolist()
+    assert merged.rows == whole.rows and merged.totals == pytest.approx(whole.totals, rel=1e-12)
+
+
+def test_partitions_follow_parquet_row_groups(book):
+    paths = sorted(book.glob("*.parquet"))
+    partitions = distributed.partition_book(paths, rows_per_partition=200)
+    assert [(p.path.name, p.row_groups) for p in partitions] == [
+        ("loans-0.parquet", (0,)), ("loans-0.parquet", (1,)), ("loans-1.parquet", (0,)),
+        ("loans-1.parquet", (1,)), ("loans-2.parquet", (0,)), ("loans-2.parquet", (1,))]
+
+
+def test_a_data_error_on_a_worker_reaches_the_user_whole():
+    error = DataValidationError(["missing required columns: Age"], source="'loans-2.parquet'")
+    copy = pickle.loads(pickle.dumps(error))
+    assert copy.problems == error.problems and str(copy) == str(error)
+
+
+def test_cli_scores_a_folder_with_dask_into_a_folder_of_parts_equal_to_the_local_engine(book, tmp_path):
+    assert cli_main(["score", str(book), "-o", str(tmp_path / "local.parquet")]) == 0
+    assert cli_main(["score", str(book), "-o", str(tmp_path / "scored"), "--engine", "dask"]) == 0
+    parts = sorted((tmp_path / "scored").iterdir())
+    assert [part.name for part in parts] == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+    pd.testing.assert_frame_equal(_read_parts(parts), pd.read_parquet(tmp_path / "local.parquet"))
+    assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")]  # no temporary folder left
+
+
+def test_cli_refuses_a_dask_output_folder_that_is_not_empty(book, tmp_path, capsys):
+    (tmp_path / "scored").mkdir()
+    (tmp_path / "scored" / "keep.txt").write_text("mine")
+    assert cli_main(["score", str(book), "-o", str(tmp_path / "scored"), "--engine", "dask"]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert (tmp_path / "scored" / "keep.txt").read_text() == "mine"
