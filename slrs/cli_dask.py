@@ -31,8 +31,9 @@ def score(args: argparse.Namespace, paths: list[Path], bundle: ModelBundle, scen
     if output is None:
         raise SLRSError("--engine dask writes its output with -o: a folder (a name without a suffix) of Parquet "
                         "parts, or one .parquet or .csv file")
-    with connect(args.scheduler) as client, parts_folder_for(output) as folder:
-        tally, parts = score_book(client, paths, bundle, scenario, folder, f"'{args.input.name}'")
+    with parts_folder_for(output) as folder:
+        with connect(args.scheduler) as client:
+            tally, parts = score_book(client, paths, bundle, scenario, folder, f"'{args.input.name}'")
         if is_folder_output(output):
             publish_folder(folder, output)
         else:

@@ -28,6 +28,7 @@ import operator
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,15 +94,28 @@ def connect(scheduler: str | None) -> Iterator[Client]:
     if scheduler:
         try:
             client = Client(scheduler, timeout="10s")
-        except OSError as error:
+        except (OSError, TimeoutError) as error:
             raise SLRSError(f"cannot reach the Dask scheduler at {scheduler} ({error}); expected the address a "
                             "running `dask scheduler` prints, e.g. tcp://10.0.0.5:8786") from None
-        with client:
+        with client, _cluster_failures_in_words():
             yield client
         return
     with LocalCluster(n_workers=LOCAL_WORKERS, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:  # this machine only
-        yield client
+        with _cluster_failures_in_words():
+            yield client
+
+
+@contextmanager
+def _cluster_failures_in_words() -> Iterator[None]:
+    """Work the cluster dropped (a worker or the scheduler that cannot import slrs, a lost connection) as an
+    ``SLRSError`` that says what to check; a worker's own ``SLRSError`` passes through as it is."""
+    try:
+        yield
+    except (CancelledError, OSError, TimeoutError) as error:
+        raise SLRSError(f"the Dask cluster did not finish the work ({type(error).__name__}: {error}); check that "
+                        "the scheduler and every worker run this version of slrs (started from the project folder "
+                        "with PYTHONPATH set to it, see the README) and stay connected") from None
 
 
 # --- census: row counts and the IDs repeated across partitions -------------------------------------------------

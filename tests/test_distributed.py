@@ -139,3 +139,17 @@ def test_cli_refuses_a_dask_output_folder_that_is_not_empty(book, tmp_path, caps
     assert cli_main(["score", str(book), "-o", str(tmp_path / "scored"), "--engine", "dask"]) == 2
     assert "not empty" in capsys.readouterr().err
     assert (tmp_path / "scored" / "keep.txt").read_text() == "mine"
+
+
+def test_cli_says_in_words_when_the_scheduler_cannot_be_reached(book, tmp_path, capsys):
+    code = cli_main(["score", str(book), "-o", str(tmp_path / "out.parquet"), "--engine", "dask",
+                     "--scheduler", "tcp://127.0.0.1:9"])
+    assert code == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # neither an output nor a temporary folder
+
+
+def test_cli_writes_a_single_csv_from_a_dask_run_equal_to_the_local_one(book, tmp_path):
+    assert cli_main(["score", str(book / "*.parquet"), "-o", str(tmp_path / "local.csv")]) == 0
+    assert cli_main(["score", str(book / "*.parquet"), "-o", str(tmp_path / "dask.csv"), "--engine", "dask"]) == 0
+    assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
