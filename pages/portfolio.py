@@ -7,7 +7,7 @@ from functools import partial
 import streamlit as st
 
 from slrs import pipeline, ui
-from slrs.explain import REASON_METHODS, SCORECARD_REASONS, reason_codes_download
+from slrs.explain import REASON_METHODS, SCORECARD_REASONS, ReasonExplainer, reason_codes_download
 from slrs.io import (
     EXCEL_MAX_ROWS,
     SUPPORTED_SUFFIXES,
@@ -113,7 +113,7 @@ st.caption("The downloads hold every row: your columns unchanged, then segment, 
            "cost, expected recovery and net recovery, and data issues, under the current scenario (method, "
            "thresholds and the Money page's assumptions): what python -m slrs score writes.")
 scored = partial(pipeline.output_table, portfolio, view, plan)  # built only on click
-reasons = partial(reason_codes_download, view, portfolio, ui.get_bundle(), method, ui.get_explainer())
+reasons = partial(reason_codes_download, view, portfolio, ui.get_bundle(), method, ui.get_explainer(ReasonExplainer))
 columns = st.columns(4)
 columns[3].download_button("Download reason codes (CSV)", lambda: to_csv_bytes(reasons()), "reason_codes.csv",
                            "text/csv", key="portfolio_download_reasons", on_click="ignore",

@@ -10,6 +10,7 @@ from slrs.exceptions import SLRSError
 from slrs.explain import (
     REASON_METHODS,
     SCORECARD_REASONS,
+    ReasonExplainer,
     explain_inputs,
     reason_sentences,
     sum_text,
@@ -77,7 +78,7 @@ def show_reasons(edited: dict) -> None:
         st.info(SCORECARD_REASONS)
         return
     try:
-        codes = explain_inputs(ui.get_bundle(), edited, ui.active_method(), ui.get_explainer())
+        codes = explain_inputs(ui.get_bundle(), edited, ui.active_method(), ui.get_explainer(ReasonExplainer))
     except SLRSError as error:
         st.error(str(error))
         return

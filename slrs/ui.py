@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import json
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,7 +27,6 @@ from slrs.bundle import ModelBundle
 from slrs.compare import Comparison
 from slrs.drift import DriftReport
 from slrs.exceptions import ConfigError, DataValidationError
-from slrs.explain import ReasonExplainer
 from slrs.findings import Finding
 from slrs.formatting import Currency
 from slrs.gates import GATE_FIELDS, ValidationGates
@@ -140,10 +140,15 @@ def get_bundle(directory: Path = DEFAULT_MODEL_DIR) -> ModelBundle:
     return load_bundle(directory)
 
 
+E = TypeVar("E")
+
+
 @st.cache_resource(show_spinner=False)
-def get_explainer() -> ReasonExplainer:
-    """The SHAP explainers of ``get_bundle()``'s forests, built once per process (read-only)."""
-    return ReasonExplainer(get_bundle())  # called exactly as the pages call it: the same cached bundle
+def get_explainer(_build: Callable[[ModelBundle], E]) -> E:
+    """The reason-code explainer ``_build`` makes of ``get_bundle()`` (``slrs.explain.ReasonExplainer``: SHAP's
+    explainers of the forests), built once per process (read-only). The pages that show reason codes pass the
+    class: this module does not import SHAP, so the pages that need none start a second faster."""
+    return _build(get_bundle())  # called exactly as the pages call it: the same cached bundle
 
 
 @st.cache_resource(show_spinner="Loading the sample portfolio...")
