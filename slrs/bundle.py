@@ -15,9 +15,10 @@ from sklearn.base import ClassifierMixin
 from sklearn.pipeline import Pipeline
 
 from slrs.exceptions import ModelArtifactError
-from slrs.risk import Method, outcome_probabilities, split_risk, study_probabilities
+from slrs.risk import outcome_probabilities, split_risk, study_probabilities
 from slrs.scorecard import Scorecard
 from slrs.segmentation import RiskOrderedKMeans
+from slrs.strategy import Method
 
 VERSIONED_LIBRARIES = ("scikit-learn", "numpy", "pandas", "joblib")
 

@@ -1,6 +1,6 @@
 """The ``explain`` command: one borrower's score, strategy, reason codes, sentences and counterfactual options.
 
-Apart from ``slrs.cli`` so that the other commands never import the reason-code library (see ``LAZY_COMMANDS``).
+Apart from the other commands so that they never import the reason-code library (see ``slrs.cli.COMMANDS``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 import pandas as pd
 
 from slrs.bundle import ModelBundle
-from slrs.cli import COUNTERFACTUALS_KEY, decide_file, load_models, print_findings
+from slrs.cli_commands import COUNTERFACTUALS_KEY, decide_file, load_models, print_findings
 from slrs.counterfactual import find_counterfactuals
 from slrs.exceptions import SLRSError
 from slrs.explain import explain_scores, reason_rows, reason_sentences

@@ -1,6 +1,6 @@
 """The ``train`` command: cross-validate every method, fit the final models and save the artifacts.
 
-Apart from ``slrs.cli`` so that the other commands never import the training libraries (see ``LAZY_COMMANDS``).
+Apart from the other commands so that they never import the training libraries (see ``slrs.cli.COMMANDS``).
 """
 
 from __future__ import annotations
@@ -9,16 +9,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from slrs.cli import read_file_bytes
+from slrs.cli_commands import DEFAULT_TRAINING_DATA, read_file_bytes
 from slrs.exceptions import SLRSError
 from slrs.io import DEFAULT_MODEL_DIR, read_portfolio_bytes, save_bundle, sha256_file
 from slrs.risk import COMMITTED_TRAINING, FAST_TRAINING
-from slrs.segmentation import SegmentConfig
+from slrs.segmentation import DEFAULT_K, SegmentConfig
 from slrs.training import train_bundle, training_rows
 from slrs.validation import validate_portfolio
 
 
 def run(args: argparse.Namespace) -> None:
+    args = _with_defaults(args)
     SegmentConfig(args.k)
     if args.fast and args.out.resolve() == DEFAULT_MODEL_DIR.resolve():
         raise SLRSError("--fast trains small models for trying things out; give --out DIR so the project's own "
@@ -34,6 +35,12 @@ def run(args: argparse.Namespace) -> None:
                           k=args.k, settings=FAST_TRAINING if args.fast else COMMITTED_TRAINING)
     path = save_bundle(bundle, args.out)
     _report_training(bundle.manifest, path)
+
+
+def _with_defaults(args: argparse.Namespace) -> argparse.Namespace:
+    """The bundled training data, the project's models/ and the study's k where the command line left them out."""
+    return argparse.Namespace(**{**vars(args), "data": args.data or DEFAULT_TRAINING_DATA,
+                                 "out": args.out or DEFAULT_MODEL_DIR, "k": DEFAULT_K if args.k is None else args.k})
 
 
 def _report_training(manifest: dict, path: Path) -> None:

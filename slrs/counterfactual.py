@@ -33,7 +33,6 @@ import pandas as pd
 from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError
 from slrs.formatting import format_amount, format_score
-from slrs.risk import METHODS, Method
 from slrs.schema import (
     CATEGORICAL_MODEL_FEATURES,
     MODEL_FEATURES,
@@ -42,7 +41,7 @@ from slrs.schema import (
     input_label,
 )
 from slrs.scoring import score_rows
-from slrs.strategy import STRATEGIES, Thresholds, assign_actions
+from slrs.strategy import METHODS, STRATEGIES, Method, Thresholds, assign_actions
 from slrs.whatif import Value, score_scenario
 
 # The inputs a borrower or the bank can change by acting, and the direction a remedy moves each

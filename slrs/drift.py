@@ -25,13 +25,13 @@ import numpy as np
 import pandas as pd
 
 from slrs.exceptions import ConfigError, DataValidationError, ModelArtifactError
-from slrs.risk import METHODS, Method
 from slrs.schema import (
     CATEGORICAL_MODEL_FEATURES,
     MODEL_FEATURES,
     NUMERIC_MODEL_FEATURES,
     input_label,
 )
+from slrs.strategy import METHODS, Method
 
 REFERENCE_VERSION = 1
 DRIFT_BINS = 10  # deciles of the training values

@@ -29,7 +29,6 @@ from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError, ModelArtifactError
 from slrs.formatting import NO_CURRENCY, Currency
 from slrs.portfolio import LoadedPortfolio
-from slrs.risk import Method
 from slrs.schema import (
     CATEGORICAL_MODEL_FEATURES,
     FULLY_RECOVERED,
@@ -38,6 +37,7 @@ from slrs.schema import (
     RISK_COLUMN,
     input_label,
 )
+from slrs.strategy import Method
 from slrs.values import describe_value, format_value
 
 CALIBRATION = "Calibration"

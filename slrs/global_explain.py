@@ -25,8 +25,9 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
 from slrs.exceptions import ConfigError, ModelArtifactError
-from slrs.risk import RANDOM_STATE, Method, outcome_probabilities
+from slrs.risk import RANDOM_STATE, outcome_probabilities
 from slrs.schema import COLUMN_BY_NAME, FULLY_RECOVERED, OUTCOME_CLASSES
+from slrs.strategy import Method
 
 Scorer = Callable[[pd.DataFrame], np.ndarray]
 N_REPEATS = 5

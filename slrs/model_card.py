@@ -17,15 +17,9 @@ from sklearn.metrics import roc_curve
 from slrs.exceptions import ModelArtifactError
 from slrs.features import DERIVED_FEATURES, NUMERIC_INPUTS
 from slrs.gates import STATUS_WORDS
-from slrs.risk import (
-    NEURAL_NETWORK,
-    OUTCOME_COLUMN,
-    SCORECARD_COLUMN,
-    STUDY_COLUMN,
-    Method,
-)
+from slrs.risk import NEURAL_NETWORK, OUTCOME_COLUMN, SCORECARD_COLUMN, STUDY_COLUMN
 from slrs.schema import CATEGORICAL_MODEL_FEATURES, COLUMN_BY_NAME, OUTCOME_CLASSES
-from slrs.strategy import NOT_SCORED, STRATEGIES, Thresholds, assign_strategy
+from slrs.strategy import NOT_SCORED, STRATEGIES, Method, Thresholds, assign_strategy
 
 EVENT_COLUMN = "not_fully_recovered"
 CALIBRATION_BINS = 10

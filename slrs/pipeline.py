@@ -58,7 +58,7 @@ from slrs.portfolio import (
     validate_chunks,
 )
 from slrs.report import PackInputs, build_committee_pack
-from slrs.risk import HOLDOUT_COLUMNS, Method
+from slrs.risk import HOLDOUT_COLUMNS
 from slrs.scenario import DecisionScenario
 from slrs.schema import (
     LEGACY_OUTPUT_COLUMNS,
@@ -68,7 +68,7 @@ from slrs.schema import (
     RISK_COLUMN,
     STRATEGY_COLUMN,
 )
-from slrs.strategy import Thresholds
+from slrs.strategy import Method, Thresholds
 
 # A streamed run checks drift on every scored row of a file up to this size, on an even sample beyond.
 DRIFT_SAMPLE_ROWS = 1_000_000

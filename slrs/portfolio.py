@@ -17,7 +17,6 @@ import pandas as pd
 from slrs.bundle import ModelBundle
 from slrs.io import iter_portfolio_bytes
 from slrs.money import plan_totals
-from slrs.risk import Method
 from slrs.schema import (
     COLUMNS,
     COST_COLUMN,
@@ -33,7 +32,7 @@ from slrs.schema import (
     TARGET,
 )
 from slrs.scoring import score_rows
-from slrs.strategy import NOT_SCORED, STRATEGIES
+from slrs.strategy import NOT_SCORED, STRATEGIES, Method
 from slrs.validation import IdTracker, ValidationResult, validate_portfolio
 
 UPLOAD_CHUNK_ROWS = 20_000

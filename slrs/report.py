@@ -30,10 +30,9 @@ from slrs.formatting import (
 from slrs.gates import GateResult, gates_summary
 from slrs.outcome_analysis import OutcomeAnalysis
 from slrs.portfolio import LoadedPortfolio, portfolio_kpis
-from slrs.risk import METHOD_LABELS
 from slrs.scenario import DecisionScenario
 from slrs.schema import input_label
-from slrs.strategy import DEFAULT_THRESHOLDS
+from slrs.strategy import DEFAULT_THRESHOLDS, METHOD_LABELS
 from slrs.summary import SummaryInputs, summarise
 from slrs.tables import FigureKind, text_table
 

@@ -18,7 +18,6 @@ Forest trained to predict that flag. Its score relearns the segments; it is kept
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -40,12 +39,8 @@ from slrs.features import (
 )
 from slrs.schema import CATEGORICAL_MODEL_FEATURES, OUTCOME_CLASSES, SEGMENT_FEATURES
 from slrs.segmentation import RiskOrderedKMeans, high_risk_segments
+from slrs.strategy import Method
 
-Method = Literal["outcome", "scorecard", "study"]
-METHODS: tuple[Method, ...] = ("outcome", "scorecard", "study")
-METHOD_LABELS = {"outcome": "Outcome model (honest, default)",
-                 "scorecard": "Benchmark scorecard (weight of evidence + logistic regression)",
-                 "study": "Study method (comparison only: predicts its own segments)"}
 CV_FOLDS = 5
 # Columns of the held-out predictions (``ModelBundle.holdout``) besides the outcome candidates'.
 STUDY_COLUMN, SCORECARD_COLUMN, NEURAL_NETWORK = "study", "scorecard", "neural_network"

@@ -52,9 +52,8 @@ from slrs.money import (
     read_number,
     read_term_field,
 )
-from slrs.risk import METHOD_LABELS, METHODS, Method
 from slrs.schema import CATEGORICAL_MODEL_FEATURES, MODEL_FEATURES, input_label
-from slrs.strategy import DEFAULT_THRESHOLDS, SHORT_STRATEGY, Thresholds
+from slrs.strategy import DEFAULT_THRESHOLDS, METHOD_LABELS, METHODS, SHORT_STRATEGY, Method, Thresholds
 from slrs.whatif import (
     QUERY_BORROWER,
     QUERY_EDIT_PREFIX,

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from slrs.bundle import ModelBundle
-from slrs.risk import Method
 from slrs.schema import (
     MODEL_FEATURES,
     OUTCOME_CLASSES,
@@ -22,6 +21,7 @@ from slrs.schema import (
     SEGMENT_COLUMN,
     SEGMENT_NAME_COLUMN,
 )
+from slrs.strategy import Method
 
 PARALLEL_MIN_ROWS = 5_000
 SCORING_THREADS = os.cpu_count() or 1

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
 from slrs.exceptions import ConfigError
+
+# The risk methods a scenario can score with (``slrs.risk`` holds the models behind them).
+Method = Literal["outcome", "scorecard", "study"]
+METHODS: tuple[Method, ...] = ("outcome", "scorecard", "study")
+METHOD_LABELS = {"outcome": "Outcome model (honest, default)",
+                 "scorecard": "Benchmark scorecard (weight of evidence + logistic regression)",
+                 "study": "Study method (comparison only: predicts its own segments)"}
 
 LEGAL = "Immediate legal notices & aggressive recovery"
 SETTLEMENT = "Settlement offers & flexible repayment plans"

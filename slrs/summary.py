@@ -19,8 +19,8 @@ from slrs.gates import GateResult, all_passed, gates_summary
 from slrs.money import plan_totals
 from slrs.outcome_analysis import OutcomeAnalysis
 from slrs.portfolio import portfolio_kpis
-from slrs.risk import METHOD_LABELS
 from slrs.scenario import DecisionScenario
+from slrs.strategy import METHOD_LABELS
 
 Tone = Literal["good", "bad", "caution", "neutral"]
 TONE_OF_SEVERITY: dict[str, Tone] = {"critical": "bad", "warning": "caution", "info": "neutral"}

@@ -20,7 +20,6 @@ from slrs.evaluation import Evaluation, cross_validate, not_fully_recovered
 from slrs.global_explain import build_global_explanations, outcome_risk, study_risk
 from slrs.risk import (
     COMMITTED_TRAINING,
-    METHODS,
     RANDOM_STATE,
     SCORECARD_COLUMN,
     STUDY_COLUMN,
@@ -41,6 +40,7 @@ from slrs.schema import (
     WRITTEN_OFF,
 )
 from slrs.segmentation import DEFAULT_K, RiskOrderedKMeans, high_risk_segments
+from slrs.strategy import METHODS
 
 logger = logging.getLogger(__name__)
 SMALL_MODELS_WARNING = ("These models were trained with the small, fast settings (python -m slrs train --fast), for "

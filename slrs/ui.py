@@ -13,9 +13,9 @@ from __future__ import annotations
 import ctypes
 import json
 from collections.abc import Callable, Mapping
-from typing import TypeVar
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -40,7 +40,6 @@ from slrs.money import (
 )
 from slrs.outcome_analysis import OutcomeAnalysis
 from slrs.portfolio import LoadedPortfolio, ProgressCallback, escape_markdown
-from slrs.risk import METHOD_LABELS, METHODS, Method
 from slrs.scenario import (
     DecisionScenario,
     is_scenario_query_parameter,
@@ -54,7 +53,7 @@ from slrs.segmentation import (
     resegment,
     silhouette_by_k,
 )
-from slrs.strategy import DEFAULT_THRESHOLDS, Thresholds
+from slrs.strategy import DEFAULT_THRESHOLDS, METHOD_LABELS, METHODS, Method, Thresholds
 from slrs.summary import SummaryInputs, SummaryLine, summarise
 from slrs.tables import STATUS_COLOURS, FigureKind, display_table
 from slrs.whatif import Baseline, Scenario, open_scenario

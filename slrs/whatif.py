@@ -20,7 +20,6 @@ from slrs.exceptions import ConfigError
 from slrs.formatting import NO_CURRENCY, Currency, format_amount, format_score
 from slrs.limits import quote
 from slrs.money import DEFAULT_ASSUMPTIONS, Assumptions, plan_actions
-from slrs.risk import Method
 from slrs.schema import (
     CATEGORICAL_MODEL_FEATURES,
     ID_COLUMN,
@@ -33,7 +32,7 @@ from slrs.schema import (
     normalize_label,
 )
 from slrs.scoring import score_rows
-from slrs.strategy import SHORT_STRATEGY, Thresholds
+from slrs.strategy import SHORT_STRATEGY, Method, Thresholds
 from slrs.values import format_value
 
 Value = int | float | str

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SLRS = ROOT / "slrs"
 UI_ADAPTER = "ui.py"
-FACES = {"ui", "cli", "cli_train", "cli_explain", "cli_dask", "__main__"}  # the app's adapter and the command line
+FACES = {"ui", "cli", "cli_commands", "cli_train", "cli_explain", "cli_dask", "__main__"}  # the app's adapter and the command line
 ENGINES = {"distributed"}  # run the pipeline's own functions elsewhere (a Dask cluster): between faces and pipeline
 APP_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted(SLRS.glob("*.py"))]
 # Public Streamlit modules the product may import; everything else under streamlit.* is internal.
@@ -97,7 +97,8 @@ def test_imports_point_down_from_the_faces_through_the_pipeline() -> None:
 
 
 @pytest.mark.parametrize("path", [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), SLRS / "cli.py",
-                                  SLRS / "report.py"], ids=lambda path: path.name)
+                                  SLRS / "cli_commands.py", SLRS / "cli_dask.py", SLRS / "report.py"],
+                         ids=lambda path: path.name)
 def test_faces_reach_the_main_path_only_through_the_pipeline(path: Path) -> None:
     # The app's pages, the command line and the pack take each step's result from the pipeline.
     names = {node.id if isinstance(node, ast.Name) else node.attr
@@ -113,7 +114,7 @@ def test_slrs_modules_do_not_import_streamlit_outside_the_adapter() -> None:
 
 
 def test_slrs_library_code_does_not_print() -> None:
-    faces = {"cli.py", "cli_train.py", "cli_explain.py", "__main__.py"}
+    faces = {f"{module}.py" for module in FACES if module.startswith("cli")} | {"__main__.py"}
     offenders = [path.name for path in SLRS.glob("*.py") if path.name not in faces
                  and re.search(r"^\s*print\(", path.read_text(), re.MULTILINE)]
     assert offenders == []

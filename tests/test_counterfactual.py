@@ -20,10 +20,9 @@ from slrs.counterfactual import (
 from slrs.exceptions import ConfigError
 from slrs.io import load_bundle, to_csv_bytes
 from slrs.portfolio import build_view, load_portfolio
-from slrs.risk import METHODS
 from slrs.scenario import DecisionScenario
 from slrs.schema import ID_COLUMN, MODEL_FEATURES
-from slrs.strategy import LEGAL, REMINDERS, SETTLEMENT, STRATEGIES, Thresholds
+from slrs.strategy import LEGAL, METHODS, REMINDERS, SETTLEMENT, STRATEGIES, Thresholds
 from slrs.synth import generate_portfolio
 from slrs.whatif import apply_edits, baseline_inputs, changed_inputs, score_scenario
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+import sys
+import types
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,8 +27,19 @@ UNCAPPED = DecisionScenario("outcome", Thresholds(0.4, 0.7))
 CAPPED = replace(UNCAPPED, assumptions=Assumptions(legal=ActionTerms(5000.0, (0.88, 0.8, 0.66, 0.52), capacity=40)))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def plain_main_module():
+    """A worker process starts by importing the parent's ``__main__`` from its file. An AppTest run earlier in this
+    test process leaves ``app.py`` there (Streamlit runs a script as ``__main__``), which a worker must not run;
+    a real ``python -m slrs`` has its own. Give the workers a main module with no file while these tests run."""
+    real = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    yield
+    sys.modules["__main__"] = real
+
+
 @pytest.fixture(scope="module")
-def client():
+def client(plain_main_module):
     """One local cluster of two single-threaded worker processes for the whole module (starting one takes ~2 s)."""
     with distributed.connect(None) as client:
         yield client
