@@ -8,7 +8,7 @@ from PIL import Image
 from slrs import ui
 from slrs.exceptions import SLRSError
 from slrs.findings import Finding
-from slrs.risk import METHODS
+from slrs.strategy import METHODS
 
 # A plain local icon: a material or emoji icon makes the browser fetch the tab icon from Google's servers, and
 # nothing about a bank's session should leave the machine the app runs on.

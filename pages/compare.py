@@ -22,9 +22,8 @@ from slrs.money import (
     assumptions_table,
 )
 from slrs.plots import plot_segment_change, plot_transitions
-from slrs.risk import METHODS
 from slrs.scenario import DecisionScenario
-from slrs.strategy import Thresholds
+from slrs.strategy import METHODS, Thresholds
 
 ui.require_app_frame(__file__)
 
