@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 from dask.distributed import Client, LocalCluster
 
@@ -74,7 +75,11 @@ def partition_book(paths: Sequence[Path], rows_per_partition: int = PARTITION_RO
             partitions.append(Partition(path))
             continue
         groups, rows = [], 0
-        metadata = pq.ParquetFile(path).metadata
+        try:
+            metadata = pq.ParquetFile(path).metadata
+        except (pa.ArrowException, OSError):  # not Parquet, or damaged: the reader on a worker says which, in words
+            partitions.append(Partition(path))
+            continue
         for group in range(metadata.num_row_groups):
             groups.append(group)
             rows += metadata.row_group(group).num_rows

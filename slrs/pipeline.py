@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -368,11 +368,12 @@ _DONE = object()
 T = TypeVar("T")
 
 
-def _computed_ahead(items: Iterator[T]) -> Iterator[T]:
+def _computed_ahead(items: Generator[T, None, None]) -> Iterator[T]:
     """The items of ``items``, computed in a background thread one item ahead of the caller.
 
     Writing a chunk (Arrow's writers) and scoring the next (scikit-learn's trees) release the GIL, so the two
-    overlap on two cores. An error in either stops both: the producer's is raised here, in order.
+    overlap on two cores. An error in either stops both: the producer's is raised here, in order, and a caller
+    that stops early closes ``items`` (and so any producer behind it).
     """
     ready: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
@@ -386,6 +387,8 @@ def _computed_ahead(items: Iterator[T]) -> Iterator[T]:
             _hand_over(ready, _DONE, stop)
         except BaseException as error:  # noqa: BLE001 - handed to the consumer, who raises it
             _hand_over(ready, error, stop)
+        finally:
+            items.close()
 
     producer = threading.Thread(target=produce, name="slrs-stream", daemon=True)
     producer.start()

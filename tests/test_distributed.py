@@ -166,3 +166,14 @@ def test_cli_writes_a_single_csv_from_a_dask_run_equal_to_the_local_one(book, tm
     assert cli_main(["score", str(book / "*.parquet"), "-o", str(tmp_path / "local.csv")]) == 0
     assert cli_main(["score", str(book / "*.parquet"), "-o", str(tmp_path / "dask.csv"), "--engine", "dask"]) == 0
     assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
+
+
+def test_a_damaged_parquet_file_in_a_dask_book_is_refused_in_words_and_nothing_is_written(book, tmp_path, capsys):
+    folder = tmp_path / "book"
+    folder.mkdir()
+    for path in book.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "loans-9.parquet").write_bytes((book / "loans-0.parquet").read_bytes()[:-100])  # footer cut off
+    assert cli_main(["score", str(folder), "-o", str(tmp_path / "scored"), "--engine", "dask"]) == 2
+    assert "'loans-9.parquet' cannot be used" in capsys.readouterr().err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["book"]
