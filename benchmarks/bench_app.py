@@ -3,7 +3,7 @@
 Run: .venv/bin/python benchmarks/bench_app.py   (needs Debian's Chromium at /usr/bin/chromium)
 
 1. Cold start: from launching `streamlit run app.py` to the first page rendered in headless Chromium
-   (the Overview's metrics visible, the script finished). Target under 4 s.
+   (the Overview's metrics visible, the script finished), five times. Target under 4 s.
 2. What-if edit to the updated score, server side: the function the Borrower what-if page calls on every
    edit (`whatif.score_scenario`, one row), median and 95th percentile of 50 edits. Target under 100 ms.
 3. Threshold move on a 100k-row portfolio to the updated counts, server side: what the Strategy page
@@ -44,12 +44,13 @@ from slrs.whatif import baseline_inputs, score_scenario  # noqa: E402
 
 ROWS = 100_000
 USERS = 8
+BROWSER_RUNS = 5
 TIMEOUT_MS = 120_000
 
 
 def report(name: str, seconds: list[float], target_s: float) -> None:
     median = statistics.median(seconds)
-    p95 = sorted(seconds)[int(0.95 * (len(seconds) - 1))]
+    p95 = sorted(seconds)[round(0.95 * (len(seconds) - 1))]
     verdict = "meets" if median < target_s else "MISSES"
     print(f"{name:45s} median {median * 1000:8.1f} ms  p95 {p95 * 1000:8.1f} ms  ({verdict} {target_s * 1000:.0f} ms)",
           flush=True)
@@ -86,25 +87,31 @@ def bench_thresholds_and_upload(data: bytes) -> None:
 
 
 def bench_browser(upload: Path) -> None:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1600})
-        page.set_default_timeout(TIMEOUT_MS)
-        start = time.perf_counter()
-        with running_app() as url:
-            page.goto(url)
-            page.get_by_test_id("stMetric").first.wait_for()
-            expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)
-            report("cold start -> first page rendered (browser)", [time.perf_counter() - start], 4.0)
-            page.goto(f"{url}/portfolio")
-            page.locator("input[type=file]").wait_for(state="attached")
-            expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)
+    """Cold start and the 100k upload, each on a fresh server and a fresh browser, ``BROWSER_RUNS`` times: single
+    runs on two shared cores vary by a second or more."""
+    cold, uploads = [], []
+    for _ in range(BROWSER_RUNS):
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            page.set_default_timeout(TIMEOUT_MS)
             start = time.perf_counter()
-            page.locator("input[type=file]").set_input_files(str(upload))
-            expect(page.get_by_test_id("stSidebar")).to_contain_text(f"{ROWS:,} rows", timeout=TIMEOUT_MS)
-            expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)
-            report(f"upload {ROWS:,} rows -> scored table (browser)", [time.perf_counter() - start], 2.0)
-        browser.close()
+            with running_app() as url:
+                page.goto(url)
+                page.get_by_test_id("stMetric").first.wait_for()
+                expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)
+                cold.append(time.perf_counter() - start)
+                page.goto(f"{url}/portfolio")
+                page.locator("input[type=file]").wait_for(state="attached")
+                expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)
+                start = time.perf_counter()
+                page.locator("input[type=file]").set_input_files(str(upload))
+                expect(page.get_by_test_id("stSidebar")).to_contain_text(f"{ROWS:,} rows", timeout=TIMEOUT_MS)
+                expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)
+                uploads.append(time.perf_counter() - start)
+            browser.close()
+    report(f"cold start -> first page rendered (browser, {BROWSER_RUNS} runs)", cold, 4.0)
+    report(f"upload {ROWS:,} rows -> scored table (browser, {BROWSER_RUNS} runs)", uploads, 2.0)
 
 
 async def eight_users(url: str) -> None:
