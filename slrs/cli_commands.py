@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -28,6 +28,7 @@ from slrs.io import (
     find_book_files,
     iter_book,
     load_bundle,
+    names_a_folder,
     read_scenario_file,
     sha256_file,
     write_atomically,
@@ -45,7 +46,6 @@ from slrs.strategy import DEFAULT_THRESHOLDS, METHOD_LABELS, NOT_SCORED, Thresho
 from slrs.synth import generate_portfolio
 from slrs.tables import text_table
 
-logger = logging.getLogger("slrs")
 DEFAULT_TRAINING_DATA = DEFAULT_MODEL_DIR.parent / "data" / "portfolio.csv"
 # Where `explain` puts the counterfactual search: status, message and options (slrs.counterfactual).
 COUNTERFACTUALS_KEY = "counterfactuals"
@@ -57,9 +57,9 @@ def run_generate(args: argparse.Namespace) -> None:
     output = _output_path(args)
     frame = generate_portfolio(args.rows, args.seed)
     if output.suffix.lower() in PARQUET_SUFFIXES:
-        _write_output(output, lambda stream: write_frames([frame], stream, output.suffix.lower()))
+        write_output(output, lambda stream: write_frames([frame], stream, output.suffix.lower()))
     else:
-        _write_output(output, lambda stream: stream.write(frame.to_csv(index=False, lineterminator="\n").encode()))
+        write_output(output, lambda stream: stream.write(frame.to_csv(index=False, lineterminator="\n").encode()))
     print(f"wrote {len(frame):,} rows to {output}", file=sys.stderr)
 
 
@@ -69,7 +69,11 @@ def _output_path(args: argparse.Namespace) -> Path | None:
     output, source = args.output, getattr(args, "input", None)
     if output is None:
         return None
-    if output.is_dir() and getattr(args, "engine", "local") != "dask":  # Dask may write a folder of parts
+    if getattr(args, "engine", "local") == "dask" and names_a_folder(output):  # a folder of Parquet parts
+        if output.exists() and (not output.is_dir() or any(output.iterdir())):
+            raise SLRSError(f"-o {output} exists and is not an empty folder; a Dask run writes its parts into a "
+                            "new folder: choose a new name")
+    elif output.is_dir():
         raise SLRSError(f"-o {output} is a folder; expected a file name, e.g. {output / 'scored.csv'}")
     if source is not None and output.exists() and source.exists() and output.samefile(source):
         raise SLRSError(f"-o {output} is the input file; choose another name so the portfolio is not overwritten")
@@ -81,7 +85,7 @@ def _output_path(args: argparse.Namespace) -> Path | None:
     return output
 
 
-def _write_output(output: Path, write: Callable[[BinaryIO], object]) -> None:
+def write_output(output: Path, write: Callable[[BinaryIO], object]) -> None:
     """Write ``output`` atomically (see ``slrs.io.write_atomically``); a file-system problem is a plain SLRSError."""
     try:
         write_atomically(output, write)
@@ -119,10 +123,11 @@ def run_score(args: argparse.Namespace) -> None:
             tally = pipeline.Tally()
             tables = pipeline.stream_outputs(iter_book(paths, args.chunk_rows), bundle, scenario,
                                              f"'{args.input.name}'", tally)
-            if output is not None:
-                _write_output(output, lambda stream: write_frames(tables, stream, output.suffix.lower()))
-            else:
-                _write_to_stdout(lambda stream: write_frames(tables, stream, ".csv"))
+            with closing(tables):  # a failed write stops the readers and scorers behind it at once
+                if output is not None:
+                    write_output(output, lambda stream: write_frames(tables, stream, output.suffix.lower()))
+                else:
+                    _write_to_stdout(lambda stream: write_frames(tables, stream, ".csv"))
         totals, _, findings = tally.finish(bundle, scenario, digest.result() if digest else "")
     _report_scoring(tally, totals, args, scenario)
     print_findings(findings)
@@ -203,7 +208,7 @@ def run_sweep(args: argparse.Namespace) -> None:
     if output is None:
         _write_to_stdout(lambda stream: write_frames([sweep], stream, ".csv"))
     else:
-        _write_output(output, lambda stream: write_frames([sweep], stream, output.suffix.lower()))
+        write_output(output, lambda stream: write_frames([sweep], stream, output.suffix.lower()))
     best = best_thresholds(sweep)
     best_net = float(sweep.loc[(sweep["Low"] == best.low) & (sweep["High"] == best.high),
                                "Expected_Net_Recovery"].iloc[0])
@@ -229,7 +234,7 @@ def run_report(args: argparse.Namespace) -> None:
     challenger_decision = pipeline.decide(champion.portfolio, bundle, replace(challenger, borrower=None),
                                           view=champion.view if challenger.method == scenario.method else None)
     text = pipeline.pack(champion, challenger_decision, bundle)
-    _write_output(output, lambda stream: stream.write(text.encode("utf-8")))
+    write_output(output, lambda stream: stream.write(text.encode("utf-8")))
     print(f"wrote the committee pack for {champion.portfolio.n_rows:,} rows of {args.input.name} to {args.output} "
           f"({len(text.encode('utf-8')) / 1e6:.1f} MB, opens offline)", file=sys.stderr)
     print_findings(champion.findings)

@@ -12,14 +12,13 @@ from slrs.bundle import ModelBundle
 from slrs.distributed import (
     connect,
     gather_book,
-    is_folder_output,
     parts_folder_for,
     publish_folder,
     score_book,
     write_book_output,
 )
 from slrs.exceptions import SLRSError
-from slrs.io import sha256_file
+from slrs.io import names_a_folder, sha256_file
 from slrs.pipeline import Tally
 from slrs.portfolio import LoadedPortfolio
 from slrs.scenario import DecisionScenario
@@ -31,13 +30,16 @@ def score(args: argparse.Namespace, paths: list[Path], bundle: ModelBundle, scen
     if output is None:
         raise SLRSError("--engine dask writes its output with -o: a folder (a name without a suffix) of Parquet "
                         "parts, or one .parquet or .csv file")
-    with parts_folder_for(output) as folder:
-        with connect(args.scheduler) as client:
-            tally, parts = score_book(client, paths, bundle, scenario, folder, f"'{args.input.name}'")
-        if is_folder_output(output):
-            publish_folder(folder, output)
-        else:
-            write_book_output(parts, output)
+    try:
+        with parts_folder_for(output) as folder:
+            with connect(args.scheduler) as client:
+                tally, parts = score_book(client, paths, bundle, scenario, folder, f"'{args.input.name}'")
+            if names_a_folder(output):
+                publish_folder(folder, output)
+            else:
+                write_book_output(parts, output)
+    except OSError as error:
+        raise SLRSError(f"cannot write {output} ({error.strerror or error}); nothing was written") from None
     return tally
 
 

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import logging
 import operator
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import CancelledError
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,11 +38,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from dask.distributed import Client, LocalCluster
+from dask.distributed import Client, Future, KilledWorker, LocalCluster
 
 from slrs.bundle import ModelBundle
 from slrs.exceptions import SLRSError
-from slrs.io import PARQUET_SUFFIXES, iter_portfolio_file, write_atomically, write_frames
+from slrs.io import (
+    PARQUET_SUFFIXES,
+    check_same_header,
+    file_header,
+    iter_portfolio_file,
+    write_atomically,
+    write_frames,
+)
 from slrs.money import capacity_actions
 from slrs.pipeline import Tally, join_scored, merge_tallies, planned_output, scored_chunks
 from slrs.portfolio import LoadedPortfolio
@@ -97,6 +105,9 @@ def connect(scheduler: str | None) -> Iterator[Client]:
     single-threaded worker processes on 127.0.0.1, closed on leaving."""
     logging.getLogger("distributed").setLevel(logging.WARNING)  # its start-up chatter is not the user's news
     if scheduler:
+        if not re.fullmatch(r"(tcp|tls)://[^/\s]+:\d+", scheduler):
+            raise SLRSError(f"--scheduler {scheduler} is not a scheduler's address; expected the one a running "
+                            "`dask scheduler` prints, e.g. tcp://10.0.0.5:8786 (not its dashboard's http:// page)")
         try:
             client = Client(scheduler, timeout="10s")
         except (OSError, TimeoutError) as error:
@@ -117,18 +128,21 @@ def _cluster_failures_in_words() -> Iterator[None]:
     ``SLRSError`` that says what to check; a worker's own ``SLRSError`` passes through as it is."""
     try:
         yield
-    except (CancelledError, OSError, TimeoutError) as error:
+    except (CancelledError, KilledWorker, OSError, TimeoutError) as error:
         raise SLRSError(f"the Dask cluster did not finish the work ({type(error).__name__}: {error}); check that "
                         "the scheduler and every worker run this version of slrs (started from the project folder "
-                        "with PYTHONPATH set to it, see the README) and stay connected") from None
+                        "with PYTHONPATH set to it, see the README), can read the input and write beside the "
+                        "output, have the memory for a partition, and stay connected") from None
 
 
 # --- census: row counts and the IDs repeated across partitions -------------------------------------------------
 
-def _census(partition: Partition) -> tuple[int, list[pd.Series]]:
-    """Rows of a partition, and the first position of each Borrower_ID in it, split into ``ID_BUCKETS`` by hash."""
-    rows, firsts = 0, []
+def _census(partition: Partition) -> tuple[int, list[pd.Series], list[str]]:
+    """Rows of a partition, the first position of each Borrower_ID in it (split into ``ID_BUCKETS`` by hash), and
+    its file's header."""
+    rows, firsts, header = 0, [], []
     for frame in partition.frames():
+        header = header or file_header(frame)
         ids = borrower_ids(frame, f"'{partition.path.name}'")
         if ids is not None:
             ids = ids[ids != ""]
@@ -137,7 +151,7 @@ def _census(partition: Partition) -> tuple[int, list[pd.Series]]:
     first = pd.concat(firsts) if firsts else pd.Series(dtype=np.int64)
     first = first[~first.index.duplicated()]
     bucket = pd.util.hash_array(first.index.to_numpy(dtype=object)) % ID_BUCKETS
-    return rows, [first[bucket == b] for b in range(ID_BUCKETS)]
+    return rows, [first[bucket == b] for b in range(ID_BUCKETS)], header
 
 
 def _repeats_in_bucket(offsets: list[int], pieces: list[pd.Series]) -> dict[str, int]:
@@ -150,7 +164,9 @@ def _repeats_in_bucket(offsets: list[int], pieces: list[pd.Series]) -> dict[str,
 def book_census(client: Client, partitions: list[Partition]) -> tuple[list[int], dict[str, int]]:
     """Each partition's first row offset in the book, and the IDs that repeat across partitions."""
     census = client.map(_census, partitions, pure=False)
-    counts = client.gather([client.submit(operator.itemgetter(0), c) for c in census])
+    counts, headers = zip(*client.gather([client.submit(operator.itemgetter(0, 2), c) for c in census]), strict=True)
+    for partition, header in zip(partitions, headers, strict=True):
+        check_same_header(header, headers[0], partition.path.name)  # as the single-process run refuses it
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int).tolist()
     buckets = [client.submit(_repeats_in_bucket, offsets,
                              [client.submit(_bucket, c, b) for c in census]) for b in range(ID_BUCKETS)]
@@ -160,7 +176,8 @@ def book_census(client: Client, partitions: list[Partition]) -> tuple[list[int],
     return offsets, repeats
 
 
-def _bucket(census: tuple[int, list[pd.Series]], number: int) -> pd.Series:
+def _bucket(census: tuple[int, list[pd.Series], list[str]], number: int) -> pd.Series:
+    """One bucket of a partition's IDs (a task of its own, so only that bucket travels to its reducer)."""
     return census[1][number]
 
 
@@ -178,7 +195,8 @@ def _score_and_write(partition: Partition, offset: int, repeats: dict[str, int],
     tally = Tally()
     tables = (planned_output(portfolio, view, scenario, tally)
               for portfolio, view in _scored(partition, offset, repeats, bundle, scenario.method, source))
-    write_atomically(part, lambda stream: write_frames(tables, stream, ".parquet"))
+    with closing(tables):  # a failed write stops the readers behind it at once
+        write_atomically(part, lambda stream: write_frames(tables, stream, ".parquet"))
     return tally
 
 
@@ -189,6 +207,7 @@ def _score_and_keep(partition: Partition, offset: int, repeats: dict[str, int], 
 
 
 def _plan_inputs(kept: tuple[LoadedPortfolio, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
+    """What the book-wide capacity ranking needs of a partition: risk scores and outstanding amounts."""
     view = kept[1]
     return view[RISK_COLUMN].to_numpy(dtype=float), view["Outstanding_Loan_Amount"].to_numpy(dtype=float)
 
@@ -205,36 +224,52 @@ def _plan_and_write(kept: tuple[LoadedPortfolio, pd.DataFrame], actions: np.ndar
 def score_book(client: Client, paths: Sequence[Path], bundle: ModelBundle, scenario: DecisionScenario,
                parts_folder: Path, source: str) -> tuple[Tally, list[Path]]:
     """Score a book on the cluster into Parquet parts in ``parts_folder`` (in row order); the merged tally."""
-    partitions = partition_book(paths)
-    offsets, repeats = book_census(client, partitions)
-    [models] = client.scatter([bundle], broadcast=True)
+    partitions, offsets, repeats, models = _prepare(client, paths, bundle)
     parts = [parts_folder / PART_NAME.format(number) for number in range(len(partitions))]
+    count = len(partitions)
     if not scenario.assumptions.has_capacities:
-        tallies = client.map(_score_and_write, partitions, offsets, [repeats] * len(partitions),
-                             [models] * len(partitions), [scenario] * len(partitions),
-                             [source] * len(partitions), parts, pure=False)
-        return merge_tallies(client.gather(tallies)), parts
-    kept = client.map(_score_and_keep, partitions, offsets, [repeats] * len(partitions), [models] * len(partitions),
-                      [scenario.method] * len(partitions), [source] * len(partitions), pure=False)
+        return _merged(client.map(_score_and_write, partitions, offsets, [repeats] * count, [models] * count,
+                                  [scenario] * count, [source] * count, parts, pure=False)), parts
+    kept = _kept(client, partitions, offsets, repeats, models, scenario.method, source)
     inputs = client.gather(client.map(_plan_inputs, kept))
     risk, outstanding = (np.concatenate([part[column] for part in inputs]) for column in (0, 1))
     actions = np.split(capacity_actions(risk, outstanding, scenario.thresholds, scenario.assumptions),
                        np.cumsum([len(part[0]) for part in inputs])[:-1])
-    tallies = client.map(_plan_and_write, kept, actions, [scenario] * len(kept), parts, pure=False)
-    return merge_tallies(client.gather(tallies)), parts
+    return _merged(client.map(_plan_and_write, kept, actions, [scenario] * count, parts, pure=False)), parts
 
 
 def gather_book(client: Client, paths: Sequence[Path], bundle: ModelBundle, method: str,
                 source: str, digest: str) -> tuple[LoadedPortfolio, pd.DataFrame]:
     """A book scored on the cluster and gathered whole on the client, for the commands that need every row at
     once (``sweep``, ``report``): the portfolio and its view, as ``pipeline.load`` and ``pipeline.score`` give."""
+    partitions, offsets, repeats, models = _prepare(client, paths, bundle)
+    return join_scored(client.gather(_kept(client, partitions, offsets, repeats, models, method, source)), source,
+                       digest)
+
+
+def _prepare(client: Client, paths: Sequence[Path],
+             bundle: ModelBundle) -> tuple[list[Partition], list[int], dict[str, int], Future]:
+    """The book's partitions, their offsets, the IDs repeated across them, and the models sent to every worker."""
     partitions = partition_book(paths)
     offsets, repeats = book_census(client, partitions)
     [models] = client.scatter([bundle], broadcast=True)
-    kept = client.gather(client.map(_score_and_keep, partitions, offsets, [repeats] * len(partitions),
-                                    [models] * len(partitions), [method] * len(partitions),
-                                    [source] * len(partitions), pure=False))
-    return join_scored(kept, source, digest)
+    return partitions, offsets, repeats, models
+
+
+def _kept(client: Client, partitions: list[Partition], offsets: list[int], repeats: dict[str, int], models: Future,
+          method: str, source: str) -> list[Future]:
+    count = len(partitions)
+    return client.map(_score_and_keep, partitions, offsets, [repeats] * count, [models] * count, [method] * count,
+                      [source] * count, pure=False)
+
+
+def _merged(tallies: list[Future]) -> Tally:
+    """The partitions' tallies merged in order as they arrive, so the client holds one drift sample, not one per
+    partition."""
+    merged = Tally()
+    for tally in tallies:
+        merged = merge_tallies([merged, tally.result()])
+    return merged
 
 
 # --- the parts as the output the user asked for --------------------------------------------------------------
@@ -252,21 +287,16 @@ def parts_folder_for(output: Path) -> Iterator[Path]:
     """A temporary folder beside ``output`` for the workers' parts; removed on leaving unless it became the
     output folder."""
     folder = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.", suffix=".partial"))
+    folder.chmod(0o755)  # mkdtemp's 0700 would follow a published folder of parts
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def is_folder_output(output: Path) -> bool:
-    return output.suffix == ""
-
-
 def publish_folder(parts_folder: Path, output: Path) -> None:
-    """Rename the finished parts folder to ``output`` (refused if ``output`` exists and is not empty)."""
-    if output.exists():
-        if any(output.iterdir()):
-            raise SLRSError(f"-o {output} is a folder that is not empty; choose a new folder name")
-        output.rmdir()
+    """Rename the finished parts folder to ``output`` (an empty folder there is replaced)."""
+    if output.is_dir():
+        output.rmdir()  # refuses, with an OSError, a folder that is no longer empty
     parts_folder.rename(output)
 

@@ -44,7 +44,7 @@ from defusedxml.common import DefusedXmlException
 from slrs.bundle import ModelBundle, library_versions
 from slrs.exceptions import ConfigError, DataValidationError, ModelArtifactError
 from slrs.limits import DEFAULT_LIMITS, ReadLimits, quote
-from slrs.parquet import PARQUET_SUFFIXES, iter_parquet_chunks, write_parquet
+from slrs.parquet import PARQUET_SUFFIXES, iter_parquet_chunks, longest_value, write_parquet
 from slrs.scenario import DecisionScenario, read_scenario_bytes
 from slrs.schema import (
     COLUMN_BY_NAME,
@@ -227,7 +227,7 @@ def _read_with_arrow(stream: BinaryIO, layout: CsvLayout) -> pa.Table | None:
 def _arrow_chunks(table: pa.Table, filename: str, chunk_rows: int | None,
                   limits: ReadLimits) -> Iterator[pd.DataFrame]:
     step = chunk_rows or table.num_rows
-    longest = max(_longest_value(column) for column in table.columns)
+    longest = max(longest_value(column) for column in table.columns)
     if table.num_rows > limits.max_rows or longest > limits.max_cell_chars:
         # Let the chunk check find the place and say it, as it does for the pandas reader.
         for start in range(0, table.num_rows, step):
@@ -235,12 +235,6 @@ def _arrow_chunks(table: pa.Table, filename: str, chunk_rows: int | None,
                          limits)
     for start in range(0, table.num_rows, step):
         yield _restore_chunk(table.slice(start, step).to_pandas(), look_for_undecodable=False)
-
-
-def _longest_value(column: pa.ChunkedArray) -> int:
-    """Characters of the longest value of a text column, in Arrow (no pandas column per check)."""
-    longest = pc.max(pc.utf8_length(column)).as_py()
-    return longest or 0
 
 
 def _check_chunk(chunk: pd.DataFrame, rows_so_far: int, filename: str, limits: ReadLimits) -> None:
@@ -467,18 +461,33 @@ def find_book_files(source: Path) -> list[Path]:
     return found
 
 
+def names_a_folder(output: Path) -> bool:
+    """Whether an output path without a suffix names a folder (of Parquet parts, from a Dask run)."""
+    return output.suffix == ""
+
+
 def iter_book(paths: Sequence[Path], chunk_rows: int) -> Iterator[pd.DataFrame]:
     """The rows of a book's files, in order, in chunks; every file must have the first one's header."""
     header = None
     for path in paths:
-        for chunk in iter_portfolio_file(path, chunk_rows):
-            columns = [str(column) for column in chunk.columns]
-            header = columns if header is None else header
-            if columns != header:
-                raise DataValidationError([f"its columns ({', '.join(columns)}) differ from the first file's "
-                                           f"({', '.join(header)}); expected one header for every file of a "
-                                           "portfolio"], source=f"'{path.name}'")
+        for position, chunk in enumerate(iter_portfolio_file(path, chunk_rows)):
+            if position == 0:
+                header = header or file_header(chunk)
+                check_same_header(file_header(chunk), header, path.name)
             yield chunk
+
+
+def file_header(chunk: pd.DataFrame) -> list[str]:
+    """A file's own header, as its first chunk shows it (without the spare columns a long row may add)."""
+    return [str(column) for column in chunk.columns if not str(column).startswith(SPARE_PREFIX)]
+
+
+def check_same_header(columns: list[str], header: list[str], filename: str) -> None:
+    """Refuse a file of a book whose header is not the first file's (its rows would land in other columns)."""
+    if columns != header:
+        raise DataValidationError([f"its columns ({', '.join(columns)}) differ from the first file's "
+                                   f"({', '.join(header)}); expected one header for every file of a portfolio"],
+                                  source=f"'{filename}'")
 
 
 def iter_portfolio_file(path: Path, chunk_rows: int, *,

@@ -72,12 +72,17 @@ def _text_frame(batch: pa.RecordBatch, filename: str, limits: ReadLimits) -> pd.
     columns = {}
     for name, column in zip(batch.schema.names, batch.columns, strict=True):
         text = pc.fill_null(pc.cast(column, pa.string()), "")
-        longest = pc.max(pc.utf8_length(text)).as_py() if len(text) else 0
-        if longest and longest > limits.max_cell_chars:
+        longest = longest_value(text)
+        if longest > limits.max_cell_chars:
             raise DataValidationError([f"column {quote(name)} has a value of {longest:,} characters; at most "
                                        f"{limits.max_cell_chars:,} (limit max_cell_chars)"], source=f"'{filename}'")
         columns[name] = text
     return pa.table(columns).to_pandas().astype(str)
+
+
+def longest_value(column: pa.Array | pa.ChunkedArray) -> int:
+    """Characters of the longest value of an Arrow text column (0 when it is empty)."""
+    return pc.max(pc.utf8_length(column)).as_py() or 0
 
 
 def _first_line(error: Exception) -> str:

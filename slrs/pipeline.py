@@ -283,7 +283,7 @@ class Tally:
         method = scenario.method
         columns = [*MODEL_FEATURES, RISK_COLUMN]
         rows = pd.concat(self.drift_rows) if self.drift_rows else pd.DataFrame(columns=columns)
-        with ThreadPoolExecutor(2) as pool:  # both sort and bin a million numbers, mostly outside the GIL
+        with ThreadPoolExecutor(1) as pool:  # both sort and bin a million numbers, mostly outside the GIL
             drift = pool.submit(check_drift, rows[list(MODEL_FEATURES)], np.ones(len(rows), dtype=bool),
                                 rows[RISK_COLUMN].to_numpy(dtype=float), method, bundle.manifest.get("drift_reference"))
             analysis = held_out_analysis(bundle, method) if is_training_data(digest, bundle) else analyse_outcomes(
@@ -296,7 +296,7 @@ class Tally:
 
 
 def stream_outputs(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, scenario: DecisionScenario, source: str,
-                   tally: Tally) -> Iterator[pd.DataFrame]:
+                   tally: Tally) -> Generator[pd.DataFrame, None, None]:
     """``output_table`` of each chunk of a file's text rows, in order, and the rows' totals in ``tally``.
 
     Each chunk is validated (IDs are checked across chunks), scored and planned by the functions ``decide`` uses.
@@ -368,7 +368,7 @@ _DONE = object()
 T = TypeVar("T")
 
 
-def _computed_ahead(items: Generator[T, None, None]) -> Iterator[T]:
+def _computed_ahead(items: Generator[T, None, None]) -> Generator[T, None, None]:
     """The items of ``items``, computed in a background thread one item ahead of the caller.
 
     Writing a chunk (Arrow's writers) and scoring the next (scikit-learn's trees) release the GIL, so the two

@@ -24,7 +24,7 @@ from slrs.schema import (
 from slrs.strategy import Method
 
 PARALLEL_MIN_ROWS = 5_000
-SCORING_THREADS = os.cpu_count() or 1
+SCORING_THREADS = len(os.sched_getaffinity(0))  # the cores this process may use, not the machine's
 PROBABILITY_COLUMNS = tuple(f"P_{label.replace(' ', '_')}" for label in OUTCOME_CLASSES)
 
 

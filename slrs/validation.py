@@ -189,9 +189,8 @@ def _check_ids(ids: pd.Series, tracker: IdTracker, row_numbers: np.ndarray) -> l
     codes, uniques = pd.factorize(ids.mask(ids == ""))  # a missing ID is reported elsewhere, never a repeat
     positions = np.arange(len(codes))
     known = codes >= 0
-    first_position = np.empty(len(uniques), dtype=np.int64)
-    first_position[codes[known][::-1]] = positions[known][::-1]  # the last write of each code is its first row
-    first_row = row_numbers[first_position]
+    _, first_of_code = np.unique(codes[known], return_index=True)  # every code occurs: one first place each
+    first_row = row_numbers[positions[known][first_of_code]]
     names = uniques.tolist()
     # IDs of earlier chunks: one set intersection, so a clean file costs no Python loop per row.
     seen = list(tracker.first_row.keys() & names)

@@ -150,7 +150,7 @@ def test_cli_refuses_a_dask_output_folder_that_is_not_empty(book, tmp_path, caps
     (tmp_path / "scored").mkdir()
     (tmp_path / "scored" / "keep.txt").write_text("mine")
     assert cli_main(["score", str(book), "-o", str(tmp_path / "scored"), "--engine", "dask"]) == 2
-    assert "not empty" in capsys.readouterr().err
+    assert "is not an empty folder" in capsys.readouterr().err
     assert (tmp_path / "scored" / "keep.txt").read_text() == "mine"
 
 
@@ -177,3 +177,28 @@ def test_a_damaged_parquet_file_in_a_dask_book_is_refused_in_words_and_nothing_i
     assert cli_main(["score", str(folder), "-o", str(tmp_path / "scored"), "--engine", "dask"]) == 2
     assert "'loans-9.parquet' cannot be used" in capsys.readouterr().err
     assert sorted(path.name for path in tmp_path.iterdir()) == ["book"]
+
+
+def test_a_dask_book_whose_files_differ_in_header_is_refused_before_scoring(tmp_path, capsys):
+    frame = generate_portfolio(50, seed=4)
+    folder = tmp_path / "book"
+    folder.mkdir()
+    frame.to_parquet(folder / "a.parquet", index=False)
+    frame[list(reversed(frame.columns))].to_parquet(folder / "b.parquet", index=False)
+    assert cli_main(["score", str(folder), "-o", str(tmp_path / "out.parquet"), "--engine", "dask"]) == 2
+    assert "'b.parquet' cannot be used" in capsys.readouterr().err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["book"]
+
+
+@pytest.mark.parametrize("address", ["http://127.0.0.1:8787", "tcp://host:notaport", "localhost"])
+def test_an_address_that_is_no_scheduler_is_refused_in_words(book, tmp_path, capsys, address):
+    assert cli_main(["score", str(book), "-o", str(tmp_path / "out.parquet"), "--engine", "dask",
+                     "--scheduler", address]) == 2
+    assert "is not a scheduler's address" in capsys.readouterr().err
+
+
+def test_a_dask_output_name_taken_by_a_file_is_refused_before_any_work(book, tmp_path, capsys):
+    (tmp_path / "scored").write_text("mine")
+    assert cli_main(["score", str(book), "-o", str(tmp_path / "scored"), "--engine", "dask"]) == 2
+    assert "is not an empty folder" in capsys.readouterr().err
+    assert (tmp_path / "scored").read_text() == "mine"

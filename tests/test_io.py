@@ -470,3 +470,11 @@ def test_every_file_of_a_book_must_have_the_first_files_header(tmp_path: Path) -
     with pytest.raises(DataValidationError, match="differ from the first file's") as error:
         list(iter_book(find_book_files(tmp_path), 100))
     assert error.value.source == "'b.csv'"
+
+
+def test_a_late_row_with_an_extra_value_is_not_a_second_header(tmp_path: Path) -> None:
+    lines = generate_portfolio(30, seed=2).to_csv(index=False).splitlines()
+    lines[25] += ",late-extra"
+    (tmp_path / "a.csv").write_text("\n".join(lines) + "\n")
+    rows = pd.concat(list(iter_book([tmp_path / "a.csv"], 7)), ignore_index=True)
+    assert len(rows) == 30 and "late-extra" in rows.astype(str).to_numpy()
