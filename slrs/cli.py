@@ -21,6 +21,7 @@ from functools import partial
 from pathlib import Path
 
 from slrs.exceptions import SLRSError
+from slrs.limits import STREAM_CHUNK_ROWS
 from slrs.money import SWEEP_STEP
 from slrs.schema import PLAN_AMOUNT_COLUMNS
 from slrs.strategy import DEFAULT_THRESHOLDS, METHODS
@@ -28,7 +29,6 @@ from slrs.strategy import DEFAULT_THRESHOLDS, METHODS
 EXIT_USAGE = 2
 EXIT_GATE_FAILED = 3  # `evaluate`: a validation gate did not pass, so a batch job can stop here
 EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
-DEFAULT_CHUNK_ROWS = 200_000
 MODELS_HELP = "a folder of trained models (default: the project's own models/); needs --trust-models"
 TRUST_HELP = ("load models from a folder other than models/: its files are Python pickles, and loading one runs "
               "whatever code it holds, so pass this only for a folder you made with python -m slrs train")
@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--models", type=Path, help=MODELS_HELP)
     score.add_argument("--trust-models", action="store_true", help=TRUST_HELP)
     add_engine_options(score)
-    score.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=argparse.SUPPRESS)
+    score.add_argument("--chunk-rows", type=int, default=STREAM_CHUNK_ROWS, help=argparse.SUPPRESS)
     sweep = commands.add_parser("sweep", help="expected net recovery at every pair of thresholds, and the best pair")
     sweep.add_argument("input", type=Path, help=INPUT_HELP)
     sweep.add_argument("--scenario", type=Path, metavar="FILE", help=SCENARIO_HELP)

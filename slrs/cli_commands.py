@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from slrs import pipeline
 from slrs.bundle import ModelBundle
-from slrs.cli import DEFAULT_CHUNK_ROWS, EXIT_GATE_FAILED, TRUST_HELP
+from slrs.cli import EXIT_GATE_FAILED, TRUST_HELP
 from slrs.exceptions import SLRSError
 from slrs.findings import Finding
 from slrs.formatting import format_amount, format_ratio
@@ -34,6 +34,7 @@ from slrs.io import (
     write_atomically,
     write_frames,
 )
+from slrs.limits import STREAM_CHUNK_ROWS
 from slrs.money import (
     STRATEGY_OF,
     best_thresholds,
@@ -159,7 +160,7 @@ def decide_file(args: argparse.Namespace, scenario: DecisionScenario,
         return pipeline.decide(pipeline.load(read_file_bytes(paths[0]), paths[0].name), bundle, scenario)
     source = f"'{args.input.name}'"
     portfolio, view = pipeline.join_scored(list(pipeline.scored_chunks(
-        iter_book(paths, DEFAULT_CHUNK_ROWS), bundle, scenario.method, source)), source)
+        iter_book(paths, STREAM_CHUNK_ROWS), bundle, scenario.method, source)), source)
     return pipeline.decide(portfolio, bundle, scenario, view=view)
 
 

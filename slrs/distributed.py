@@ -50,6 +50,7 @@ from slrs.io import (
     write_atomically,
     write_frames,
 )
+from slrs.limits import STREAM_CHUNK_ROWS
 from slrs.money import capacity_actions
 from slrs.pipeline import Tally, join_scored, merge_tallies, planned_output, scored_chunks
 from slrs.portfolio import LoadedPortfolio
@@ -58,7 +59,6 @@ from slrs.schema import RISK_COLUMN
 from slrs.validation import IdTracker, borrower_ids
 
 PARTITION_ROWS = 1_000_000  # rows per partition of a Parquet file (whole row groups)
-CHUNK_ROWS = 200_000  # rows a worker holds at once within a partition, as the single-machine run
 ID_BUCKETS = 8
 LOCAL_WORKERS = 2
 PART_NAME = "part-{:05d}.parquet"
@@ -71,7 +71,7 @@ class Partition:
     path: Path
     row_groups: tuple[int, ...] | None = None
 
-    def frames(self, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    def frames(self, chunk_rows: int = STREAM_CHUNK_ROWS) -> Iterator[pd.DataFrame]:
         return iter_portfolio_file(self.path, chunk_rows, row_groups=self.row_groups)
 
 

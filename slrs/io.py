@@ -439,6 +439,9 @@ def read_portfolio_bytes(data: bytes, filename: str) -> pd.DataFrame:
     return next(iter_portfolio_bytes(data, filename, chunk_rows=None))
 
 
+BOOK_EXPECTED = "expected a CSV, .xlsx or .parquet file, a folder of them or a pattern such as loans/*.parquet"
+
+
 def find_book_files(source: Path) -> list[Path]:
     """The files of a *book* (one portfolio kept in several files): ``source`` itself if it is a file, the portfolio
     files of a folder (by name), or the files a glob pattern (``loans/2026-*.parquet``) matches (by name)."""
@@ -450,14 +453,11 @@ def find_book_files(source: Path) -> list[Path]:
         where = f"the folder {source}"
     else:
         if not glob.has_magic(str(source)):
-            raise DataValidationError([f"no file at {source}; expected an existing CSV, .xlsx or .parquet file, "
-                                       "a folder of them or a pattern such as loans/*.parquet"],
-                                      source=f"'{source.name}'")
+            raise DataValidationError([f"no file at {source}; {BOOK_EXPECTED}"], source=f"'{source.name}'")
         found = sorted(path for path in map(Path, glob.glob(str(source))) if path.is_file())
         where = f"the pattern {source}"
     if not found:
-        raise DataValidationError([f"{where} names no portfolio file; expected a CSV, .xlsx or .parquet file, a "
-                                   "folder of them or a pattern such as loans/*.parquet"], source=str(source))
+        raise DataValidationError([f"{where} names no portfolio file; {BOOK_EXPECTED}"], source=str(source))
     return found
 
 

@@ -55,6 +55,9 @@ class ReadLimits:
 
 
 DEFAULT_LIMITS = ReadLimits()
+# Rows held at once when a file is streamed (the CLI's chunks, a Dask worker's within its partition): about 300 MB
+# of text, read, scored and written while the next chunk is read.
+STREAM_CHUNK_ROWS = 200_000
 
 
 def quote(value: object, limit: int = QUOTE_CHARS) -> str:
