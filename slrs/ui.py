@@ -109,8 +109,14 @@ def require_app_frame(page_file: str) -> None:
     and this time app.py runs first and runs the page inside its frame.
     """
     if not st.session_state.pop(FRAME_KEY, False):
-        st.navigation([st.Page(page_file)], position="hidden")
+        # The page must not be the default one: a default page's address is the root, so the link's own address
+        # ("/money") would match no page and Streamlit would show its "Page not found" dialog over the app.
+        st.navigation([st.Page(_never_run, default=True), st.Page(page_file)], position="hidden")
         st.rerun()
+
+
+def _never_run() -> None:
+    """The default page of ``require_app_frame``'s navigation, which only ever reruns through app.py."""
 
 
 # glibc's mallopt parameters: with fixed thresholds, the large blocks of a session's tables are mapped and unmapped

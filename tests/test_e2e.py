@@ -203,6 +203,7 @@ def test_a_shared_link_opens_its_page_with_its_thresholds_on_a_fresh_server(page
     with running_app() as fresh_url:
         open_page(page, fresh_url, "strategy?low=0.3&high=0.6")
         assert_no_exception(page)
+        expect(page.get_by_role("dialog")).to_have_count(0)  # no "Page not found" over the page
         expect(page.locator("h1").first).to_contain_text("Recovery strategy")
         expect(page.get_by_test_id("stSidebar")).to_contain_text("legal above 0.60, settlement from 0.30")
 
@@ -249,11 +250,20 @@ def edit_grid_cell(page: Page, grid: Locator, row: int, column: int, value: str)
     arrow keys, open the cell's editor with Enter, type, Enter. The grid's hidden accessible copy of the table says
     what the target cell holds; the open editor must show the same, or the keys reached another cell.
     """
-    before = grid.get_by_test_id(f"glide-cell-{column}-{row}").inner_text()
+    def cell(at_column: int, at_row: int) -> Locator:
+        return grid.get_by_test_id(f"glide-cell-{at_column}-{at_row}")
+
+    before = cell(column, row).inner_text()
     grid.get_by_test_id("stDataFrameResizable").click(position={"x": 20, "y": GRID_ROW_PX * 1.5})
-    for key, times in (("ArrowRight", column), ("ArrowDown", row)):
-        for _ in range(times):
-            page.keyboard.press(key)
+    # Each key waits until the grid has moved its selection: on a busy machine a key pressed before the grid
+    # took focus, or while it redraws, is lost, and the editor would open on a neighbouring cell.
+    expect(cell(0, 0)).to_have_attribute("aria-selected", "true")
+    for to_column in range(1, column + 1):
+        page.keyboard.press("ArrowRight")
+        expect(cell(to_column, 0)).to_have_attribute("aria-selected", "true")
+    for to_row in range(1, row + 1):
+        page.keyboard.press("ArrowDown")
+        expect(cell(column, to_row)).to_have_attribute("aria-selected", "true")
     page.keyboard.press("Enter")
     cell_editor = page.get_by_test_id("portal").locator("input")
     expect(cell_editor).to_have_value(before)
