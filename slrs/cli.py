@@ -1,4 +1,4 @@
-"""Command line: ``python -m slrs generate | train | score | sweep | report | evaluate | explain``.
+"""Command line: ``python -m slrs generate | train | score | sweep | report | evaluate | explain | monitor``.
 
 A thin face over the library: parse arguments, call ``slrs``, report. Every ``SLRSError`` becomes a plain
 message on stderr and exit code 2; nothing else is caught, so a bug still shows its traceback.
@@ -32,6 +32,7 @@ EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
 MODELS_HELP = "a folder of trained models (default: the project's own models/); needs --trust-models"
 TRUST_HELP = ("load models from a folder other than models/: its files are Python pickles, and loading one runs "
               "whatever code it holds, so pass this only for a folder you made with python -m slrs train")
+DB_HELP = "the store's database URL (default: SLRS_DB_URL, else var/slrs.db)"
 SCENARIO_HELP = "JSON or YAML scenario file (method, thresholds, assumptions); see the README"
 
 
@@ -58,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     generate = commands.add_parser("generate", help="write a synthetic portfolio in the reference format")
     generate.add_argument("--rows", type=int, default=5000)
     generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--months", type=int, help="write a monthly history of one book instead: one file per "
+                                                     "month (YYYY-MM.csv) into the folder -o")
+    generate.add_argument("--downturn-month", type=int,
+                          help="with --months: the month (from 1) a downturn starts, 0 for none (default: the "
+                               "history's own, see the README)")
     generate.add_argument("-o", "--output", type=Path, required=True)
     train = commands.add_parser("train", help="cross-validate both risk methods and save the artifacts")
     train.add_argument("--data", type=Path, help="the training data (default: the bundled data/portfolio.csv)")
@@ -107,6 +113,22 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.add_argument("--models", type=Path, help=MODELS_HELP)
     evaluate.add_argument("--trust-models", action="store_true", help=TRUST_HELP)
+    monitor = commands.add_parser("monitor", help="monthly snapshots of a book in the store: add one, or report "
+                                                  "trends, drift, backtests by vintage and alerts")
+    monitor_commands = monitor.add_subparsers(dest="monitor_command", required=True, parser_class=_Parser)
+    add = monitor_commands.add_parser("add", help="score a portfolio file and store it as the snapshot of a date")
+    add.add_argument("input", type=Path)
+    add.add_argument("--as-of", required=True, dest="as_of", metavar="YYYY-MM-DD", help="the date the file shows")
+    add.add_argument("--db", metavar="URL", help=DB_HELP)
+    add.add_argument("--method", choices=METHODS, help="default outcome")
+    add.add_argument("--scenario", type=Path, metavar="FILE", help=SCENARIO_HELP)
+    add.add_argument("--keep-file", action="store_true", help="store the file itself too (default: only what "
+                                                               "monitoring needs)")
+    add.add_argument("--models", type=Path, help=MODELS_HELP)
+    add.add_argument("--trust-models", action="store_true", help=TRUST_HELP)
+    monitor_report = monitor_commands.add_parser("report", help="trends, drift, backtest by vintage and alerts")
+    monitor_report.add_argument("--db", metavar="URL", help=DB_HELP)
+    monitor_report.add_argument("--json", action="store_true", help="print one JSON object (keys: see the README)")
     explain = commands.add_parser("explain", help="why one borrower's risk score is what it is (reason codes)")
     explain.add_argument("input", type=Path)
     explain.add_argument("--id", required=True, dest="borrower_id", help="the borrower's Borrower_ID")
@@ -123,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {"generate": ("slrs.cli_commands", "run_generate"), "score": ("slrs.cli_commands", "run_score"),
             "sweep": ("slrs.cli_commands", "run_sweep"), "report": ("slrs.cli_commands", "run_report"),
             "evaluate": ("slrs.cli_commands", "run_evaluate"), "train": ("slrs.cli_train", "run"),
-            "explain": ("slrs.cli_explain", "run")}
+            "explain": ("slrs.cli_explain", "run"), "monitor": ("slrs.cli_monitor", "run")}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

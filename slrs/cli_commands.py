@@ -32,6 +32,7 @@ from slrs.io import (
     read_scenario_file,
     sha256_file,
     write_atomically,
+    write_folder,
     write_frames,
 )
 from slrs.limits import STREAM_CHUNK_ROWS
@@ -44,7 +45,7 @@ from slrs.money import (
 from slrs.parquet import PARQUET_SUFFIXES
 from slrs.scenario import DecisionScenario
 from slrs.strategy import DEFAULT_THRESHOLDS, METHOD_LABELS, NOT_SCORED, Thresholds
-from slrs.synth import generate_portfolio
+from slrs.synth import DOWNTURN_MONTH, generate_history, generate_portfolio
 from slrs.tables import text_table
 
 DEFAULT_TRAINING_DATA = DEFAULT_MODEL_DIR.parent / "data" / "portfolio.csv"
@@ -55,6 +56,9 @@ ENGINES = {"dask": "slrs.cli_dask"}
 
 
 def run_generate(args: argparse.Namespace) -> None:
+    if args.months is not None:
+        _generate_history(args)
+        return
     output = _output_path(args)
     frame = generate_portfolio(args.rows, args.seed)
     if output.suffix.lower() in PARQUET_SUFFIXES:
@@ -62,6 +66,20 @@ def run_generate(args: argparse.Namespace) -> None:
     else:
         write_output(output, lambda stream: stream.write(frame.to_csv(index=False, lineterminator="\n").encode()))
     print(f"wrote {len(frame):,} rows to {output}", file=sys.stderr)
+
+
+def _generate_history(args: argparse.Namespace) -> None:
+    """``generate --months M -o DIR``: one CSV per month in a new folder, which appears only when complete."""
+    output = args.output
+    if output.exists() and (not output.is_dir() or any(output.iterdir())):
+        raise SLRSError(f"-o {output} exists and is not an empty folder; the monthly files go into a new folder: "
+                        "choose a new name")
+    downturn = DOWNTURN_MONTH if args.downturn_month is None else args.downturn_month or None
+    snapshots = generate_history(args.rows, args.months, args.seed, downturn)
+    write_folder(output, {f"{month}.csv": frame.to_csv(index=False, lineterminator="\n").encode()
+                          for month, frame in snapshots.items()})
+    rows = sum(len(frame) for frame in snapshots.values())
+    print(f"wrote {len(snapshots)} monthly snapshots ({rows:,} rows) to {output}", file=sys.stderr)
 
 
 def _output_path(args: argparse.Namespace) -> Path | None:

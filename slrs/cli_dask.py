@@ -13,12 +13,11 @@ from slrs.distributed import (
     connect,
     gather_book,
     parts_folder_for,
-    publish_folder,
     score_book,
     write_book_output,
 )
 from slrs.exceptions import SLRSError
-from slrs.io import names_a_folder, sha256_file
+from slrs.io import names_a_folder, publish_folder, sha256_file
 from slrs.pipeline import Tally
 from slrs.portfolio import LoadedPortfolio
 from slrs.scenario import DecisionScenario

@@ -293,10 +293,3 @@ def parts_folder_for(output: Path) -> Iterator[Path]:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
-
-def publish_folder(parts_folder: Path, output: Path) -> None:
-    """Rename the finished parts folder to ``output`` (an empty folder there is replaced)."""
-    if output.is_dir():
-        output.rmdir()  # refuses, with an OSError, a folder that is no longer empty
-    parts_folder.rename(output)
-

@@ -36,3 +36,7 @@ class ConfigError(SLRSError, ValueError):
 
 class ModelArtifactError(SLRSError, RuntimeError):
     """Trained artifacts are missing, altered or were made with other library versions."""
+
+
+class StoreError(SLRSError, RuntimeError):
+    """The store (the database of snapshots, scenarios and the audit log) cannot be reached or refused a change."""

@@ -22,11 +22,12 @@ import itertools
 import json
 import os
 import re
+import shutil
 import tempfile
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -621,6 +622,28 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_folder(path: Path, files: Mapping[str, bytes]) -> None:
+    """Write ``files`` (name -> content) into a new folder at ``path`` that appears only when every file is
+    written: a failed or interrupted run leaves no folder at ``path`` (an empty one there is replaced)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial"))
+    try:
+        for name, content in files.items():
+            (temporary / name).write_bytes(content)
+        temporary.chmod(0o755)  # a folder others may read, as a plain mkdir makes it (mkdtemp's is private)
+        publish_folder(temporary, path)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+
+
+def publish_folder(parts_folder: Path, output: Path) -> None:
+    """Rename a finished folder to ``output`` (an empty folder there is replaced)."""
+    if output.is_dir():
+        output.rmdir()  # refuses, with an OSError, a folder that is no longer empty
+    parts_folder.rename(output)
 
 
 # --- scenario files ---------------------------------------------------------------------------------------

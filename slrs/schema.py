@@ -40,6 +40,11 @@ class Column:
     aliases: tuple[str, ...] = ()
 
     @property
+    def may_be_blank(self) -> bool:
+        """A blank outcome or collection record is not a data issue: a loan still open has neither yet."""
+        return self.kind in ("target", "post_decision")
+
+    @property
     def is_numeric(self) -> bool:
         return self.dtype in ("int", "float")
 
@@ -107,6 +112,7 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_BY_NAME: dict[str, Column] = {column.name: column for column in COLUMNS}
 COLUMN_NAMES: tuple[str, ...] = tuple(COLUMN_BY_NAME)
 ID_COLUMN = "Borrower_ID"
+LOAN_ID_COLUMN = "Loan_ID"
 TARGET = "Recovery_Status"
 FULLY_RECOVERED, PARTIALLY_RECOVERED, WRITTEN_OFF = COLUMN_BY_NAME[TARGET].allowed
 OUTCOME_CLASSES: tuple[str, ...] = COLUMN_BY_NAME[TARGET].allowed

@@ -316,3 +316,111 @@ def _assemble_frame(cols: dict[str, np.ndarray]) -> pd.DataFrame:
         "Legal_Action_Taken": np.where(cols["legal"], "Yes", "No").astype(object),
     }
     return pd.DataFrame({name: np.asarray(out[name]) for name in schema.COLUMN_NAMES})
+
+
+# --- a monthly history of one book ----------------------------------------------------------------------------
+#
+# ``generate_history`` follows one collections book month by month. The first month holds ``n_rows`` loans;
+# a loan stays in the book from the month it joins until its recovery ends, OUTCOME_LAG_MONTHS after it joined
+# (uniformly; loans of the first month are part-way through), and in that last month its row carries the outcome
+# (Recovery_Status and the collection columns; open loans leave them blank). SOLD_SHARE of the loans are sold to
+# a debt buyer instead: they leave at the same time without an outcome. Every month as many loans join as left
+# the month before, so the book keeps its size. All loans are drawn by the story above, so a month before the
+# downturn looks like the training data.
+#
+# The downturn: from month ``downturn_month`` (counted from 1), every loan still in the book misses more
+# instalments, DOWNTURN_EXTRA_MISSED more on average (Poisson, drawn once per loan), each adding DAYS_PER_MISSED
+# days past due (capped as above) and worsening the payment history to match. Loans whose recovery ends in a
+# downturn month get their outcome, and their collection record, drawn again by the story from these worse
+# figures.
+HISTORY_START = (2026, 1)  # year and month of the first snapshot
+OUTCOME_LAG_MONTHS = (2, 5)
+SOLD_SHARE = 0.05
+DOWNTURN_MONTH = 8
+DOWNTURN_EXTRA_MISSED = 1.0
+OUTCOME_COLUMNS = (schema.TARGET, *schema.POST_DECISION_COLUMNS)
+
+
+def generate_history(n_rows: int, months: int, seed: int = 0,
+                     downturn_month: int | None = DOWNTURN_MONTH) -> dict[str, pd.DataFrame]:
+    """Monthly snapshots of one book (see the comment above ``HISTORY_START``).
+
+    Parameters
+    ----------
+    n_rows : int
+        Loans in the first month (at least 1); later months hold about as many.
+    months : int
+        Snapshots to draw, 1 to 120.
+    seed : int, default 0
+        The same seed always gives the same history.
+    downturn_month : int or None, default ``DOWNTURN_MONTH``
+        First month (from 1) of the downturn; None or a month after the last for none.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        One portfolio per month, keyed "YYYY-MM" from ``HISTORY_START``, in the reference format.
+    """
+    if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or not 1 <= months <= 120:
+        raise ConfigError(f"months={months!r} should be a whole number from 1 to 120")
+    if downturn_month is not None and (isinstance(downturn_month, bool) or downturn_month < 1):
+        raise ConfigError(f"downturn_month={downturn_month!r} should be a month from 1, or None")
+    generate_portfolio(n_rows)  # checks n_rows
+    rng = np.random.default_rng([seed, 1])
+    joined, last = _draw_timeline(rng, int(n_rows), int(months))
+    book = generate_portfolio(len(joined), seed)
+    sold = rng.random(len(joined)) < SOLD_SHARE
+    hard = _hard_times(rng, book)
+    downturn = downturn_month if downturn_month is not None else months + 1
+    snapshots = {}
+    for month in range(1, months + 1):
+        source = hard if month >= downturn else book
+        present = (joined <= month) & (month <= last)
+        frame = source[present].copy()
+        open_loan = ((last[present] != month) | sold[present])
+        frame.loc[open_loan, list(OUTCOME_COLUMNS)] = None
+        snapshots[_month_name(month)] = frame.reset_index(drop=True)
+    return snapshots
+
+
+def _draw_timeline(rng: np.random.Generator, n_rows: int, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """The month each loan joins and its last month in the book (both from 1)."""
+    low, high = OUTCOME_LAG_MONTHS
+    joined = [np.ones(n_rows, dtype=np.int64)]
+    last = [rng.integers(1, high + 1, size=n_rows)]
+    for month in range(2, months + 1):
+        leavers = int(sum(np.count_nonzero(ends == month - 1) for ends in last))
+        joined.append(np.full(leavers, month, dtype=np.int64))
+        last.append(month + rng.integers(low, high + 1, size=leavers))
+    return np.concatenate(joined), np.concatenate(last)
+
+
+def _hard_times(rng: np.random.Generator, book: pd.DataFrame) -> pd.DataFrame:
+    """The book in the downturn: more missed instalments and days past due, outcomes drawn again from them."""
+    n = len(book)
+    extra = rng.poisson(DOWNTURN_EXTRA_MISSED, size=n)
+    missed = np.minimum(book["Num_Missed_Payments"].to_numpy() + extra, MAX_MISSED)
+    days = np.clip(book["Days_Past_Due"].to_numpy() + DAYS_PER_MISSED * extra, 0, MAX_DAYS_PAST_DUE)
+    history = np.maximum(pd.Categorical(book["Payment_History"], categories=PAYMENT_HISTORIES).codes,
+                         np.minimum(np.searchsorted([1, 3], missed, side="right"), len(PAYMENT_HISTORIES) - 1))
+    cols = {name: book[name].to_numpy(dtype=float) for name in
+            ("Monthly_Income", "Collateral_Value", "Outstanding_Loan_Amount", "Monthly_EMI")}
+    cols.update({"Age": book["Age"].to_numpy(), "Num_Missed_Payments": missed, "Days_Past_Due": days})
+    cols.update(_draw_recovery(rng, cols))
+    cols.update(_draw_collection(rng, cols))
+    hard = book.copy()
+    hard["Num_Missed_Payments"] = missed.astype(np.int64)
+    hard["Days_Past_Due"] = days.astype(np.int64)
+    hard["Payment_History"] = _labels(PAYMENT_HISTORIES, history)
+    hard["Recovery_Status"] = _labels(schema.OUTCOME_CLASSES, cols["outcome"])
+    hard["Collection_Attempts"] = cols["Collection_Attempts"]
+    hard["Collection_Method"] = _labels(METHODS, cols["method"])
+    hard["Legal_Action_Taken"] = np.where(cols["legal"], "Yes", "No").astype(object)
+    return hard
+
+
+def _month_name(month: int) -> str:
+    """"YYYY-MM" of the ``month``-th snapshot (from 1) after ``HISTORY_START``."""
+    year, first = HISTORY_START
+    index = first - 1 + month - 1
+    return f"{year + index // 12}-{index % 12 + 1:02d}"

@@ -60,6 +60,11 @@ TABLE_COLUMNS: dict[str, tuple[str, FigureKind]] = {
     "Not_Scored": ("Not scored", "count"), "Ratio": ("Ratio to overall", "multiple"),
     "Adverse": ("Harsher on the group", "text"), "Moved": ("Borrowers who change action", "count"),
     "Count": ("With the action", "count"), "Capacity": ("Capacity (empty: no limit)", "count"),
+    "As_of": ("As of", "text"), "File": ("File", "text"), "Rows_scored": ("Rows scored", "count"),
+    "N": ("With an outcome since", "count"), "Matured_share": ("Outcomes arrived", "share"),
+    "Calibration_error": ("Calibration error", "ratio"), "Verdict": ("Verdict", "text"),
+    "PSI_score": ("Score stability index", "ratio"), "Drift_status": ("Drift light", "text"),
+    "Gate": ("Gate", "text"), "Limit": ("Limit", "text"), "Measured": ("Measured", "text"),
 }
 
 

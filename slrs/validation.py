@@ -154,10 +154,10 @@ def _parse_numbers(text: pd.Series) -> pd.Series:
 
 
 def _check_numeric(column: Column, text: pd.Series) -> tuple[pd.Series, list[pd.DataFrame]]:
-    missing = (text == "").to_numpy()
+    missing = (text == "").to_numpy() & (not column.may_be_blank)
     values = _parse_numbers(text).to_numpy()
     found = []
-    unparseable = np.isnan(values) & ~missing
+    unparseable = np.isnan(values) & (text != "").to_numpy()
     found.append(_problems(unparseable, text, column.name, f"is not a number (expected {column.expected()})"))
     if column.dtype == "int":
         fractional = (values != np.floor(values)) & ~np.isnan(values)
@@ -178,8 +178,9 @@ def _check_category(column: Column, text: pd.Series) -> tuple[pd.Series, list[pd
     labels = canonical.take(pyarrow.array(np.where(codes < 0, len(uniques), codes)))
     values = pd.Series(labels.to_pandas(types_mapper={pyarrow.string(): TEXT_DTYPE}.get), index=text.index,
                        name=column.name)
-    missing = (text == "").to_numpy()
-    unknown = values.isna().to_numpy() & ~missing
+    blank = (text == "").to_numpy()
+    unknown = values.isna().to_numpy() & ~blank
+    missing = blank & (not column.may_be_blank)
     return values, [_problems(unknown, text, column.name, f"is not a known value (expected {column.expected()})"),
                     _problems(missing, text, column.name, f"is missing (expected {column.expected()})")]
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from slrs.synth import generate_portfolio
 
@@ -81,3 +85,49 @@ def parse_figure(text: str) -> float:
     number = next(word for word in reversed(words) if word.lstrip("-+").replace(".", "", 1).isdigit())
     sign = -1 if text.lstrip().startswith("-") and not number.startswith("-") else 1
     return sign * float(number) * unit
+
+
+# --- the store: SQLite always, PostgreSQL when a server is given ---------------------------------------------------
+
+POSTGRES_URL_VARIABLE = "SLRS_TEST_POSTGRES_URL"  # a server's URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5433/postgres
+
+
+def postgres_database(server_url: str):
+    """A new, empty database on the test server; yields its URL and drops it afterwards."""
+    name = f"slrs_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def postgres_server_url() -> str:
+    """The test server's URL; skips the test without one, but fails it under CI (where .ci/run starts one)."""
+    url = os.environ.get(POSTGRES_URL_VARIABLE, "")
+    problem = f"no PostgreSQL server for the store's tests ({POSTGRES_URL_VARIABLE} is not set)"
+    if url:
+        try:
+            engine = sa.create_engine(url)
+            with engine.connect():
+                pass
+            engine.dispose()
+            return url
+        except sa.exc.SQLAlchemyError as error:
+            problem = f"the PostgreSQL server at {POSTGRES_URL_VARIABLE} cannot be reached: {error}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(problem)
+    pytest.skip(problem)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """The URL of a new, empty store: an SQLite file, then a database on the PostgreSQL test server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'slrs.db'}"
+        return
+    yield from postgres_database(postgres_server_url())

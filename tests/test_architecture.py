@@ -12,8 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SLRS = ROOT / "slrs"
 UI_ADAPTER = "ui.py"
-FACES = {"ui", "cli", "cli_commands", "cli_train", "cli_explain", "cli_dask", "__main__"}  # the app's adapter and the command line
-ENGINES = {"distributed"}  # run the pipeline's own functions elsewhere (a Dask cluster): between faces and pipeline
+FACES = {"ui", "cli", "cli_commands", "cli_train", "cli_explain", "cli_dask", "cli_monitor", "__main__"}  # the app's adapter and the command line
+# Run the pipeline's own functions for the faces elsewhere (a Dask cluster) or into the store: between the two.
+ENGINES = {"distributed", "monitoring"}
 APP_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted(SLRS.glob("*.py"))]
 # Public Streamlit modules the product may import; everything else under streamlit.* is internal.
 PUBLIC_STREAMLIT = {"streamlit", "streamlit.typing"}

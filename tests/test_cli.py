@@ -343,3 +343,45 @@ def test_evaluate_gates_come_from_the_scenario(labelled_20k, tmp_path: Path, cap
     printed = capsys.readouterr().out
     assert "Fail: ROC AUC, at least 0.950" in printed
     assert "Pass: KS" in printed and "Gains by score decile" in printed
+
+
+# --- generate --months and monitor ---------------------------------------------------------------------------------
+
+def test_generate_months_writes_one_file_per_month_and_refuses_a_folder_in_use(tmp_path: Path) -> None:
+    folder = tmp_path / "history"
+    result = run_slrs("generate", "--rows", "150", "--seed", "1", "--months", "3", "-o", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in folder.iterdir()) == ["2026-01.csv", "2026-02.csv", "2026-03.csv"]
+    assert len(pd.read_csv(folder / "2026-02.csv")) == 150
+    again = run_slrs("generate", "--rows", "150", "--months", "3", "-o", str(folder))
+    assert again.returncode == 2 and "not an empty folder" in again.stderr
+    assert [path.name for path in tmp_path.iterdir()] == ["history"]  # no half-written folder beside it
+
+
+def test_monitor_add_and_report_through_the_command_line(tmp_path: Path) -> None:
+    folder, db = tmp_path / "history", f"sqlite:///{tmp_path / 'slrs.db'}"
+    assert run_slrs("generate", "--rows", "300", "--months", "4", "--downturn-month", "3", "-o",
+                    str(folder)).returncode == 0
+    for month in ("2026-01", "2026-02", "2026-03", "2026-04"):
+        added = run_slrs("monitor", "add", str(folder / f"{month}.csv"), "--as-of", f"{month}-28", "--db", db)
+        assert added.returncode == 0 and "stored" in added.stderr, added.stderr
+    twice = run_slrs("monitor", "add", str(folder / "2026-01.csv"), "--as-of", "2026-05-28", "--db", db)
+    assert twice.returncode == 0 and "already stored" in twice.stderr
+    report = json.loads(run_slrs("monitor", "report", "--db", db, "--json").stdout)
+    assert [snapshot["as_of"] for snapshot in report["snapshots"]] == ["2026-01-28", "2026-02-28", "2026-03-28",
+                                                                       "2026-04-28"]
+    assert [vintage["as_of"] for vintage in report["backtest"]] == ["2026-01-28", "2026-02-28", "2026-03-28"]
+    text = run_slrs("monitor", "report", "--db", db)
+    assert text.returncode == 0 and "Backtest by vintage" in text.stdout and "Traceback" not in text.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("monitor", "add", "missing.csv", "--as-of", "2026-01-31"), "no file at"),
+    (("monitor", "add", "{book}", "--as-of", "31.01.2026"), "expected YYYY-MM-DD"),
+    (("monitor", "report", "--db", "nonsense"), "is not a database URL"),
+])
+def test_monitor_mistakes_exit_2_in_words(args: tuple[str, ...], message: str, portfolio_csv: Path,
+                                          tmp_path: Path) -> None:
+    db = ("--db", f"sqlite:///{tmp_path / 'slrs.db'}") if "--db" not in args else ()
+    result = run_slrs(*(arg.format(book=portfolio_csv) for arg in args), *db)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr

@@ -8,7 +8,7 @@ import pytest
 
 from slrs import schema
 from slrs.exceptions import ConfigError
-from slrs.synth import generate_portfolio
+from slrs.synth import generate_history, generate_portfolio
 
 N_ROWS = 5_000
 STORY_SEED = 0
@@ -204,3 +204,49 @@ def test_generate_portfolio_method_escalates_with_outcome(
 ) -> None:
     loans = portfolio[portfolio[schema.TARGET] == outcome]
     assert (loans["Collection_Method"] == method).mean() >= min_share
+
+
+# --- the monthly history ----------------------------------------------------------------------------------------
+
+def test_a_history_keeps_its_book_size_and_names_its_months() -> None:
+    history = generate_history(300, 14, seed=2)
+    assert list(history)[:2] == ["2026-01", "2026-02"] and list(history)[-1] == "2027-02"
+    assert {len(frame) for frame in history.values()} == {300}
+    assert all(list(frame.columns) == list(schema.COLUMN_NAMES) for frame in history.values())
+
+
+def test_a_loan_reports_its_outcome_once_in_its_last_month_and_then_leaves() -> None:
+    history = generate_history(400, 10, seed=3)
+    frames = list(history.values())
+    for month, frame in enumerate(frames[:-1]):
+        concluded = frame.loc[frame["Recovery_Status"].notna(), "Loan_ID"]
+        assert not set(concluded) & set(frames[month + 1]["Loan_ID"])  # gone the month after
+        open_loans = frame[frame["Recovery_Status"].isna()]
+        assert open_loans[list(schema.POST_DECISION_COLUMNS)].isna().all().all()
+    ids = pd.concat(frames)
+    reported = ids[ids["Recovery_Status"].notna()]
+    assert reported["Loan_ID"].is_unique
+    joined = set(frames[-1]["Loan_ID"]) - set(frames[0]["Loan_ID"])
+    assert joined  # new loans joined the book
+
+
+def test_the_downturn_raises_missed_payments_and_days_past_due_from_its_month() -> None:
+    history = list(generate_history(2000, 8, seed=4, downturn_month=5).values())
+    missed = [frame["Num_Missed_Payments"].mean() for frame in history]
+    days = [frame["Days_Past_Due"].mean() for frame in history]
+    assert max(missed[:4]) + 0.5 < min(missed[4:])
+    assert max(days[:4]) + 15 < min(days[4:])
+    calm = list(generate_history(2000, 8, seed=4, downturn_month=None).values())
+    assert max(frame["Num_Missed_Payments"].mean() for frame in calm) < min(missed[4:])
+
+
+def test_a_history_is_deterministic_per_seed() -> None:
+    first, again = generate_history(200, 4, seed=7), generate_history(200, 4, seed=7)
+    assert all(first[month].equals(again[month]) for month in first)
+    assert not first["2026-03"].equals(generate_history(200, 4, seed=8)["2026-03"])
+
+
+@pytest.mark.parametrize(("months", "downturn"), [(0, 3), (121, 3), (True, 3), (12, 0), (12, -1)])
+def test_a_history_refuses_bad_months(months: object, downturn: int) -> None:
+    with pytest.raises(ConfigError, match="months=|downturn_month="):
+        generate_history(100, months, downturn_month=downturn)

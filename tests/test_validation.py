@@ -475,3 +475,14 @@ def test_validate_portfolio_random_frames_keep_every_row(frame: pd.DataFrame) ->
     silent = [position for position in range(len(frame)) if position not in with_text]
     assert result.scorable.to_numpy()[silent].all()  # a row without any note is scored
     pd.testing.assert_frame_equal(frame, before)
+
+
+def test_a_blank_outcome_or_collection_record_is_not_a_data_issue_but_a_blank_input_is(
+        portfolio_text: pd.DataFrame) -> None:
+    # An open loan has no outcome and no collection record yet; a loan without an age is a data problem.
+    portfolio_text.loc[0, ["Recovery_Status", "Collection_Attempts", "Collection_Method", "Legal_Action_Taken"]] = ""
+    portfolio_text.loc[1, "Age"] = ""
+    result = validate_portfolio(portfolio_text)
+    assert result.row_issues.iloc[0] == ""
+    assert "Age is missing" in result.row_issues.iloc[1]
+    assert pd.isna(result.clean.loc[0, "Recovery_Status"])

@@ -1,0 +1,136 @@
+"""The store on SQLite and on PostgreSQL: migrations, saved scenarios, the audit log, all-or-nothing writes."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from slrs import store
+from slrs.exceptions import ConfigError, StoreError
+from slrs.scenario import DecisionScenario, scenario_from_dict, scenario_to_json
+from slrs.strategy import Thresholds
+
+
+def test_a_migrated_store_matches_the_tables_the_code_uses(store_url: str) -> None:
+    engine = store.open_store(store_url)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), store.METADATA)
+    engine.dispose()
+    assert differences == []
+
+
+def test_opening_a_store_twice_keeps_what_it_holds(store_url: str) -> None:
+    engine = store.open_store(store_url)
+    store.save_scenario(engine, "Base", scenario_to_json(DecisionScenario()), "ana")
+    engine.dispose()
+    again = store.open_store(store_url)  # the migrations find the newest revision and do nothing
+    assert store.list_scenarios(again)["name"].tolist() == ["Base"]
+    again.dispose()
+
+
+def test_a_saved_scenario_loads_back_exactly_and_each_save_is_a_new_version(store_url: str) -> None:
+    engine = store.open_store(store_url)
+    first = scenario_to_json(DecisionScenario("study", Thresholds(0.3, 0.6)))
+    second = scenario_to_json(DecisionScenario("outcome", Thresholds(0.45, 0.8)))
+    store.save_scenario(engine, "Q3 plan", first, "ana")
+    saved = store.save_scenario(engine, "Q3 plan", second, "ben")
+    assert saved.version == 2
+    loaded = store.load_scenario(engine, "Q3 plan", 1)
+    assert loaded.content == first and loaded.author == "ana"
+    assert scenario_from_dict(json.loads(store.load_scenario(engine, "Q3 plan", 2).content)) == \
+        DecisionScenario("outcome", Thresholds(0.45, 0.8))
+    listed = store.list_scenarios(engine)
+    assert listed[["name", "version", "author"]].values.tolist() == [["Q3 plan", 2, "ben"], ["Q3 plan", 1, "ana"]]
+    with pytest.raises(ConfigError, match="no saved scenario 'Q3 plan' version 3"):
+        store.load_scenario(engine, "Q3 plan", 3)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 101, "tab\tname"])
+def test_a_scenario_name_must_be_short_printable_text(name: str, tmp_path) -> None:
+    engine = store.open_store(f"sqlite:///{tmp_path / 'slrs.db'}")
+    with pytest.raises(ConfigError, match="scenario name should be 1 to 100 printable characters"):
+        store.save_scenario(engine, name, "{}", "ana")
+    assert store.count_rows(engine)["scenarios"] == 0
+
+
+def test_audit_lines_are_read_back_newest_first(store_url: str) -> None:
+    engine = store.open_store(store_url)
+    store.log_event(engine, "ana", store.APPLIED_SCENARIO, "Q3 plan v1", "ab" * 32, {"model.joblib": "cd" * 32})
+    store.log_event(engine, "ben", store.PRODUCED_PACK, "committee pack", "", {})
+    audit = store.read_audit(engine)
+    assert audit[["user_name", "event", "subject"]].values.tolist() == [
+        ["ben", store.PRODUCED_PACK, "committee pack"], ["ana", store.APPLIED_SCENARIO, "Q3 plan v1"]]
+    assert json.loads(audit["artifact_hashes"].iloc[1]) == {"model.joblib": "cd" * 32}
+    engine.dispose()
+
+
+def _record(as_of: date, sha: str, borrowers: list[str]) -> store.SnapshotRecord:
+    header = {"as_of": as_of, "file_name": "book.csv", "file_sha256": sha, "method": "outcome", "scenario": "{}",
+              "artifact_hashes": "{}", "rows": len(borrowers), "rows_scored": len(borrowers), "rows_with_issues": 0,
+              "added_at": store.now(), "added_by": "ana"}
+    rows = pd.DataFrame({"row": range(1, len(borrowers) + 1), "borrower_id": borrowers, "loan_id": "",
+                         "segment": 1, "risk_score": 0.5, "risk_band": "High", "action": "Settlement",
+                         "outstanding": 100.0, "expected_net": 50.0})
+    drift = pd.DataFrame({"input": ["Risk score"], "measure": ["PSI (score)"], "psi": [0.01], "status": ["Stable"],
+                          "out_of_range_share": [0.0], "unseen_share": [None], "missing_share": [0.0], "rows": [2]})
+    outcomes = pd.DataFrame({"borrower_id": borrowers[:1], "loan_id": "", "status": ["Written Off"]})
+    return store.SnapshotRecord(header, rows, drift, outcomes)
+
+
+def test_a_refused_snapshot_writes_nothing_at_all(store_url: str) -> None:
+    engine = store.open_store(store_url)
+    store.insert_snapshot(engine, _record(date(2026, 1, 31), "a" * 64, ["B1", "B2"]))
+    before = store.count_rows(engine)
+    # The same date again: the database refuses the header, and the rows, drift, outcomes and audit line with it.
+    with pytest.raises(StoreError, match="nothing was written"):
+        store.insert_snapshot(engine, _record(date(2026, 1, 31), "b" * 64, ["B3", "B4"]))
+    assert store.count_rows(engine) == before
+    engine.dispose()
+
+
+def test_an_outcome_is_recorded_once_per_loan(store_url: str) -> None:
+    engine = store.open_store(store_url)
+    assert store.insert_snapshot(engine, _record(date(2026, 1, 31), "a" * 64, ["B1", "B2"]))[1] == 1
+    assert store.insert_snapshot(engine, _record(date(2026, 2, 28), "b" * 64, ["B1", "B3"]))[1] == 0
+    with engine.connect() as connection:
+        first = connection.execute(sa.select(store.OUTCOMES.c.as_of)).scalars().all()
+    assert first == [date(2026, 1, 31)]
+    engine.dispose()
+
+
+def test_the_url_comes_from_the_flag_then_the_environment_then_the_secrets(monkeypatch) -> None:
+    monkeypatch.delenv(store.DB_URL_VARIABLE, raising=False)
+    assert store.database_url() == f"sqlite:///{store.DEFAULT_DB_PATH}"
+    assert store.database_url(secrets={store.DB_URL_VARIABLE: "sqlite:///s.db"}) == "sqlite:///s.db"
+    monkeypatch.setenv(store.DB_URL_VARIABLE, "sqlite:///e.db")
+    assert store.database_url(secrets={store.DB_URL_VARIABLE: "sqlite:///s.db"}) == "sqlite:///e.db"
+    assert store.database_url("sqlite:///f.db") == "sqlite:///f.db"
+
+
+@pytest.mark.parametrize(("url", "error", "message"), [
+    ("not a url", ConfigError, "is not a database URL"),
+    ("oracle+nodriver://x@h/db", ConfigError, "names a driver that is not installed"),
+    ("postgresql+psycopg://nobody:secret@127.0.0.1:1/none", StoreError, "cannot be opened"),
+])
+def test_a_store_that_cannot_be_opened_is_said_in_words_without_its_password(url: str, error: type,
+                                                                            message: str) -> None:
+    with pytest.raises(error, match=message) as raised:
+        store.open_store(url)
+    assert "secret" not in str(raised.value)
+
+
+def test_identifiers_as_long_as_a_cell_may_be_are_stored_whole(store_url: str) -> None:
+    engine = store.open_store(store_url)
+    long_id = "B" * 10_000  # the longest cell a portfolio file may hold (slrs.limits)
+    store.insert_snapshot(engine, _record(date(2026, 1, 31), "a" * 64, [long_id, "B2"]))
+    with engine.connect() as connection:
+        stored = connection.execute(sa.select(store.OUTCOMES.c.borrower_id)).scalar_one()
+    assert stored == long_id
+    engine.dispose()
