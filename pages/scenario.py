@@ -87,4 +87,7 @@ st.write("One HTML file for the credit committee: first what to know before trus
          "on the Champion vs challenger page, the model's held-out results, data drift, fairness of actions, and the fingerprints (SHA-256) of the data and models "
          "it was made from. It opens in any browser without a network connection; its charts stay interactive.")
 st.download_button("Download the committee pack (HTML)", ui.committee_pack(), file_name="slrs_committee_pack.html",
-                   mime="text/html", key="scenario_report", icon=":material/description:", on_click="ignore")
+                   mime="text/html", key="scenario_report", icon=":material/description:",
+                   on_click=ui.log_pack_download)  # the audit trail records who produced which pack
+if problem := ui.audit_problem():
+    st.warning(escape_markdown(problem))

@@ -439,3 +439,54 @@ def plot_gains(gains: pd.DataFrame) -> go.Figure:
     figure.update_layout(xaxis_title="Accounts, riskiest scores first (%)",
                          yaxis_title="Not fully recovered loans caught (%)", height=380, legend_title_text="")
     return figure
+
+
+# --- monitoring: one point per snapshot (``slrs.monitoring.MonitorReport``) ------------------------------------
+
+@readable
+def plot_monitor_actions(snapshots: pd.DataFrame) -> go.Figure:
+    """Stacked bars: accounts per recommended action in each snapshot."""
+    long = snapshots.melt(id_vars="As_of", value_vars=list(STRATEGIES), var_name="Action", value_name="Accounts")
+    figure = px.bar(long, x="As_of", y="Accounts", color="Action", color_discrete_map=STRATEGY_COLORS,
+                    category_orders={"Action": list(STRATEGIES)})
+    figure.update_layout(xaxis_title="Snapshot (as of)", yaxis_title="Accounts", legend_title=None,
+                         legend={"orientation": "h", "y": -0.25})
+    return figure
+
+
+@readable
+def plot_monitor_money(snapshots: pd.DataFrame) -> go.Figure:
+    """Lines: outstanding and expected net recovery of the plan in each snapshot (currency)."""
+    long = snapshots.melt(id_vars="As_of", value_vars=["Outstanding", "Expected_Net_Recovery"], var_name="Measure",
+                          value_name="Amount")
+    figure = px.line(long, x="As_of", y="Amount", color="Measure", markers=True)
+    figure.update_layout(xaxis_title="Snapshot (as of)", yaxis_title="Amount", legend_title=None, yaxis_rangemode="tozero")
+    return figure
+
+
+@readable
+def plot_drift_over_time(drift: pd.DataFrame) -> go.Figure:
+    """Heatmap of the stability index of the score and every input (rows) in each snapshot (columns), coloured by
+    the 0.10 / 0.25 lights, the index written in each cell."""
+    table = drift.pivot(index="Input", columns="As_of", values="PSI").reindex(list(dict.fromkeys(drift["Input"])))
+    light = np.select([table.isna(), table >= MAJOR_SHIFT_FROM, table >= SOME_SHIFT_FROM], [np.nan, 2, 1], 0)
+    colors = [DRIFT_COLORS[STABLE], DRIFT_COLORS[SOME_SHIFT], DRIFT_COLORS[MAJOR_SHIFT]]
+    figure = go.Figure(go.Heatmap(
+        z=light, x=[str(day) for day in table.columns], y=list(table.index), text=np.round(table.to_numpy(), 2),
+        texttemplate="%{text}", zmin=0, zmax=2, showscale=False,
+        colorscale=[[0, colors[0]], [0.33, colors[0]], [0.34, colors[1]], [0.66, colors[1]], [0.67, colors[2]],
+                    [1, colors[2]]],
+        hovertemplate="%{y}, %{x}: stability index %{text}<extra></extra>"))
+    figure.update_layout(xaxis_title="Snapshot (as of)", yaxis_autorange="reversed", height=max(320, 28 * len(table)))
+    return figure
+
+
+@readable
+def plot_backtest(backtest: pd.DataFrame) -> go.Figure:
+    """Lines: ROC AUC and KS of each vintage's scores against the outcomes that arrived since."""
+    long = backtest.melt(id_vars="As_of", value_vars=["ROC_AUC", "KS"], var_name="Measure", value_name="Value")
+    figure = px.line(long, x="As_of", y="Value", color="Measure", markers=True)
+    figure.add_hline(y=0.5, line_dash="dot", line_color="grey", annotation_text="ROC AUC of a coin toss")
+    figure.update_layout(xaxis_title="Vintage (snapshot as of)", yaxis_title="Value", yaxis_range=[0, 1],
+                         legend_title=None)
+    return figure

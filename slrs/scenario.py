@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from slrs.exceptions import ConfigError
@@ -558,3 +559,26 @@ def _capacity(capacity: int | None) -> str:
 PHRASES: dict[str, tuple[str, Callable]] = {"cost": ("cost per account", _money),
                                             "shares": ("recovered shares by risk band", _shares),
                                             "capacity": ("capacity", _capacity)}
+
+
+def scenario_differences(first: DecisionScenario, second: DecisionScenario) -> pd.DataFrame:
+    """Every setting the two scenarios hold differently: Setting (a dotted path, e.g. ``thresholds.low``), First,
+    Second (as text); no rows when they are the same."""
+    flat_first, flat_second = _flatten(scenario_to_dict(first)), _flatten(scenario_to_dict(second))
+    names = [name for name in dict.fromkeys([*flat_first, *flat_second])
+             if flat_first.get(name) != flat_second.get(name)]
+    return pd.DataFrame({"Setting": names, "First": [_setting_text(flat_first.get(name)) for name in names],
+                         "Second": [_setting_text(flat_second.get(name)) for name in names]})
+
+
+def _flatten(data: object, prefix: str = "") -> dict[str, object]:
+    if not isinstance(data, Mapping):
+        return {prefix: data}
+    flat: dict[str, object] = {}
+    for key, value in data.items():
+        flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def _setting_text(value: object) -> str:
+    return "(none)" if value is None else json.dumps(value) if isinstance(value, list) else str(value)

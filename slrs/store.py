@@ -163,21 +163,21 @@ def open_store(url: str) -> Engine:
     try:
         parsed = sa.engine.make_url(url)
     except ArgumentError:
-        raise ConfigError(f"the database URL {_safe(url)!r} is not a database URL; expected e.g. "
+        raise ConfigError(f"the database URL {safe_url(url)!r} is not a database URL; expected e.g. "
                           "sqlite:///path/slrs.db or postgresql+psycopg://user@host:5432/slrs") from None
     if parsed.get_backend_name() == "sqlite" and parsed.database == str(DEFAULT_DB_PATH):
         DEFAULT_DB_PATH.parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = sa.create_engine(parsed, **_engine_options(parsed))
     except (NoSuchModuleError, ImportError) as error:
-        raise ConfigError(f"the database URL {_safe(url)!r} names a driver that is not installed ({error}); "
+        raise ConfigError(f"the database URL {safe_url(url)!r} names a driver that is not installed ({error}); "
                           "expected sqlite:/// or postgresql+psycopg://") from None
     try:
         with engine.begin() as connection:
             migrate(connection)
     except SQLAlchemyError as error:
         engine.dispose()
-        raise StoreError(f"the store at {_safe(url)} cannot be opened: {_first_line(error)}") from None
+        raise StoreError(f"the store at {safe_url(url)} cannot be opened: {_first_line(error)}") from None
     return engine
 
 
@@ -196,7 +196,7 @@ def migrate(connection: sa.Connection) -> None:
     command.upgrade(config, "head")
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without its password, for messages."""
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)

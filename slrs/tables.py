@@ -65,6 +65,10 @@ TABLE_COLUMNS: dict[str, tuple[str, FigureKind]] = {
     "Calibration_error": ("Calibration error", "ratio"), "Verdict": ("Verdict", "text"),
     "PSI_score": ("Score stability index", "ratio"), "Drift_status": ("Drift light", "text"),
     "Gate": ("Gate", "text"), "Limit": ("Limit", "text"), "Measured": ("Measured", "text"),
+    "at": ("When (UTC)", "text"), "user_name": ("Who", "text"), "event": ("What", "text"),
+    "subject": ("Of what", "text"), "data_sha256": ("Data (SHA-256)", "text"), "name": ("Name", "text"),
+    "version": ("Version", "count"), "author": ("Saved by", "text"), "saved_at": ("Saved (UTC)", "text"),
+    "Setting": ("Setting", "text"), "First": ("First", "text"), "Second": ("Second", "text"),
 }
 
 

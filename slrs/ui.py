@@ -20,13 +20,14 @@ from typing import TypeVar
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
+from sqlalchemy.engine import Engine
 from streamlit.typing import UploadedFile
 
-from slrs import pipeline
+from slrs import pipeline, store
 from slrs.bundle import ModelBundle
 from slrs.compare import Comparison
 from slrs.drift import DriftReport
-from slrs.exceptions import ConfigError, DataValidationError
+from slrs.exceptions import ConfigError, DataValidationError, SLRSError
 from slrs.findings import Finding
 from slrs.formatting import Currency
 from slrs.gates import GATE_FIELDS, ValidationGates
@@ -44,7 +45,9 @@ from slrs.scenario import (
     DecisionScenario,
     is_scenario_query_parameter,
     read_scenario_bytes,
+    scenario_from_dict,
     scenario_from_query,
+    scenario_to_json,
     scenario_to_query,
 )
 from slrs.segmentation import (
@@ -556,6 +559,7 @@ def load_scenario_upload() -> None:
         return
     restore_scenario(scenario)
     st.session_state[SCENARIO_RESULT_KEY] = (_upload_marker(uploaded), "")
+    log_event(store.APPLIED_SCENARIO, f"scenario file {uploaded.name}")
 
 
 def scenario_upload_result(uploaded: UploadedFile) -> str | None:
@@ -568,3 +572,94 @@ def url_warnings() -> list[str]:
     """What the link this session opened with held that could not be used (each value was dropped)."""
     return st.session_state.get(URL_WARNINGS_KEY, [])
 
+
+
+# --- the store: saved scenarios, the audit log, monitoring ------------------------------------------------------
+
+AUDIT_PROBLEM_KEY = "slrs_audit_problem"  # why the audit log could not record the last event, if it could not
+SAVED_RESULT_KEY = "slrs_saved_scenario_result"
+SAVE_NAME_KEY = "saved_scenario_name"  # (tone, message) of the last save or load on the page
+LOCAL_USER = "local"
+
+
+@st.cache_resource(show_spinner="Opening the store...")
+def _open_store(url: str) -> Engine:
+    return store.open_store(url)
+
+
+def get_store() -> Engine:
+    """The app's store: ``SLRS_DB_URL``, else the app's secrets, else the default SQLite file (``slrs.store``)."""
+    return _open_store(store_url())
+
+
+def store_url() -> str:
+    try:
+        secrets = {store.DB_URL_VARIABLE: st.secrets.get(store.DB_URL_VARIABLE)}
+    except FileNotFoundError:  # no secrets file: the environment or the default decide
+        secrets = {}
+    return store.database_url(secrets=secrets)
+
+
+def current_user() -> str:
+    """Who is using the app, for the audit log: the signed-in user's name or e-mail, else "local"."""
+    if st.user.get("is_logged_in"):
+        return str(st.user.get("name") or st.user.get("email") or "signed-in user")
+    return LOCAL_USER
+
+
+def log_event(event: str, subject: str) -> None:
+    """Write one audit line with this session's user, data and models; a store that refuses it is said on the
+    page (``audit_problem``), never hidden."""
+    try:
+        store.log_event(get_store(), current_user(), event, subject, active_portfolio().digest,
+                        get_bundle().manifest["files"])
+    except SLRSError as error:
+        st.session_state[AUDIT_PROBLEM_KEY] = f"The audit log could not record this ({event}): {error}"
+    else:
+        st.session_state.pop(AUDIT_PROBLEM_KEY, None)
+
+
+def audit_problem() -> str | None:
+    return st.session_state.get(AUDIT_PROBLEM_KEY)
+
+
+def log_pack_download() -> None:
+    """Callback of the committee pack's download button."""
+    scenario = active_scenario()
+    log_event(store.PRODUCED_PACK, f"committee pack of {active_portfolio().name} ({scenario.method}, thresholds "
+                                   f"{scenario.thresholds.low:.2f} / {scenario.thresholds.high:.2f})")
+
+
+def save_active_scenario() -> None:
+    """Callback: save the scenario in use under the name typed (its next version); the outcome is kept for the
+    page to show. The name is read here, not passed in: a name typed just before the click is not in the page
+    yet."""
+    try:
+        saved = store.save_scenario(get_store(), st.session_state.get(SAVE_NAME_KEY, ""),
+                                    scenario_to_json(active_scenario()), current_user())
+    except SLRSError as error:
+        st.session_state[SAVED_RESULT_KEY] = ("error", f"Nothing was saved: {error}")
+    else:
+        st.session_state[SAVED_RESULT_KEY] = ("success", f"Saved as {saved.name}, version {saved.version}.")
+        st.session_state[SAVE_NAME_KEY] = ""
+
+
+def apply_saved_scenario(name: str, version: int) -> None:
+    """Callback: make a saved scenario the one in use everywhere, and log it."""
+    try:
+        restore_scenario(saved_scenario(name, version))
+    except SLRSError as error:
+        st.session_state[SAVED_RESULT_KEY] = ("error", f"Nothing changed: {error}")
+        return
+    st.session_state[SAVED_RESULT_KEY] = ("success", f"{name}, version {version}, is now in use on every page.")
+    log_event(store.APPLIED_SCENARIO, f"{name} version {version}")
+
+
+def saved_scenario(name: str, version: int) -> DecisionScenario:
+    """A saved scenario, read as any scenario file is (``slrs.scenario.scenario_from_dict``)."""
+    content = store.load_scenario(get_store(), name, version).content
+    return scenario_from_dict(json.loads(content), f"saved scenario {name} version {version}")
+
+
+def saved_result() -> tuple[str, str] | None:
+    return st.session_state.get(SAVED_RESULT_KEY)

@@ -35,6 +35,12 @@ def reference_csv_bytes() -> bytes:
     return data.removesuffix(b"\r\n")
 
 
+@pytest.fixture(autouse=True)
+def own_store(monkeypatch, tmp_path):
+    """Every test's store (the app's audit lines, saved scenarios) is its own SQLite file, never var/slrs.db."""
+    monkeypatch.setenv("SLRS_DB_URL", f"sqlite:///{tmp_path / 'own-store.db'}")
+
+
 # --- app tests ---------------------------------------------------------------------------------------------
 
 APP_PATH = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "app.py")

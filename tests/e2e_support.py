@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -69,8 +70,11 @@ def running_server(extra_args: tuple[str, ...] = ()) -> Iterator[tuple[str, subp
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", "0",
                "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra_args]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    # The server's store (audit lines of packs and scenarios) lives and dies with the server, never in var/.
+    store_folder = tempfile.TemporaryDirectory(prefix="slrs-store-")
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", "SLRS_DB_URL": f"sqlite:///{store_folder.name}/slrs.db"}
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, start_new_session=True)
     try:
         url = read_server_url(process)
         wait_until_healthy(url, process)
@@ -82,6 +86,7 @@ def running_server(extra_args: tuple[str, ...] = ()) -> Iterator[tuple[str, subp
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        store_folder.cleanup()
 
 
 @contextmanager

@@ -30,7 +30,7 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 PAGES = {"": "Portfolio overview", "portfolio": "Portfolio", "explore": "Explore", "segments": "Segments",
          "what_if": "what-if", "strategy": "Strategy", "money": "Money & thresholds",
          "compare": "Champion vs challenger", "fairness": "Fairness of actions", "model": "Model",
-         "scenario": "Scenario & report"}
+         "scenario": "Scenario & report", "saved_scenarios": "Saved scenarios", "monitoring": "Monitoring"}
 RENDER_TIMEOUT_MS = 60_000
 VIEWPORT = {"width": 1400, "height": 3000}
 # Every file the pages/ folder holds: a name Streamlit would list if the app's own navigation were not in charge.
@@ -327,6 +327,10 @@ def test_a_changed_assumption_and_the_best_thresholds_reach_the_offline_committe
     assert download.value.suggested_filename == "slrs_committee_pack.html"
     saved = tmp_path / "committee_pack.html"
     download.value.save_as(saved)
+    go_to(page, "Monitoring")  # the audit trail names who produced the pack, of which data
+    audit = page.get_by_test_id("stDataFrame").last
+    expect(audit).to_contain_text("produced pack")
+    expect(audit).to_contain_text("local")
 
     pack, attempted = open_offline(browser, saved)
     try:
