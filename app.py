@@ -29,7 +29,7 @@ PAGES = [
     st.Page("pages/model.py", title="Model", icon=":material/model_training:"),
     st.Page("pages/scenario.py", title="Scenario & report", icon=":material/share:"),
     st.Page("pages/saved_scenarios.py", title="Saved scenarios", icon=":material/bookmarks:"),
-    st.Page("pages/monitoring.py", title="Monitoring", icon=":material/monitoring:"),
+    st.Page("pages/monitoring.py", title="Monitoring", icon=":material/insights:"),
 ]
 
 

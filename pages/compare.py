@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from slrs import ui
+from slrs import store, ui
 from slrs.compare import ACCOUNT_MEASURES, MEASURE_LABELS, MONEY, segment_change
 from slrs.exceptions import ConfigError, SLRSError
 from slrs.formatting import amount_pattern, format_count, format_kpi
@@ -45,6 +45,7 @@ def promote() -> None:
     ui.apply_thresholds(side.thresholds)  # also moves the Strategy page's sliders
     if side.assumptions != ui.active_assumptions():  # a new value gives the Money page's editor a fresh start
         ui.set_assumptions(side.assumptions)
+    ui.log_event(store.APPLIED_SCENARIO, f"challenger made champion: {ui.scenario_subject(side)}")
 
 
 st.title("Champion vs challenger")

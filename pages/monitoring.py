@@ -24,12 +24,23 @@ try:
 except SLRSError as error:
     st.error(f"The store cannot be read: {escape_markdown(str(error))}")
     st.stop()
-st.caption(f"Store: {escape_markdown(store.safe_url(ui.store_url()))}. Add a snapshot with: "
-           "python -m slrs monitor add FILE --as-of YYYY-MM-DD")
+st.caption(f"Store: {escape_markdown(store.safe_url(ui.store_url()))}")
+
+with st.expander("Add the portfolio in use as a snapshot", expanded=report.is_empty):
+    st.write(f"Stores **{escape_markdown(ui.active_portfolio().name)}**, scored and planned under the scenario in "
+             "use, as the book on the date below (upload it on the Portfolio page first). The outcomes it reports "
+             "(rows with a recovery status) are recorded for the loans whose outcome was not known yet. For many "
+             "files at once: python -m slrs monitor add FILE --as-of YYYY-MM-DD.")
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    left.date_input("As of", key=ui.SNAPSHOT_DATE_KEY, format="YYYY-MM-DD")
+    right.button("Add the snapshot", key="monitoring_add", on_click=ui.add_active_snapshot, icon=":material/add:")
+    if result := ui.snapshot_result():
+        tone, message = result
+        {"success": st.success, "info": st.info, "error": st.error}[tone](escape_markdown(message))
 
 if report.is_empty:
-    st.info("The store has no snapshots yet. Add each month's book from the command line (see the README), "
-            "then open this page again.")
+    st.info("The store has no snapshots yet: add the portfolio in use above, or each month's book from the "
+            "command line (see the README).")
 else:
     st.subheader("Alerts")
     for row in report.alerts.itertuples(index=False):

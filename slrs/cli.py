@@ -101,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a scenario file to compare with (default: the same method at the study's thresholds "
                              "and the default assumptions)")
     report.add_argument("-o", "--output", type=Path, required=True, help="the HTML file to write")
+    report.add_argument("--db", metavar="URL", help=f"{DB_HELP}; the audit log records the pack")
     report.add_argument("--models", type=Path, help=MODELS_HELP)
     report.add_argument("--trust-models", action="store_true", help=TRUST_HELP)
     add_engine_options(report)
@@ -143,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Each command's module and function, imported when it runs.
 COMMANDS = {"generate": ("slrs.cli_commands", "run_generate"), "score": ("slrs.cli_commands", "run_score"),
-            "sweep": ("slrs.cli_commands", "run_sweep"), "report": ("slrs.cli_commands", "run_report"),
+            "sweep": ("slrs.cli_commands", "run_sweep"), "report": ("slrs.cli_report", "run"),
             "evaluate": ("slrs.cli_commands", "run_evaluate"), "train": ("slrs.cli_train", "run"),
             "explain": ("slrs.cli_explain", "run"), "monitor": ("slrs.cli_monitor", "run")}
 

@@ -1,9 +1,10 @@
-"""The commands ``generate``, ``score``, ``sweep``, ``report`` and ``evaluate`` (parsed by ``slrs.cli``), and the
+"""The commands ``generate``, ``score``, ``sweep`` and ``evaluate`` (parsed by ``slrs.cli``), and the
 helpers the other command modules share: the models, the input, the output, the findings."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import importlib
 import json
 import os
@@ -11,7 +12,6 @@ import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import BinaryIO
@@ -59,7 +59,7 @@ def run_generate(args: argparse.Namespace) -> None:
     if args.months is not None:
         _generate_history(args)
         return
-    output = _output_path(args)
+    output = output_path(args)
     frame = generate_portfolio(args.rows, args.seed)
     if output.suffix.lower() in PARQUET_SUFFIXES:
         write_output(output, lambda stream: write_frames([frame], stream, output.suffix.lower()))
@@ -82,7 +82,7 @@ def _generate_history(args: argparse.Namespace) -> None:
     print(f"wrote {len(snapshots)} monthly snapshots ({rows:,} rows) to {output}", file=sys.stderr)
 
 
-def _output_path(args: argparse.Namespace) -> Path | None:
+def output_path(args: argparse.Namespace) -> Path | None:
     """``-o``, checked before any work: not a folder, not the input file however it is spelled, in a folder that
     exists or can be made. None: standard output."""
     output, source = args.output, getattr(args, "input", None)
@@ -129,7 +129,7 @@ def read_file_bytes(path: Path) -> bytes:
 
 
 def run_score(args: argparse.Namespace) -> None:
-    scenario, output = decision_scenario(args), _output_path(args)
+    scenario, output = decision_scenario(args), output_path(args)
     if args.chunk_rows < 1:
         raise SLRSError(f"--chunk-rows={args.chunk_rows} should be >= 1")
     bundle, paths = load_models(args), find_book_files(args.input)
@@ -219,8 +219,16 @@ def _report_scoring(tally: pipeline.Tally, totals: dict[str, float], args: argpa
     print("\n".join(lines), file=sys.stderr)
 
 
+def operating_user() -> str:
+    """Who runs the command, for the audit log: the operating system's user name, else "local"."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment or the password database
+        return "local"
+
+
 def run_sweep(args: argparse.Namespace) -> None:
-    scenario, grid, output = decision_scenario(args), threshold_grid(args.step), _output_path(args)
+    scenario, grid, output = decision_scenario(args), threshold_grid(args.step), output_path(args)
     decision = decide_file(args, scenario, load_models(args))
     # Scores do not change with thresholds: the file is scored once and only the plan is redone per grid point.
     sweep = pipeline.sweep(decision, grid)
@@ -242,21 +250,6 @@ def run_sweep(args: argparse.Namespace) -> None:
           f"{'+' if best_net >= current_net else ''}{format_amount(best_net - current_net, currency)}",
           file=sys.stderr)
     print_findings(decision.findings)
-
-
-def run_report(args: argparse.Namespace) -> None:
-    scenario = read_scenario_file(args.scenario) if args.scenario else DecisionScenario()
-    challenger = replace(read_scenario_file(args.challenger) if args.challenger else DecisionScenario(scenario.method),
-                         currency=scenario.currency, gates=scenario.gates)  # the committee's, not a side's
-    output, bundle = _output_path(args), load_models(args)
-    champion = decide_file(args, scenario, bundle)
-    challenger_decision = pipeline.decide(champion.portfolio, bundle, replace(challenger, borrower=None),
-                                          view=champion.view if challenger.method == scenario.method else None)
-    text = pipeline.pack(champion, challenger_decision, bundle)
-    write_output(output, lambda stream: stream.write(text.encode("utf-8")))
-    print(f"wrote the committee pack for {champion.portfolio.n_rows:,} rows of {args.input.name} to {args.output} "
-          f"({len(text.encode('utf-8')) / 1e6:.1f} MB, opens offline)", file=sys.stderr)
-    print_findings(champion.findings)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 
 import pandas as pd
 
 from slrs import monitoring, store
-from slrs.cli_commands import decision_scenario, load_models, read_file_bytes
+from slrs.cli_commands import decision_scenario, load_models, operating_user, read_file_bytes
 from slrs.drift import SCORE_INPUT
 from slrs.money import BANDS
 from slrs.strategy import STRATEGIES
@@ -37,16 +36,8 @@ def _add(args: argparse.Namespace, engine) -> None:
     as_of = monitoring.parse_as_of(args.as_of)
     scenario, bundle = decision_scenario(args), load_models(args)
     result = monitoring.add_snapshot(engine, read_file_bytes(args.input), args.input.name, as_of, bundle, scenario,
-                                     _user(), keep_file=args.keep_file)
+                                     operating_user(), keep_file=args.keep_file)
     print(result.message, file=sys.stderr)
-
-
-def _user() -> str:
-    """Who runs the command, for the audit log: the operating system's user name, else "local"."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no user name in the environment or the password database
-        return "local"
 
 
 def _report(args: argparse.Namespace, engine) -> None:

@@ -30,6 +30,7 @@ from slrs.exceptions import ConfigError
 from slrs.gates import GATE_LABELS, check_gates
 from slrs.money import ACTIONS, BANDS, STRATEGY_OF
 from slrs.outcome_analysis import OutcomeAnalysis, analyse_outcomes
+from slrs.portfolio import LoadedPortfolio
 from slrs.scenario import DecisionScenario, scenario_from_dict, scenario_to_json
 from slrs.schema import (
     FULLY_RECOVERED,
@@ -106,26 +107,41 @@ def add_snapshot(engine: Engine, data: bytes, name: str, as_of: date, bundle: Mo
                  scenario: DecisionScenario, user: str, keep_file: bool = False) -> AddResult:
     """Score and plan a portfolio file (``slrs.pipeline``) and store it as the snapshot of ``as_of``.
 
-    The same file (same sha256) twice changes nothing. A file that cannot be used raises
-    ``DataValidationError`` before anything is written; a date that already has another file raises
-    ``ConfigError``.
+    The same file (same sha256) twice changes nothing, and is told before any scoring. A file that cannot be
+    used raises ``DataValidationError`` before anything is written.
     """
     portfolio = pipeline.load(data, name)
-    stored_as_of = store.snapshot_with_hash(engine, portfolio.digest)
-    if stored_as_of is not None:
-        return AddResult(False, stored_as_of, portfolio.n_rows, 0,
-                         f"{name} is already stored (same content) as the snapshot of {stored_as_of}; nothing "
-                         "changed")
+    if (known := _already_stored(engine, portfolio)) is not None:
+        return known
+    return add_decision(engine, pipeline.decide(portfolio, bundle, scenario), bundle, as_of, user,
+                        data if keep_file else None)
+
+
+def add_decision(engine: Engine, decision: pipeline.Decision, bundle: ModelBundle, as_of: date, user: str,
+                 file_content: bytes | None = None) -> AddResult:
+    """Store a decided portfolio (the app's portfolio in use, or ``add_snapshot``'s file) as the snapshot of
+    ``as_of``; the same file twice changes nothing. A date that already has another file raises ``ConfigError``.
+    """
+    portfolio = decision.portfolio
+    if (known := _already_stored(engine, portfolio)) is not None:
+        return known
     other = store.snapshot_file_name(engine, as_of)
     if other is not None:
         raise ConfigError(f"the store already has a snapshot as of {as_of} (from {other}); one snapshot per date: "
-                          "choose another --as-of")
-    decision = pipeline.decide(portfolio, bundle, scenario)
-    record = snapshot_record(decision, bundle, as_of, user, data if keep_file else None)
-    _, outcomes = store.insert_snapshot(engine, record)
+                          "choose another date")
+    _, outcomes = store.insert_snapshot(engine, snapshot_record(decision, bundle, as_of, user, file_content))
     return AddResult(True, as_of, portfolio.n_rows, outcomes,
-                     f"stored {name} as the snapshot of {as_of}: {portfolio.n_rows:,} rows, {outcomes:,} new "
-                     "outcomes")
+                     f"stored {portfolio.name} as the snapshot of {as_of}: {portfolio.n_rows:,} rows, {outcomes:,} "
+                     "new outcomes")
+
+
+def _already_stored(engine: Engine, portfolio: LoadedPortfolio) -> AddResult | None:
+    stored_as_of = store.snapshot_with_hash(engine, portfolio.digest)
+    if stored_as_of is None:
+        return None
+    return AddResult(False, stored_as_of, portfolio.n_rows, 0,
+                     f"{portfolio.name} is already stored (same content) as the snapshot of {stored_as_of}; "
+                     "nothing changed")
 
 
 def snapshot_record(decision: pipeline.Decision, bundle: ModelBundle, as_of: date, user: str,
@@ -160,7 +176,7 @@ def snapshot_record(decision: pipeline.Decision, bundle: ModelBundle, as_of: dat
     return store.SnapshotRecord(header, rows, drift, outcomes, file_content)
 
 
-def _loan_ids(portfolio) -> np.ndarray:
+def _loan_ids(portfolio: LoadedPortfolio) -> np.ndarray:
     """Each row's Loan_ID as written ("" where the file has none)."""
     header = portfolio.validation.column_map.get(LOAN_ID_COLUMN)
     if header is None:

@@ -41,6 +41,7 @@ DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "var" / "slrs.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 INSERT_BATCH_ROWS = 50_000  # rows per executemany: bounded memory for a book of millions
 SQLITE_BUSY_SECONDS = 30  # how long a writer waits for another session's write to finish
+CONNECT_TIMEOUT_SECONDS = 10  # a database server that does not answer is said in words, not waited on for minutes
 
 METADATA = sa.MetaData()
 
@@ -159,12 +160,16 @@ def database_url(explicit: str | None = None, secrets: Mapping[str, object] | No
 
 
 def open_store(url: str) -> Engine:
-    """An engine on the store at ``url``, migrated to the newest schema; raises ``StoreError`` in words."""
+    """An engine on the store at ``url``, migrated to the newest schema.
+
+    Raises ``ConfigError`` for a URL that is not one (it is not quoted: a URL may hold a password) or names a
+    driver that is not installed, ``StoreError`` for a store that cannot be reached or migrated.
+    """
     try:
         parsed = sa.engine.make_url(url)
     except ArgumentError:
-        raise ConfigError(f"the database URL {safe_url(url)!r} is not a database URL; expected e.g. "
-                          "sqlite:///path/slrs.db or postgresql+psycopg://user@host:5432/slrs") from None
+        raise ConfigError("the database URL given is not a database URL; expected e.g. sqlite:///path/slrs.db or "
+                          "postgresql+psycopg://user@host:5432/slrs") from None
     if parsed.get_backend_name() == "sqlite" and parsed.database == str(DEFAULT_DB_PATH):
         DEFAULT_DB_PATH.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -184,7 +189,7 @@ def open_store(url: str) -> Engine:
 def _engine_options(url: sa.engine.URL) -> dict:
     if url.get_backend_name() == "sqlite":
         return {"connect_args": {"timeout": SQLITE_BUSY_SECONDS}}
-    return {"pool_pre_ping": True}
+    return {"pool_pre_ping": True, "connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS}}
 
 
 def migrate(connection: sa.Connection) -> None:
@@ -197,11 +202,11 @@ def migrate(connection: sa.Connection) -> None:
 
 
 def safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
+    """The URL without its password, for messages ("a database URL" when it is not one)."""
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
-        return url[:80]
+        return "a database URL"
 
 
 def _first_line(error: Exception) -> str:

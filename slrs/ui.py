@@ -23,7 +23,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.typing import UploadedFile
 
-from slrs import pipeline, store
+from slrs import monitoring, pipeline, store
 from slrs.bundle import ModelBundle
 from slrs.compare import Comparison
 from slrs.drift import DriftReport
@@ -578,7 +578,9 @@ def url_warnings() -> list[str]:
 
 AUDIT_PROBLEM_KEY = "slrs_audit_problem"  # why the audit log could not record the last event, if it could not
 SAVED_RESULT_KEY = "slrs_saved_scenario_result"
-SAVE_NAME_KEY = "saved_scenario_name"  # (tone, message) of the last save or load on the page
+SAVE_NAME_KEY = "saved_scenario_name"
+SNAPSHOT_DATE_KEY = "monitoring_as_of"
+SNAPSHOT_RESULT_KEY = "slrs_snapshot_result"  # (tone, message) of the last snapshot added on the page  # (tone, message) of the last save or load on the page
 LOCAL_USER = "local"
 
 
@@ -625,9 +627,8 @@ def audit_problem() -> str | None:
 
 def log_pack_download() -> None:
     """Callback of the committee pack's download button."""
-    scenario = active_scenario()
-    log_event(store.PRODUCED_PACK, f"committee pack of {active_portfolio().name} ({scenario.method}, thresholds "
-                                   f"{scenario.thresholds.low:.2f} / {scenario.thresholds.high:.2f})")
+    log_event(store.PRODUCED_PACK, f"committee pack of {active_portfolio().name} "
+                                   f"({scenario_subject(active_scenario())})")
 
 
 def save_active_scenario() -> None:
@@ -653,6 +654,28 @@ def apply_saved_scenario(name: str, version: int) -> None:
         return
     st.session_state[SAVED_RESULT_KEY] = ("success", f"{name}, version {version}, is now in use on every page.")
     log_event(store.APPLIED_SCENARIO, f"{name} version {version}")
+
+
+def scenario_subject(scenario: DecisionScenario) -> str:
+    """A scenario in the few words an audit line gives it."""
+    return (f"{METHOD_LABELS[scenario.method].split(' (')[0]}, thresholds {scenario.thresholds.low:.2f} / "
+            f"{scenario.thresholds.high:.2f}")
+
+
+def add_active_snapshot() -> None:
+    """Callback of the Monitoring page: store the portfolio in use, scored and planned under the scenario in use,
+    as the snapshot of the date chosen; the outcome is kept for the page to show."""
+    as_of = st.session_state.get(SNAPSHOT_DATE_KEY)
+    try:
+        result = monitoring.add_decision(get_store(), active_decision(), get_bundle(), as_of, current_user())
+    except SLRSError as error:
+        st.session_state[SNAPSHOT_RESULT_KEY] = ("error", f"Nothing was added: {error}")
+    else:
+        st.session_state[SNAPSHOT_RESULT_KEY] = ("success" if result.added else "info", result.message)
+
+
+def snapshot_result() -> tuple[str, str] | None:
+    return st.session_state.get(SNAPSHOT_RESULT_KEY)
 
 
 def saved_scenario(name: str, version: int) -> DecisionScenario:

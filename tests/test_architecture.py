@@ -12,7 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SLRS = ROOT / "slrs"
 UI_ADAPTER = "ui.py"
-FACES = {"ui", "cli", "cli_commands", "cli_train", "cli_explain", "cli_dask", "cli_monitor", "__main__"}  # the app's adapter and the command line
+FACES = {"ui", "cli", "cli_commands", "cli_train", "cli_explain", "cli_dask", "cli_monitor", "cli_report",
+         "__main__"}  # the app's adapter and the command line
 # Run the pipeline's own functions for the faces elsewhere (a Dask cluster) or into the store: between the two.
 ENGINES = {"distributed", "monitoring"}
 APP_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted(SLRS.glob("*.py"))]
@@ -98,7 +99,8 @@ def test_imports_point_down_from_the_faces_through_the_pipeline() -> None:
 
 
 @pytest.mark.parametrize("path", [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), SLRS / "cli.py",
-                                  SLRS / "cli_commands.py", SLRS / "cli_dask.py", SLRS / "report.py"],
+                                  SLRS / "cli_commands.py", SLRS / "cli_dask.py", SLRS / "cli_report.py",
+                                  SLRS / "report.py"],
                          ids=lambda path: path.name)
 def test_faces_reach_the_main_path_only_through_the_pipeline(path: Path) -> None:
     # The app's pages, the command line and the pack take each step's result from the pipeline.

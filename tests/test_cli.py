@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +14,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from slrs import pipeline
+from slrs import pipeline, store
 from slrs.cli import main as cli_main
 from slrs.io import load_bundle, read_scenario_file
 from slrs.money import best_thresholds, plan_actions, sweep_thresholds, threshold_grid
@@ -274,6 +276,16 @@ def test_report_writes_a_self_contained_committee_pack(portfolio_csv: Path, tmp_
     text = output.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and "<script src=" not in text
     assert "legal action above 0.80, settlement from 0.40" in text and "book.csv" in text
+    audit = store.read_audit(store.open_store(os.environ[store.DB_URL_VARIABLE]))  # this test's own store
+    assert audit[["event", "subject"]].values.tolist() == [[store.PRODUCED_PACK, "committee pack report.html of book.csv"]]
+    assert audit["data_sha256"].iloc[0] == hashlib.sha256(portfolio_csv.read_bytes()).hexdigest()
+
+
+def test_report_refuses_a_store_it_cannot_open_before_any_work(portfolio_csv: Path, tmp_path: Path) -> None:
+    output = tmp_path / "report.html"
+    result = run_slrs("report", str(portfolio_csv), "-o", str(output), "--db", "nonsense")
+    assert result.returncode == 2 and "is not a database URL" in result.stderr
+    assert not output.exists()
 
 
 def test_report_with_a_bad_scenario_exits_2_without_traceback(portfolio_csv: Path, tmp_path: Path) -> None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from dataclasses import replace
 
 import numpy as np
 import pytest
 from conftest import open_page
 
-from slrs import ui
+from slrs import store, ui
 from slrs.money import DEFAULT_ASSUMPTIONS, ActionTerms, Assumptions
 from slrs.scenario import DecisionScenario
 from slrs.strategy import DEFAULT_THRESHOLDS, Thresholds
@@ -130,3 +131,6 @@ def test_promote_makes_the_challenger_the_champion(app) -> None:
     assert app.query_params["method"] in ("study", ["study"])
     assert _moved(app) == 0  # champion and challenger are now the same scenario
     assert app.button(key="compare_promote").disabled
+    audit = store.read_audit(store.open_store(os.environ[store.DB_URL_VARIABLE]))
+    assert audit[["user_name", "event", "subject"]].values.tolist() == [
+        ["local", store.APPLIED_SCENARIO, "challenger made champion: Study method, thresholds 0.30 / 0.60"]]

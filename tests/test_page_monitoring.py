@@ -7,7 +7,7 @@ from datetime import date
 
 from conftest import open_page
 
-from slrs import monitoring, store
+from slrs import monitoring, store, ui
 from slrs.io import load_bundle
 from slrs.scenario import DecisionScenario
 from slrs.synth import generate_history
@@ -51,3 +51,18 @@ def test_a_store_that_cannot_be_opened_is_said_in_words(app, monkeypatch) -> Non
     open_page(app, PAGE)
     assert not app.exception
     assert "The store cannot be read" in app.error[0].value and "is not a database URL" in app.error[0].value
+
+
+def test_the_portfolio_in_use_is_added_as_a_snapshot_once(app) -> None:
+    open_page(app, PAGE)
+    app.date_input(key=ui.SNAPSHOT_DATE_KEY).set_value(date(2026, 3, 31))
+    app.button(key="monitoring_add").click().run()
+    assert not app.exception
+    assert "as the snapshot of 2026-03-31: 5,000 rows" in app.success[0].value.replace("\\", "")
+    snapshots = app.dataframe[0].value
+    assert [str(day) for day in snapshots["As of"]] == ["2026-03-31"]
+    app.date_input(key=ui.SNAPSHOT_DATE_KEY).set_value(date(2026, 4, 30))
+    app.button(key="monitoring_add").click().run()
+    assert any("already stored" in info.value for info in app.info)  # the same data: nothing changed
+    audit = store.read_audit(store.open_store(os.environ[store.DB_URL_VARIABLE]))
+    assert audit[["user_name", "event"]].values.tolist() == [["local", store.ADDED_SNAPSHOT]]
