@@ -7,7 +7,13 @@ import streamlit as st
 from slrs import monitoring, store, ui
 from slrs.exceptions import SLRSError
 from slrs.money import BANDS
-from slrs.plots import plot_backtest, plot_drift_over_time, plot_monitor_actions, plot_monitor_money
+from slrs.plots import (
+    plot_backtest,
+    plot_drift_over_time,
+    plot_monitor_actions,
+    plot_monitor_money,
+    plot_monitor_risk_mix,
+)
 from slrs.portfolio import escape_markdown
 from slrs.strategy import STRATEGIES
 
@@ -49,8 +55,9 @@ else:
         st.success("No validation gate fails on any snapshot.")
 
     st.subheader("Trends")
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     left.plotly_chart(plot_monitor_actions(report.snapshots), key="monitoring_actions")
+    middle.plotly_chart(plot_monitor_risk_mix(report.snapshots), key="monitoring_risk_mix")
     right.plotly_chart(plot_monitor_money(report.snapshots), key="monitoring_money")
     shown = ["As_of", "Rows", "Outstanding", "Expected_Net_Recovery", *STRATEGIES, *BANDS, "PSI_score",
              "Drift_status"]

@@ -33,7 +33,7 @@ from slrs.fairness import (
     TOO_FEW,
     FairnessLimits,
 )
-from slrs.money import SUMMARY_TOTAL
+from slrs.money import BANDS, SUMMARY_TOTAL
 from slrs.schema import internal_names
 from slrs.strategy import (
     LEGAL,
@@ -451,6 +451,20 @@ def plot_monitor_actions(snapshots: pd.DataFrame) -> go.Figure:
                     category_orders={"Action": list(STRATEGIES)})
     figure.update_layout(xaxis_title="Snapshot (as of)", yaxis_title="Accounts", legend_title=None,
                          legend={"orientation": "h", "y": -0.25})
+    return figure
+
+
+BAND_COLORS = ("#2e7d32", "#9ccc65", "#f9a825", "#c62828")  # low to very high risk
+
+
+@readable
+def plot_monitor_risk_mix(snapshots: pd.DataFrame) -> go.Figure:
+    """Stacked bars: the share of scored borrowers in each risk band in each snapshot."""
+    long = snapshots.melt(id_vars="As_of", value_vars=list(BANDS), var_name="Risk band", value_name="Share")
+    figure = px.bar(long, x="As_of", y="Share", color="Risk band", category_orders={"Risk band": list(BANDS)},
+                    color_discrete_sequence=BAND_COLORS)
+    figure.update_layout(xaxis_title="Snapshot (as of)", yaxis_title="Share of scored borrowers",
+                         yaxis_tickformat=".0%", legend_title=None, legend={"orientation": "h", "y": -0.25})
     return figure
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from alembic import command
@@ -272,12 +273,36 @@ def _new_outcomes(connection: sa.Connection, outcomes: pd.DataFrame) -> pd.DataF
 
 
 def _insert_frame(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
-    """Insert a frame's rows (columns named as the table's) in batches; missing values become NULL."""
+    """Insert a frame's rows (columns named as the table's) in batches; missing values become NULL.
+
+    Through the driver, one tuple per row: SQLAlchemy's per-row parameter handling (and pandas' ``to_dict``) cost
+    twenty seconds on a million rows. PostgreSQL takes the rows with ``COPY`` (about 9 s a million here, where
+    ``executemany`` takes 20), SQLite with ``executemany`` (about 4 s).
+    """
     columns = [column.name for column in table.columns if column.name in frame]
+    preparer = connection.dialect.identifier_preparer
+    target = f"{preparer.format_table(table)} ({', '.join(preparer.quote(column) for column in columns)})"
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     for start in range(0, len(frame), INSERT_BATCH_ROWS):
-        part = frame.iloc[start:start + INSERT_BATCH_ROWS][columns].astype(object)
-        records = part.where(part.notna(), None).to_dict(orient="records")
-        connection.execute(sa.insert(table), records)
+        part = frame.iloc[start:start + INSERT_BATCH_ROWS]
+        rows = list(zip(*(_python_values(part[column]) for column in columns), strict=True))
+        if connection.dialect.name == "postgresql":
+            with connection.connection.dbapi_connection.cursor() as cursor, \
+                    cursor.copy(f"COPY {target} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            connection.exec_driver_sql(f"INSERT INTO {target} VALUES ({', '.join([marker] * len(columns))})", rows)
+
+
+def _python_values(column: pd.Series) -> list:
+    """A column as plain Python values (what every driver takes), missing values as None."""
+    missing = np.flatnonzero(column.isna().to_numpy())
+    plain = column.dtype.kind in "biuf"  # a NumPy column: tolist gives Python numbers in one call
+    values = column.to_numpy().tolist() if plain else column.to_numpy(dtype=object).tolist()
+    for position in missing:
+        values[position] = None
+    return values
 
 
 def read_snapshots(engine: Engine) -> pd.DataFrame:

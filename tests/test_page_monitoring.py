@@ -41,7 +41,7 @@ def test_the_page_shows_trends_drift_backtest_alerts_and_the_audit_trail(app) ->
     assert snapshots["Drift light"].tolist()[3:] == ["Major shift"] * 2  # the downturn's lights
     assert [str(day) for day in backtest["As of"]] == ["2026-01-28", "2026-02-28", "2026-03-28", "2026-04-28"]
     assert audit["What"].tolist() == [store.ADDED_SNAPSHOT] * 5 and set(audit["Who"]) == {"ana"}
-    assert len(app.get("plotly_chart")) == 4
+    assert len(app.get("plotly_chart")) == 5
     alerts = [error.value for error in app.error]
     assert alerts and all(alert.startswith(("2026-04-28", "2026-05-28", "2026-03-28")) for alert in alerts)
 
