@@ -4,8 +4,8 @@ It holds four things (``METADATA`` spells the tables; Alembic migrations in ``sl
 
 - **snapshots** of a portfolio as of a date: the file's name and sha256, the method, the scenario, the model
   artifacts' hashes, and per borrower the segment, risk score, risk band, action, outstanding amount and
-  expected net recovery; with them the drift check's table (what drift over time needs) and, only when asked,
-  the file itself;
+  expected net recovery; with them the drift check's table (what drift over time needs), the sums per action and
+  risk band (the trends) and, only when asked, the file itself;
 - **outcomes** as they arrive: the Recovery_Status of a loan, by Borrower_ID and Loan_ID, first seen in a later
   snapshot (a loan's outcome is recorded once);
 - **saved scenarios**: name, version (1, 2, ... per name), author, time and the scenario's JSON;
@@ -86,6 +86,17 @@ SNAPSHOT_DRIFT = sa.Table(
     sa.Column("missing_share", sa.Float),
     sa.Column("rows", sa.Integer, nullable=False),
 )
+# Per snapshot, action and risk band: the trends, summed once when the snapshot is added (revision 0002), so a
+# report reads a few rows per snapshot instead of grouping every borrower of every snapshot again.
+SNAPSHOT_MIX = sa.Table(
+    "snapshot_mix", METADATA,
+    sa.Column("snapshot_id", sa.Integer, sa.ForeignKey("snapshots.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("action", sa.String(100), primary_key=True),
+    sa.Column("risk_band", sa.String(100), primary_key=True),
+    sa.Column("accounts", sa.Integer, nullable=False),
+    sa.Column("outstanding", sa.Float),
+    sa.Column("expected_net", sa.Float),
+)
 SNAPSHOT_FILES = sa.Table(
     "snapshot_files", METADATA,
     sa.Column("snapshot_id", sa.Integer, sa.ForeignKey("snapshots.id", ondelete="CASCADE"), primary_key=True),
@@ -138,6 +149,18 @@ class SnapshotRecord:
     drift: pd.DataFrame
     outcomes: pd.DataFrame
     file_content: bytes | None = None
+
+    @property
+    def mix(self) -> pd.DataFrame:
+        """The ``SNAPSHOT_MIX`` rows of this snapshot (but snapshot_id), summed from its rows."""
+        return summarise_mix(self.rows)
+
+
+def summarise_mix(rows: pd.DataFrame) -> pd.DataFrame:
+    """Accounts, outstanding and expected net recovery per action and risk band (sums skip missing amounts)."""
+    return (rows.groupby(["action", "risk_band"], observed=True)
+            .agg(accounts=("row", "size"), outstanding=("outstanding", "sum"), expected_net=("expected_net", "sum"))
+            .reset_index())
 
 
 @dataclass(frozen=True)
@@ -193,13 +216,13 @@ def _engine_options(url: sa.engine.URL) -> dict:
     return {"pool_pre_ping": True, "connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS}}
 
 
-def migrate(connection: sa.Connection) -> None:
-    """Bring the store's tables to the newest Alembic revision (``slrs/migrations``), in ``connection``'s
-    transaction."""
+def migrate(connection: sa.Connection, revision: str = "head") -> None:
+    """Bring the store's tables to an Alembic revision (``slrs/migrations``; the newest by default), in
+    ``connection``'s transaction."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)
 
 
 def safe_url(url: str) -> str:
@@ -252,6 +275,7 @@ def insert_snapshot(engine: Engine, record: SnapshotRecord) -> tuple[int, int]:
         snapshot_id = connection.execute(sa.insert(SNAPSHOTS).values(**record.header)).inserted_primary_key[0]
         _insert_frame(connection, SNAPSHOT_ROWS, record.rows.assign(snapshot_id=snapshot_id))
         _insert_frame(connection, SNAPSHOT_DRIFT, record.drift.assign(snapshot_id=snapshot_id))
+        _insert_frame(connection, SNAPSHOT_MIX, record.mix.assign(snapshot_id=snapshot_id))
         if record.file_content is not None:
             connection.execute(sa.insert(SNAPSHOT_FILES).values(snapshot_id=snapshot_id, content=record.file_content))
         new_outcomes = _new_outcomes(connection, record.outcomes)
@@ -313,13 +337,8 @@ def read_snapshots(engine: Engine) -> pd.DataFrame:
 
 def read_trends(engine: Engine) -> pd.DataFrame:
     """Per snapshot, action and risk band: accounts, outstanding and expected net recovery (sums)."""
-    query = (sa.select(SNAPSHOT_ROWS.c.snapshot_id, SNAPSHOT_ROWS.c.action, SNAPSHOT_ROWS.c.risk_band,
-                       sa.func.count().label("accounts"),
-                       sa.func.sum(SNAPSHOT_ROWS.c.outstanding).label("outstanding"),
-                       sa.func.sum(SNAPSHOT_ROWS.c.expected_net).label("expected_net"))
-             .group_by(SNAPSHOT_ROWS.c.snapshot_id, SNAPSHOT_ROWS.c.action, SNAPSHOT_ROWS.c.risk_band))
     with engine.connect() as connection:
-        return pd.read_sql(query, connection)
+        return pd.read_sql(sa.select(SNAPSHOT_MIX), connection)
 
 
 def read_drift(engine: Engine) -> pd.DataFrame:

@@ -134,3 +134,20 @@ def test_identifiers_as_long_as_a_cell_may_be_are_stored_whole(store_url: str) -
         stored = connection.execute(sa.select(store.OUTCOMES.c.borrower_id)).scalar_one()
     assert stored == long_id
     engine.dispose()
+
+
+def test_a_store_made_by_the_first_revision_is_upgraded_in_place_with_its_sums(store_url: str) -> None:
+    engine = sa.create_engine(store_url)
+    record = _record(date(2026, 1, 31), "a" * 64, ["B1", "B2", "B3"])
+    rows = record.rows.assign(action=["Settlement", "Settlement", "Legal"], expected_net=[50.0, None, 20.0])
+    with engine.begin() as connection:  # a store as the first revision left it, holding one snapshot
+        store.migrate(connection, "0001")
+        snapshot_id = connection.execute(sa.insert(store.SNAPSHOTS).values(**record.header)).inserted_primary_key[0]
+        stored = rows.assign(snapshot_id=snapshot_id).astype(object)
+        connection.execute(sa.insert(store.SNAPSHOT_ROWS), stored.where(stored.notna(), None).to_dict("records"))
+    engine.dispose()
+    upgraded = store.open_store(store_url)
+    trends = store.read_trends(upgraded).sort_values("action").reset_index(drop=True)
+    expected = store.summarise_mix(rows).assign(snapshot_id=snapshot_id).sort_values("action").reset_index(drop=True)
+    pd.testing.assert_frame_equal(trends[expected.columns], expected, check_dtype=False)
+    upgraded.dispose()
