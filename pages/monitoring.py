@@ -49,6 +49,8 @@ if report.is_empty:
             "command line (see the README).")
 else:
     st.subheader("Alerts")
+    st.caption("A validation gate of the snapshot's own scenario that fails: on its backtest (ROC AUC, KS, "
+               "calibration error; see below) or on its drift (the risk score's stability index).")
     for row in report.alerts.itertuples(index=False):
         st.error(f"{row.As_of}: {row.Gate} {row.Limit}, measured {row.Measured}.")
     if report.alerts.empty:

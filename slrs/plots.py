@@ -474,7 +474,8 @@ def plot_monitor_money(snapshots: pd.DataFrame) -> go.Figure:
     long = snapshots.melt(id_vars="As_of", value_vars=["Outstanding", "Expected_Net_Recovery"], var_name="Measure",
                           value_name="Amount")
     figure = px.line(long, x="As_of", y="Amount", color="Measure", markers=True)
-    figure.update_layout(xaxis_title="Snapshot (as of)", yaxis_title="Amount", legend_title=None, yaxis_rangemode="tozero")
+    figure.update_layout(xaxis_title="Snapshot (as of)", yaxis_title="Amount", legend_title=None,
+                         yaxis_rangemode="tozero", legend={"orientation": "h", "y": -0.25})
     return figure
 
 
@@ -499,6 +500,7 @@ def plot_drift_over_time(drift: pd.DataFrame) -> go.Figure:
 def plot_backtest(backtest: pd.DataFrame) -> go.Figure:
     """Lines: ROC AUC and KS of each vintage's scores against the outcomes that arrived since."""
     long = backtest.melt(id_vars="As_of", value_vars=["ROC_AUC", "KS"], var_name="Measure", value_name="Value")
+    long["Measure"] = long["Measure"].map(column_words)
     figure = px.line(long, x="As_of", y="Value", color="Measure", markers=True)
     figure.add_hline(y=0.5, line_dash="dot", line_color="grey", annotation_text="ROC AUC of a coin toss")
     figure.update_layout(xaxis_title="Vintage (snapshot as of)", yaxis_title="Value", yaxis_range=[0, 1],

@@ -398,3 +398,18 @@ def test_the_committee_pack_is_readable_at_1400_px(page: Page, tmp_path: Path) -
     wide = page.evaluate("""() => [...document.querySelectorAll('.table')]
         .filter(box => box.scrollWidth > box.clientWidth + 1).map(box => box.innerText.slice(0, 60))""")
     assert wide == []
+
+
+def test_a_scenario_saved_by_name_is_listed_and_loads_back(page: Page, app_url: str) -> None:
+    # The name is typed and Save clicked at once, as people do: the save must still take the name just typed.
+    open_page(page, app_url, "strategy?low=0.35&high=0.7")
+    go_to(page, "Saved scenarios")
+    page.get_by_label("Name").fill("Committee draft")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved as Committee draft, version 1.")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame").first).to_contain_text("Committee draft")
+    open_page(page, app_url, "saved_scenarios")  # a new session, on the defaults
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("legal above 0.75, settlement from 0.50")
+    page.get_by_role("button", name=re.compile("Load it")).click()
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("legal above 0.70, settlement from 0.35")
+    assert_no_exception(page)
