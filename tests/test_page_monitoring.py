@@ -32,7 +32,8 @@ def test_an_empty_store_says_how_to_add_snapshots(app) -> None:
     assert any("Nothing recorded yet" in info.value for info in app.info)
 
 
-def test_the_page_shows_trends_drift_backtest_alerts_and_the_audit_trail(app) -> None:
+def test_the_page_shows_trends_drift_backtest_alerts_and_the_audit_trail(app, store_url, monkeypatch) -> None:
+    monkeypatch.setenv(store.DB_URL_VARIABLE, store_url)  # SQLite, then PostgreSQL
     _fill_store()
     open_page(app, PAGE)
     assert not app.exception

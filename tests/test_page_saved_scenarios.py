@@ -57,3 +57,19 @@ def test_two_saved_scenarios_are_compared_setting_by_setting(app) -> None:
     assert differences.values.tolist() == [["thresholds.high", "0.6", "0.8"]]
     app.selectbox(key="saved_compare_second").select(("A", 1)).run()
     assert any("hold the same settings" in success.value for success in app.success)
+
+
+class SignedIn(dict):
+    """``st.user`` of an app behind a login (its fields read with ``get``, as Streamlit's own object allows)."""
+
+
+def test_a_signed_in_user_is_named_as_the_author_and_in_the_audit_trail(app, monkeypatch) -> None:
+    monkeypatch.setattr("streamlit.user", SignedIn(is_logged_in=True, name="Ana Silva", email="ana@bank.example"))
+    open_page(app, PAGE)
+    app.text_input(key="saved_scenario_name").input("Signed plan")
+    app.button(key="saved_scenario_save").click().run()
+    app.button(key="saved_scenario_load").click().run()
+    assert not app.exception
+    engine = _engine()
+    assert store.list_scenarios(engine)["author"].tolist() == ["Ana Silva"]
+    assert store.read_audit(engine)["user_name"].tolist() == ["Ana Silva"]
