@@ -31,7 +31,7 @@ from slrs.gates import GATE_LABELS, check_gates
 from slrs.money import ACTIONS, BANDS, STRATEGY_OF
 from slrs.outcome_analysis import OutcomeAnalysis, analyse_outcomes
 from slrs.portfolio import LoadedPortfolio
-from slrs.scenario import DecisionScenario, scenario_from_dict, scenario_to_json
+from slrs.scenario import DecisionScenario, read_scenario_text, scenario_to_json
 from slrs.schema import (
     FULLY_RECOVERED,
     ID_COLUMN,
@@ -273,7 +273,7 @@ def _alerts(headers: pd.DataFrame, drift: pd.DataFrame, analyses: dict[int, Outc
     """The gates each snapshot fails: its scenario's gates on its backtest (when it has one) and its drift."""
     records = []
     for snapshot_id, day, scenario_json in zip(headers["id"], headers["as_of"], headers["scenario"], strict=True):
-        gates = scenario_from_dict(json.loads(scenario_json)).gates
+        gates = read_scenario_text(scenario_json, f"the scenario of the snapshot as of {day}.json").gates
         analysis = analyses.get(snapshot_id, OutcomeAnalysis(0, 0, None))
         for result in check_gates(analysis, _stored_drift(drift[drift["snapshot_id"] == snapshot_id]), gates):
             if result.status == "fail" and result.gate in ALERT_GATES:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,9 +43,12 @@ DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "var" / "slrs.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 INSERT_BATCH_ROWS = 50_000  # rows per executemany: bounded memory for a book of millions
 SQLITE_BUSY_SECONDS = 30  # how long a writer waits for another session's write to finish
+MIGRATION_ATTEMPTS = 2  # PostgreSQL: a second process creating the same tables fails once, then finds them
+WRITE_OPTION = "slrs_writes"  # execution option of a connection that will write (SQLite: BEGIN IMMEDIATE)
 CONNECT_TIMEOUT_SECONDS = 10  # a database server that does not answer is said in words, not waited on for minutes
 
 METADATA = sa.MetaData()
+_MIGRATING = threading.Lock()
 
 SNAPSHOTS = sa.Table(
     "snapshots", METADATA,
@@ -201,13 +205,38 @@ def open_store(url: str) -> Engine:
     except (NoSuchModuleError, ImportError) as error:
         raise ConfigError(f"the database URL {safe_url(url)!r} names a driver that is not installed ({error}); "
                           "expected sqlite:/// or postgresql+psycopg://") from None
-    try:
-        with engine.begin() as connection:
-            migrate(connection)
-    except SQLAlchemyError as error:
-        engine.dispose()
-        raise StoreError(f"the store at {safe_url(url)} cannot be opened: {_first_line(error)}") from None
+    if parsed.get_backend_name() == "sqlite":
+        _begin_sqlite_transactions_ourselves(engine)
+    for attempt in range(MIGRATION_ATTEMPTS):
+        try:
+            with _MIGRATING, _writing(engine) as connection:  # Alembic's context is global: one thread at a time
+                migrate(connection)
+            return engine
+        except SQLAlchemyError as error:
+            # PostgreSQL: of two processes creating a new store's tables at once, the second fails when the first
+            # commits, and finds nothing left to do on its second attempt (SQLite's second one waits instead).
+            if attempt == MIGRATION_ATTEMPTS - 1:
+                engine.dispose()
+                raise StoreError(f"the store at {safe_url(url)} cannot be opened: {_first_line(error)}") from None
     return engine
+
+
+def _begin_sqlite_transactions_ourselves(engine: Engine) -> None:
+    """SQLite transactions that hold table changes too, and a writer that takes the write lock at once.
+
+    Python's sqlite3 driver begins a transaction only before a row change, so each CREATE TABLE of a migration
+    would be committed on its own: a failed migration would leave half a schema, and another process would see it.
+    Here SQLAlchemy begins every transaction itself; a write (``_writing``) with BEGIN IMMEDIATE, so a second
+    process opening a new store waits for the first one's migration and then finds nothing left to do.
+    """
+    @sa.event.listens_for(engine, "connect")
+    def _no_driver_transactions(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        writes = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def _engine_options(url: sa.engine.URL) -> dict:
@@ -238,10 +267,29 @@ def _first_line(error: Exception) -> str:
 
 
 @contextmanager
+def _read(engine: Engine) -> Iterator[sa.Connection]:
+    """A connection for reading; a database error becomes ``StoreError``."""
+    try:
+        with engine.connect() as connection:
+            yield connection
+    except SQLAlchemyError as error:
+        raise StoreError(f"the store cannot be read: {_first_line(error)}") from None
+
+
+@contextmanager
+def _writing(engine: Engine) -> Iterator[sa.Connection]:
+    """A transaction that will write: committed on leaving, rolled back on an error."""
+    with engine.connect() as connection:
+        connection.execution_options(**{WRITE_OPTION: True})
+        with connection.begin():
+            yield connection
+
+
+@contextmanager
 def _written(engine: Engine) -> Iterator[sa.Connection]:
     """One transaction; a database error becomes ``StoreError`` and nothing of the transaction is written."""
     try:
-        with engine.begin() as connection:
+        with _writing(engine) as connection:
             yield connection
     except SQLAlchemyError as error:
         raise StoreError(f"the store refused the change, so nothing was written: {_first_line(error)}") from None
@@ -255,13 +303,13 @@ def now() -> datetime:
 
 def snapshot_with_hash(engine: Engine, sha256: str) -> date | None:
     """The as-of date of the snapshot made from the file with this sha256, if any."""
-    with engine.connect() as connection:
+    with _read(engine) as connection:
         return connection.execute(sa.select(SNAPSHOTS.c.as_of).where(SNAPSHOTS.c.file_sha256 == sha256)).scalar()
 
 
 def snapshot_file_name(engine: Engine, as_of: date) -> str | None:
     """The file of the snapshot as of ``as_of``, if there is one."""
-    with engine.connect() as connection:
+    with _read(engine) as connection:
         return connection.execute(sa.select(SNAPSHOTS.c.file_name).where(SNAPSHOTS.c.as_of == as_of)).scalar()
 
 
@@ -331,18 +379,18 @@ def _python_values(column: pd.Series) -> list:
 
 def read_snapshots(engine: Engine) -> pd.DataFrame:
     """Every snapshot's header, oldest first."""
-    with engine.connect() as connection:
+    with _read(engine) as connection:
         return pd.read_sql(sa.select(SNAPSHOTS).order_by(SNAPSHOTS.c.as_of), connection)
 
 
 def read_trends(engine: Engine) -> pd.DataFrame:
     """Per snapshot, action and risk band: accounts, outstanding and expected net recovery (sums)."""
-    with engine.connect() as connection:
+    with _read(engine) as connection:
         return pd.read_sql(sa.select(SNAPSHOT_MIX), connection)
 
 
 def read_drift(engine: Engine) -> pd.DataFrame:
-    with engine.connect() as connection:
+    with _read(engine) as connection:
         return pd.read_sql(sa.select(SNAPSHOT_DRIFT), connection)
 
 
@@ -356,13 +404,13 @@ def read_matured_scores(engine: Engine) -> pd.DataFrame:
              .join(SNAPSHOTS, SNAPSHOTS.c.id == SNAPSHOT_ROWS.c.snapshot_id)
              .where(OUTCOMES.c.as_of > SNAPSHOTS.c.as_of, SNAPSHOT_ROWS.c.risk_score.is_not(None))
              .order_by(SNAPSHOT_ROWS.c.snapshot_id, SNAPSHOT_ROWS.c.row))
-    with engine.connect() as connection:
+    with _read(engine) as connection:
         return pd.read_sql(query, connection)
 
 
 def count_rows(engine: Engine) -> dict[str, int]:
     """Rows in every table: what a test compares before and after a change that must change nothing."""
-    with engine.connect() as connection:
+    with _read(engine) as connection:
         return {table.name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
                 for table in METADATA.sorted_tables}
 
@@ -395,17 +443,23 @@ def list_scenarios(engine: Engine) -> pd.DataFrame:
     """Every saved scenario version: name, version, author, saved_at; newest first."""
     query = (sa.select(SCENARIOS.c.name, SCENARIOS.c.version, SCENARIOS.c.author, SCENARIOS.c.saved_at)
              .order_by(SCENARIOS.c.saved_at.desc(), SCENARIOS.c.id.desc()))
-    with engine.connect() as connection:
+    with _read(engine) as connection:
         return pd.read_sql(query, connection)
 
 
 def load_scenario(engine: Engine, name: str, version: int) -> SavedScenario:
-    with engine.connect() as connection:
+    with _read(engine) as connection:
         row = connection.execute(sa.select(SCENARIOS).where(SCENARIOS.c.name == name,
                                                             SCENARIOS.c.version == version)).mappings().first()
     if row is None:
         raise ConfigError(f"no saved scenario {name!r} version {version}; see the list of saved scenarios")
     return SavedScenario(row["name"], row["version"], row["author"], _aware(row["saved_at"]), row["content"])
+
+
+def scenario_file_name(name: str, version: int) -> str:
+    """The name a saved scenario is read under (as a JSON scenario file, with the same limits: a shared store's
+    content is checked like any file)."""
+    return f"{name} version {version}.json"
 
 
 def _aware(moment: datetime) -> datetime:
@@ -430,5 +484,5 @@ def log_event(engine: Engine, user: str, event: str, subject: str, data_sha256: 
 def read_audit(engine: Engine, limit: int = 500) -> pd.DataFrame:
     """The newest ``limit`` audit lines, newest first."""
     query = sa.select(AUDIT_LOG).order_by(AUDIT_LOG.c.id.desc()).limit(limit)
-    with engine.connect() as connection:
+    with _read(engine) as connection:
         return pd.read_sql(query, connection)

@@ -45,7 +45,7 @@ from slrs.scenario import (
     DecisionScenario,
     is_scenario_query_parameter,
     read_scenario_bytes,
-    scenario_from_dict,
+    read_scenario_text,
     scenario_from_query,
     scenario_to_json,
     scenario_to_query,
@@ -681,7 +681,7 @@ def snapshot_result() -> tuple[str, str] | None:
 def saved_scenario(name: str, version: int) -> DecisionScenario:
     """A saved scenario, read as any scenario file is (``slrs.scenario.scenario_from_dict``)."""
     content = store.load_scenario(get_store(), name, version).content
-    return scenario_from_dict(json.loads(content), f"saved scenario {name} version {version}")
+    return read_scenario_text(content, store.scenario_file_name(name, version))
 
 
 def saved_result() -> tuple[str, str] | None:

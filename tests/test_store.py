@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 
 import pandas as pd
@@ -151,3 +153,32 @@ def test_a_store_made_by_the_first_revision_is_upgraded_in_place_with_its_sums(s
     expected = store.summarise_mix(rows).assign(snapshot_id=snapshot_id).sort_values("action").reset_index(drop=True)
     pd.testing.assert_frame_equal(trends[expected.columns], expected, check_dtype=False)
     upgraded.dispose()
+
+
+def _open_and_close(url: str) -> str:
+    try:
+        store.open_store(url).dispose()
+    except StoreError as error:
+        return str(error)
+    return "opened"
+
+
+def test_processes_opening_a_new_store_at_once_all_open_it(store_url: str) -> None:
+    # Each runs the migrations of a store that does not exist yet; none may fail or see half a schema.
+    with ProcessPoolExecutor(3, mp_context=multiprocessing.get_context("spawn")) as pool:
+        assert list(pool.map(_open_and_close, [store_url] * 3)) == ["opened"] * 3
+    engine = store.open_store(store_url)
+    assert store.count_rows(engine)["snapshots"] == 0
+    engine.dispose()
+
+
+def test_a_migration_that_fails_leaves_no_table_behind(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'slrs.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # in the way of the migration's third table
+        connection.exec_driver_sql("CREATE TABLE snapshot_drift (anything TEXT)")
+    with pytest.raises(StoreError, match="cannot be opened: table snapshot_drift already exists"):
+        store.open_store(url)
+    # The two tables made before the failure, and Alembic's version table, were rolled back with it.
+    assert sa.inspect(engine).get_table_names() == ["snapshot_drift"]
+    engine.dispose()
