@@ -22,6 +22,7 @@ from slrs.money import (
     assumptions_table,
 )
 from slrs.plots import plot_segment_change, plot_transitions
+from slrs.portfolio import escape_markdown
 from slrs.scenario import DecisionScenario
 from slrs.strategy import METHODS, Thresholds
 
@@ -92,6 +93,8 @@ ui.set_challenger(challenger, follow_champion_assumptions=source == SAME)
 st.button("Make the challenger the champion", key="compare_promote", on_click=promote,
           disabled=challenger == champion, help="Uses the challenger's method, thresholds and assumptions on "
           "every page (the sidebar, the Strategy and Money pages).")
+if problem := ui.audit_problem():
+    st.warning(escape_markdown(problem))
 if challenger == champion:
     st.info("The challenger is the same as the champion, so nothing changes below. Choose another method, other "
             "thresholds or other assumptions above to see what they would change.")

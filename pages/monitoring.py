@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from slrs import monitoring, store, ui
+from slrs import store, ui
 from slrs.exceptions import SLRSError
 from slrs.money import BANDS
 from slrs.plots import (
@@ -24,9 +24,7 @@ st.write("Is the model still right, and what did the team decide? Each snapshot 
          "and planned when it was added. The backtest looks back: for each earlier snapshot (a *vintage*), how "
          "well its scores, as they were then, ranked the outcomes that have arrived since.")
 try:
-    engine = ui.get_store()
-    report = monitoring.build_report(engine)
-    audit = store.read_audit(engine)
+    report, audit = ui.monitor_report(), store.read_audit(ui.get_store())
 except SLRSError as error:
     st.error(f"The store cannot be read: {escape_markdown(str(error))}")
     st.stop()

@@ -50,7 +50,11 @@ left, right = st.columns(2)
 first = left.selectbox("First", choices, format_func=label.get, key="saved_compare_first")
 second = right.selectbox("Second", choices, index=min(1, len(choices) - 1), format_func=label.get,
                          key="saved_compare_second")
-differences = scenario_differences(ui.saved_scenario(*first), ui.saved_scenario(*second))
+try:
+    differences = scenario_differences(ui.saved_scenario(*first), ui.saved_scenario(*second))
+except SLRSError as error:
+    st.error(f"The two scenarios cannot be compared: {escape_markdown(str(error))}")
+    st.stop()
 if differences.empty:
     st.success("The two scenarios hold the same settings.")
 else:

@@ -36,11 +36,13 @@ from slrs.schema import (
     FULLY_RECOVERED,
     ID_COLUMN,
     LOAN_ID_COLUMN,
+    MODEL_FEATURES,
     NET_COLUMN,
     RISK_COLUMN,
     SEGMENT_COLUMN,
     STRATEGY_COLUMN,
     TARGET,
+    input_label,
 )
 from slrs.strategy import NOT_SCORED, STRATEGIES
 
@@ -48,6 +50,9 @@ from slrs.strategy import NOT_SCORED, STRATEGIES
 ALERT_GATES = tuple(GATE_LABELS[name] for name in ("auc_floor", "ks_floor", "calibration_error_ceiling",
                                                     "psi_ceiling"))
 LIGHT_ORDER = (STABLE, SOME_SHIFT, MAJOR_SHIFT)  # worst last
+ALERT_COLUMNS = ("As_of", "Gate", "Limit", "Measured", "Limit_value", "Measured_value")
+# The drift table's order within a snapshot: the risk score, then the model inputs in schema order.
+DRIFT_ORDER = (SCORE_INPUT, *(input_label(name) for name in MODEL_FEATURES))
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ class MonitorReport:
         One row per snapshot with outcomes since: As_of, Rows_scored, N (rows with an outcome since),
         Matured_share, Observed_Rate, ROC_AUC, KS, Calibration_error, Verdict.
     alerts : DataFrame
-        One row per failed gate: As_of, Gate, Limit, Measured.
+        One row per failed gate: As_of, Gate, Limit and Measured (as shown), Limit_value and Measured_value.
     """
 
     snapshots: pd.DataFrame
@@ -120,15 +125,25 @@ def add_snapshot(engine: Engine, data: bytes, name: str, as_of: date, bundle: Mo
 def add_decision(engine: Engine, decision: pipeline.Decision, bundle: ModelBundle, as_of: date, user: str,
                  file_content: bytes | None = None) -> AddResult:
     """Store a decided portfolio (the app's portfolio in use, or ``add_snapshot``'s file) as the snapshot of
-    ``as_of``; the same file twice changes nothing. A date that already has another file raises ``ConfigError``.
+    ``as_of``; the same file twice changes nothing. ``ConfigError`` for the bundled sample, a date that already has
+    another file, or a date before the newest snapshot's (snapshots are added in date order).
     """
     portfolio = decision.portfolio
+    if portfolio.is_sample:
+        raise ConfigError("the bundled sample portfolio is the models' training data, not a book to monitor: load "
+                          "a portfolio file first")
     if (known := _already_stored(engine, portfolio)) is not None:
         return known
     other = store.snapshot_file_name(engine, as_of)
     if other is not None:
         raise ConfigError(f"the store already has a snapshot as of {as_of} (from {other}); one snapshot per date: "
                           "choose another date")
+    _, newest = store.newest_snapshot(engine)
+    if newest is not None and as_of < newest:
+        # An outcome belongs to the first snapshot that reports it; an earlier snapshot added later would find
+        # outcomes already dated after it that its own rows report, and the backtest would count them as news.
+        raise ConfigError(f"the store's newest snapshot is as of {newest}; snapshots are added in date order, so "
+                          f"{as_of} cannot come after it")
     _, outcomes = store.insert_snapshot(engine, snapshot_record(decision, bundle, as_of, user, file_content))
     return AddResult(True, as_of, portfolio.n_rows, outcomes,
                      f"stored {portfolio.name} as the snapshot of {as_of}: {portfolio.n_rows:,} rows, {outcomes:,} "
@@ -148,11 +163,10 @@ def snapshot_record(decision: pipeline.Decision, bundle: ModelBundle, as_of: dat
                     file_content: bytes | None = None) -> store.SnapshotRecord:
     """What the store keeps of one decided portfolio (see ``slrs.store``)."""
     portfolio, view, plan = decision.portfolio, decision.view, decision.plan
-    loan_ids = _loan_ids(portfolio)
     rows = pd.DataFrame({
         "row": view["Row"].to_numpy(dtype=np.int64),
-        "borrower_id": view[ID_COLUMN].astype(str).to_numpy(),
-        "loan_id": loan_ids,
+        "borrower_id": _file_ids(portfolio, ID_COLUMN),
+        "loan_id": _file_ids(portfolio, LOAN_ID_COLUMN),
         "segment": view[SEGMENT_COLUMN].astype("Int64").to_numpy(dtype=object, na_value=None),
         "risk_score": view[RISK_COLUMN].to_numpy(dtype=float),
         "risk_band": plan["Risk_Band"].astype(str).to_numpy(),
@@ -160,10 +174,12 @@ def snapshot_record(decision: pipeline.Decision, bundle: ModelBundle, as_of: dat
         "outstanding": plan["Outstanding"].to_numpy(dtype=float),
         "expected_net": plan[NET_COLUMN].to_numpy(dtype=float),
     })
-    known = view[TARGET].notna().to_numpy() if TARGET in view else np.zeros(len(view), dtype=bool)
+    # An outcome is kept only for a loan the file names without doubt: a Borrower_ID of its own, and no other row
+    # with the same Borrower_ID and Loan_ID.
+    reported = view[TARGET].notna().to_numpy() if TARGET in view else np.zeros(len(view), dtype=bool)
+    known = reported & matchable(rows)
     outcomes = pd.DataFrame({"borrower_id": rows["borrower_id"][known], "loan_id": rows["loan_id"][known],
                              "status": view[TARGET][known].astype(str).to_numpy() if known.any() else []})
-    outcomes = outcomes.drop_duplicates(["borrower_id", "loan_id"])
     drift = decision.drift.table.rename(columns={"Input": "input", "Measure": "measure", "PSI": "psi",
                                                  "Status": "status", "Out_of_range_share": "out_of_range_share",
                                                  "Unseen_share": "unseen_share", "Missing_share": "missing_share",
@@ -172,17 +188,25 @@ def snapshot_record(decision: pipeline.Decision, bundle: ModelBundle, as_of: dat
               "method": decision.scenario.method, "scenario": scenario_to_json(decision.scenario),
               "artifact_hashes": json.dumps(bundle.manifest["files"], sort_keys=True), "rows": portfolio.n_rows,
               "rows_scored": portfolio.n_rows - portfolio.n_rows_not_scored,
-              "rows_with_issues": portfolio.n_rows_with_issues, "added_at": store.now(), "added_by": user}
+              "rows_with_issues": portfolio.n_rows_with_issues, "added_at": store.now(),
+              "added_by": user[:store.MAX_USER_CHARS]}
     return store.SnapshotRecord(header, rows, drift, outcomes, file_content)
 
 
-def _loan_ids(portfolio: LoadedPortfolio) -> np.ndarray:
-    """Each row's Loan_ID as written ("" where the file has none)."""
-    header = portfolio.validation.column_map.get(LOAN_ID_COLUMN)
+def _file_ids(portfolio: LoadedPortfolio, column: str) -> np.ndarray:
+    """Each row's identifier in ``column`` as the file writes it ("" where it has none: never a made-up one)."""
+    header = portfolio.validation.column_map.get(column)
     if header is None:
         return np.full(portfolio.n_rows, "", dtype=object)
     ids = portfolio.raw[header]
     return ids.where(ids.notna(), "").astype(str).str.strip().to_numpy(dtype=object)
+
+
+def matchable(rows: pd.DataFrame) -> np.ndarray:
+    """Rows whose loan can be matched with an outcome: a Borrower_ID, and a (Borrower_ID, Loan_ID) no other row
+    of the same snapshot has."""
+    keys = rows[["borrower_id", "loan_id"]]
+    return (keys["borrower_id"] != "").to_numpy() & ~keys.duplicated(keep=False).to_numpy()
 
 
 # --- the report -------------------------------------------------------------------------------------------------
@@ -198,7 +222,9 @@ def build_report(engine: Engine) -> MonitorReport:
     drift = store.read_drift(engine)
     drift_long = pd.DataFrame({"As_of": drift["snapshot_id"].map(as_of), "Input": drift["input"],
                                "Measure": drift["measure"], "PSI": drift["psi"], "Status": drift["status"]})
-    drift_long = drift_long.sort_values(["As_of"], kind="stable").reset_index(drop=True)
+    position = drift_long["Input"].map({name: place for place, name in enumerate(DRIFT_ORDER)})
+    drift_long = drift_long.assign(position=position).sort_values(["As_of", "position"], kind="stable")
+    drift_long = drift_long.drop(columns="position").reset_index(drop=True)
     analyses = _vintage_analyses(store.read_matured_scores(engine), headers)
     return MonitorReport(_trends(headers, store.read_trends(engine), drift_long), drift_long,
                          _backtest(headers, analyses), _alerts(headers, drift, analyses))
@@ -237,20 +263,12 @@ def _vintage_analyses(matured: pd.DataFrame, headers: pd.DataFrame) -> dict[int,
     analyses = {}
     for snapshot_id in headers["id"]:
         rows = matured[matured["snapshot_id"] == snapshot_id]
+        rows = rows[matchable(rows)]
         if rows.empty:
             continue
         events = (rows["status"].to_numpy() != FULLY_RECOVERED).astype(np.int8)
         analyses[snapshot_id] = analyse_outcomes(events, rows["risk_score"].to_numpy(dtype=float))
     return analyses
-
-
-def vintage_scores(engine: Engine, as_of: date) -> tuple[np.ndarray, np.ndarray]:
-    """The events (1: not fully recovered) and scores the backtest of the ``as_of`` vintage uses."""
-    headers = store.read_snapshots(engine)
-    ids = headers.loc[pd.to_datetime(headers["as_of"]).dt.date == as_of, "id"]
-    matured = store.read_matured_scores(engine)
-    rows = matured[matured["snapshot_id"].isin(ids)]
-    return (rows["status"].to_numpy() != FULLY_RECOVERED).astype(np.int8), rows["risk_score"].to_numpy(dtype=float)
 
 
 def _backtest(headers: pd.DataFrame, analyses: dict[int, OutcomeAnalysis]) -> pd.DataFrame:
@@ -278,8 +296,9 @@ def _alerts(headers: pd.DataFrame, drift: pd.DataFrame, analyses: dict[int, Outc
         for result in check_gates(analysis, _stored_drift(drift[drift["snapshot_id"] == snapshot_id]), gates):
             if result.status == "fail" and result.gate in ALERT_GATES:
                 records.append({"As_of": day, "Gate": result.gate, "Limit": result.limit,
-                                "Measured": result.measured})
-    return pd.DataFrame.from_records(records, columns=["As_of", "Gate", "Limit", "Measured"])
+                                "Measured": result.measured, "Limit_value": result.limit_value,
+                                "Measured_value": result.measured_value})
+    return pd.DataFrame.from_records(records, columns=list(ALERT_COLUMNS))
 
 
 def _stored_drift(rows: pd.DataFrame) -> DriftReport:
@@ -307,8 +326,8 @@ def report_to_dict(report: MonitorReport) -> dict:
                  "not_fully_recovered_rate": _number(row["Observed_Rate"]), "auc": _number(row["ROC_AUC"]),
                  "ks": _number(row["KS"]), "calibration_error": _number(row["Calibration_error"]),
                  "verdict": row["Verdict"]} for row in _records(report.backtest)]
-    alerts = [{"as_of": str(row["As_of"]), "gate": row["Gate"], "limit": row["Limit"], "measured": row["Measured"]}
-              for row in _records(report.alerts)]
+    alerts = [{"as_of": str(row["As_of"]), "gate": row["Gate"], "limit": _number(row["Limit_value"]),
+               "measured": _number(row["Measured_value"])} for row in _records(report.alerts)]
     return {"snapshots": snapshots, "drift": drift, "backtest": backtest, "alerts": alerts}
 
 

@@ -482,16 +482,19 @@ def plot_monitor_money(snapshots: pd.DataFrame) -> go.Figure:
 @readable
 def plot_drift_over_time(drift: pd.DataFrame) -> go.Figure:
     """Heatmap of the stability index of the score and every input (rows) in each snapshot (columns), coloured by
-    the 0.10 / 0.25 lights, the index written in each cell."""
-    table = drift.pivot(index="Input", columns="As_of", values="PSI").reindex(list(dict.fromkeys(drift["Input"])))
-    light = np.select([table.isna(), table >= MAJOR_SHIFT_FROM, table >= SOME_SHIFT_FROM], [np.nan, 2, 1], 0)
-    colors = [DRIFT_COLORS[STABLE], DRIFT_COLORS[SOME_SHIFT], DRIFT_COLORS[MAJOR_SHIFT]]
+    the light each snapshot stored (0.10 / 0.25; grey: too few rows to tell), the index written in each cell."""
+    inputs = list(dict.fromkeys(drift["Input"]))
+    table = drift.pivot(index="Input", columns="As_of", values="PSI").reindex(inputs)
+    lights = list(DRIFT_COLORS)  # stable, some shift, major shift, too few rows: the light each snapshot stored
+    light = drift.pivot(index="Input", columns="As_of", values="Status").reindex(inputs).map(
+        lambda status: lights.index(status) if status in lights else np.nan)
     figure = go.Figure(go.Heatmap(
-        z=light, x=[str(day) for day in table.columns], y=list(table.index), text=np.round(table.to_numpy(), 2),
-        texttemplate="%{text}", zmin=0, zmax=2, showscale=False,
-        colorscale=[[0, colors[0]], [0.33, colors[0]], [0.34, colors[1]], [0.66, colors[1]], [0.67, colors[2]],
-                    [1, colors[2]]],
-        hovertemplate="%{y}, %{x}: stability index %{text}<extra></extra>"))
+        z=light.to_numpy(dtype=float), x=[str(day) for day in table.columns], y=inputs,
+        text=np.round(table.to_numpy(dtype=float), 2), texttemplate="%{text}", zmin=0, zmax=len(lights) - 1,
+        showscale=False, colorscale=[[place / (len(lights) - 1), DRIFT_COLORS[status]]
+                                     for place, status in enumerate(lights)],
+        customdata=drift.pivot(index="Input", columns="As_of", values="Status").reindex(inputs).to_numpy(),
+        hovertemplate="%{y}, %{x}: stability index %{text} (%{customdata})<extra></extra>"))
     figure.update_layout(xaxis_title="Snapshot (as of)", yaxis_autorange="reversed", height=max(320, 28 * len(table)))
     return figure
 

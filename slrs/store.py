@@ -33,6 +33,7 @@ import pandas as pd
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
@@ -138,6 +139,7 @@ AUDIT_LOG = sa.Table(
 # Audit events
 APPLIED_SCENARIO, PRODUCED_PACK, ADDED_SNAPSHOT = "applied scenario", "produced pack", "added snapshot"
 MAX_NAME_CHARS = 100
+MAX_USER_CHARS = 200  # the user name columns' length (PostgreSQL refuses a longer one)
 
 
 @dataclass(frozen=True, eq=False)  # holds tables: compared by identity
@@ -195,7 +197,7 @@ def open_store(url: str) -> Engine:
     """
     try:
         parsed = sa.engine.make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise ConfigError("the database URL given is not a database URL; expected e.g. sqlite:///path/slrs.db or "
                           "postgresql+psycopg://user@host:5432/slrs") from None
     if parsed.get_backend_name() == "sqlite" and parsed.database == str(DEFAULT_DB_PATH):
@@ -212,6 +214,10 @@ def open_store(url: str) -> Engine:
             with _MIGRATING, _writing(engine) as connection:  # Alembic's context is global: one thread at a time
                 migrate(connection)
             return engine
+        except CommandError as error:  # e.g. a store migrated by a newer SLRS, to a revision this one lacks
+            engine.dispose()
+            raise StoreError(f"the store at {safe_url(url)} has a schema this version of SLRS does not know "
+                             f"({_first_line(error)}); use the SLRS that made it, or a newer one") from None
         except SQLAlchemyError as error:
             # PostgreSQL: of two processes creating a new store's tables at once, the second fails when the first
             # commits, and finds nothing left to do on its second attempt (SQLite's second one waits instead).
@@ -258,7 +264,7 @@ def safe_url(url: str) -> str:
     """The URL without its password, for messages ("a database URL" when it is not one)."""
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return "a database URL"
 
 
@@ -291,7 +297,7 @@ def _written(engine: Engine) -> Iterator[sa.Connection]:
     try:
         with _writing(engine) as connection:
             yield connection
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as error:  # the driver's own: PostgreSQL's COPY
         raise StoreError(f"the store refused the change, so nothing was written: {_first_line(error)}") from None
 
 
@@ -305,6 +311,19 @@ def snapshot_with_hash(engine: Engine, sha256: str) -> date | None:
     """The as-of date of the snapshot made from the file with this sha256, if any."""
     with _read(engine) as connection:
         return connection.execute(sa.select(SNAPSHOTS.c.as_of).where(SNAPSHOTS.c.file_sha256 == sha256)).scalar()
+
+
+def newest_snapshot(engine: Engine) -> tuple[int, date] | tuple[None, None]:
+    """The id and as-of date of the newest snapshot; (None, None) in an empty store."""
+    with _read(engine) as connection:
+        row = connection.execute(sa.select(SNAPSHOTS.c.id, SNAPSHOTS.c.as_of)
+                                 .order_by(SNAPSHOTS.c.as_of.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def newest_snapshot_id(engine: Engine) -> int | None:
+    with _read(engine) as connection:
+        return connection.execute(sa.select(sa.func.max(SNAPSHOTS.c.id))).scalar()
 
 
 def snapshot_file_name(engine: Engine, as_of: date) -> str | None:
@@ -395,14 +414,16 @@ def read_drift(engine: Engine) -> pd.DataFrame:
 
 
 def read_matured_scores(engine: Engine) -> pd.DataFrame:
-    """Each snapshot's scored rows whose loan's outcome arrived in a later snapshot: snapshot_id, risk_score,
-    status."""
+    """Each snapshot's scored rows with a Borrower_ID whose loan's outcome arrived in a later snapshot:
+    snapshot_id, borrower_id, loan_id, risk_score, status."""
     later = sa.and_(OUTCOMES.c.borrower_id == SNAPSHOT_ROWS.c.borrower_id,
                     OUTCOMES.c.loan_id == SNAPSHOT_ROWS.c.loan_id)
-    query = (sa.select(SNAPSHOT_ROWS.c.snapshot_id, SNAPSHOT_ROWS.c.risk_score, OUTCOMES.c.status)
+    query = (sa.select(SNAPSHOT_ROWS.c.snapshot_id, SNAPSHOT_ROWS.c.borrower_id, SNAPSHOT_ROWS.c.loan_id,
+                       SNAPSHOT_ROWS.c.risk_score, OUTCOMES.c.status)
              .join(OUTCOMES, later)
              .join(SNAPSHOTS, SNAPSHOTS.c.id == SNAPSHOT_ROWS.c.snapshot_id)
-             .where(OUTCOMES.c.as_of > SNAPSHOTS.c.as_of, SNAPSHOT_ROWS.c.risk_score.is_not(None))
+             .where(OUTCOMES.c.as_of > SNAPSHOTS.c.as_of, SNAPSHOT_ROWS.c.risk_score.is_not(None),
+                    SNAPSHOT_ROWS.c.borrower_id != "")
              .order_by(SNAPSHOT_ROWS.c.snapshot_id, SNAPSHOT_ROWS.c.row))
     with _read(engine) as connection:
         return pd.read_sql(query, connection)
@@ -424,7 +445,7 @@ def save_scenario(engine: Engine, name: str, content: str, author: str) -> Saved
     with _written(engine) as connection:
         latest = connection.execute(sa.select(sa.func.max(SCENARIOS.c.version))
                                     .where(SCENARIOS.c.name == name)).scalar()
-        saved = SavedScenario(name, (latest or 0) + 1, author, now(), content)
+        saved = SavedScenario(name, (latest or 0) + 1, author[:MAX_USER_CHARS], now(), content)
         connection.execute(sa.insert(SCENARIOS).values(name=saved.name, version=saved.version, author=saved.author,
                                                        saved_at=saved.saved_at, content=saved.content))
     return saved
@@ -472,7 +493,7 @@ def _aware(moment: datetime) -> datetime:
 def log_event(engine: Engine, user: str, event: str, subject: str, data_sha256: str,
               artifact_hashes: Mapping[str, str], connection: sa.Connection | None = None) -> None:
     """Append one line to the audit log (in ``connection``'s transaction when given)."""
-    values = {"at": now(), "user_name": user[:200], "event": event, "subject": subject[:300],
+    values = {"at": now(), "user_name": user[:MAX_USER_CHARS], "event": event, "subject": subject[:300],
               "data_sha256": data_sha256, "artifact_hashes": json.dumps(dict(artifact_hashes), sort_keys=True)}
     if connection is not None:
         connection.execute(sa.insert(AUDIT_LOG).values(**values))

@@ -11,19 +11,21 @@ sample) are cached across sessions.
 from __future__ import annotations
 
 import ctypes
+import importlib
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, TypeVar
 
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from sqlalchemy.engine import Engine
 from streamlit.typing import UploadedFile
 
-from slrs import monitoring, pipeline, store
+from slrs import pipeline
 from slrs.bundle import ModelBundle
 from slrs.compare import Comparison
 from slrs.drift import DriftReport
@@ -61,6 +63,11 @@ from slrs.summary import SummaryInputs, SummaryLine, summarise
 from slrs.tables import STATUS_COLOURS, FigureKind, display_table
 from slrs.whatif import Baseline, Scenario, open_scenario
 from slrs.whatif import scenario_to_query as borrower_query
+
+if TYPE_CHECKING:  # for the annotations only: the store's modules load on first use (``_store``)
+    from sqlalchemy.engine import Engine
+
+    from slrs.monitoring import MonitorReport
 
 SAMPLE_PATH = DEFAULT_MODEL_DIR.parent / "data" / "portfolio.csv"
 SAMPLE_NAME = "Bundled sample portfolio"
@@ -559,7 +566,7 @@ def load_scenario_upload() -> None:
         return
     restore_scenario(scenario)
     st.session_state[SCENARIO_RESULT_KEY] = (_upload_marker(uploaded), "")
-    log_event(store.APPLIED_SCENARIO, f"scenario file {uploaded.name}")
+    log_event(_store().APPLIED_SCENARIO, f"scenario file {uploaded.name}")
 
 
 def scenario_upload_result(uploaded: UploadedFile) -> str | None:
@@ -576,17 +583,28 @@ def url_warnings() -> list[str]:
 
 # --- the store: saved scenarios, the audit log, monitoring ------------------------------------------------------
 
+# The store's modules load when a page first keeps or reads a record, not at the app's cold start: SQLAlchemy and
+# Alembic cost 0.4 s of imports that the first page does not need (a lazy import, as the command line's modules).
+def _store() -> ModuleType:
+    return importlib.import_module("slrs.store")
+
+
+def _monitoring() -> ModuleType:
+    return importlib.import_module("slrs.monitoring")
+
+
 AUDIT_PROBLEM_KEY = "slrs_audit_problem"  # why the audit log could not record the last event, if it could not
-SAVED_RESULT_KEY = "slrs_saved_scenario_result"
+SAVED_RESULT_KEY = "slrs_saved_scenario_result"  # (tone, message) of the last save or load on the page
 SAVE_NAME_KEY = "saved_scenario_name"
 SNAPSHOT_DATE_KEY = "monitoring_as_of"
-SNAPSHOT_RESULT_KEY = "slrs_snapshot_result"  # (tone, message) of the last snapshot added on the page  # (tone, message) of the last save or load on the page
+SNAPSHOT_RESULT_KEY = "slrs_snapshot_result"  # (tone, message) of the last snapshot added on the page
 LOCAL_USER = "local"
+NO_SECRETS_FILE = "no-secrets-found"  # Streamlit's error id for "there is no secrets file at all"
 
 
-@st.cache_resource(show_spinner="Opening the store...")
+@st.cache_resource(show_spinner="Opening the _store()...")
 def _open_store(url: str) -> Engine:
-    return store.open_store(url)
+    return _store().open_store(url)
 
 
 def get_store() -> Engine:
@@ -595,17 +613,23 @@ def get_store() -> Engine:
 
 
 def store_url() -> str:
+    """``store.database_url`` with the app's secrets, read only when the environment does not decide."""
+    if os.environ.get(_store().DB_URL_VARIABLE, "").strip():
+        return _store().database_url()
     try:
-        secrets = {store.DB_URL_VARIABLE: st.secrets.get(store.DB_URL_VARIABLE)}
-    except FileNotFoundError:  # no secrets file: the environment or the default decide
+        secrets = {_store().DB_URL_VARIABLE: st.secrets.get(_store().DB_URL_VARIABLE)}
+    except FileNotFoundError as error:  # Streamlit's StreamlitSecretNotFoundError
+        if getattr(error, "error_id", None) != NO_SECRETS_FILE:  # a secrets file that does not read: say so,
+            raise ConfigError(f"the app's secrets file cannot be read ({error}); correct it, or set "  # never
+                              f"{_store().DB_URL_VARIABLE}") from None  # fall back to another store silently
         secrets = {}
-    return store.database_url(secrets=secrets)
+    return _store().database_url(secrets=secrets)
 
 
 def current_user() -> str:
     """Who is using the app, for the audit log: the signed-in user's name or e-mail, else "local"."""
     if st.user.get("is_logged_in"):
-        return str(st.user.get("name") or st.user.get("email") or "signed-in user")
+        return str(st.user.get("name") or st.user.get("email") or "signed-in user")[:_store().MAX_USER_CHARS]
     return LOCAL_USER
 
 
@@ -613,7 +637,7 @@ def log_event(event: str, subject: str) -> None:
     """Write one audit line with this session's user, data and models; a store that refuses it is said on the
     page (``audit_problem``), never hidden."""
     try:
-        store.log_event(get_store(), current_user(), event, subject, active_portfolio().digest,
+        _store().log_event(get_store(), current_user(), event, subject, active_portfolio().digest,
                         get_bundle().manifest["files"])
     except SLRSError as error:
         st.session_state[AUDIT_PROBLEM_KEY] = f"The audit log could not record this ({event}): {error}"
@@ -627,7 +651,7 @@ def audit_problem() -> str | None:
 
 def log_pack_download() -> None:
     """Callback of the committee pack's download button."""
-    log_event(store.PRODUCED_PACK, f"committee pack of {active_portfolio().name} "
+    log_event(_store().PRODUCED_PACK, f"committee pack of {active_portfolio().name} "
                                    f"({scenario_subject(active_scenario())})")
 
 
@@ -636,7 +660,7 @@ def save_active_scenario() -> None:
     page to show. The name is read here, not passed in: a name typed just before the click is not in the page
     yet."""
     try:
-        saved = store.save_scenario(get_store(), st.session_state.get(SAVE_NAME_KEY, ""),
+        saved = _store().save_scenario(get_store(), st.session_state.get(SAVE_NAME_KEY, ""),
                                     scenario_to_json(active_scenario()), current_user())
     except SLRSError as error:
         st.session_state[SAVED_RESULT_KEY] = ("error", f"Nothing was saved: {error}")
@@ -653,7 +677,7 @@ def apply_saved_scenario(name: str, version: int) -> None:
         st.session_state[SAVED_RESULT_KEY] = ("error", f"Nothing changed: {error}")
         return
     st.session_state[SAVED_RESULT_KEY] = ("success", f"{name}, version {version}, is now in use on every page.")
-    log_event(store.APPLIED_SCENARIO, f"{name} version {version}")
+    log_event(_store().APPLIED_SCENARIO, f"{name} version {version}")
 
 
 def scenario_subject(scenario: DecisionScenario) -> str:
@@ -667,11 +691,22 @@ def add_active_snapshot() -> None:
     as the snapshot of the date chosen; the outcome is kept for the page to show."""
     as_of = st.session_state.get(SNAPSHOT_DATE_KEY)
     try:
-        result = monitoring.add_decision(get_store(), active_decision(), get_bundle(), as_of, current_user())
+        result = _monitoring().add_decision(get_store(), active_decision(), get_bundle(), as_of, current_user())
     except SLRSError as error:
         st.session_state[SNAPSHOT_RESULT_KEY] = ("error", f"Nothing was added: {error}")
     else:
         st.session_state[SNAPSHOT_RESULT_KEY] = ("success" if result.added else "info", result.message)
+
+
+def monitor_report() -> MonitorReport:
+    """The store's monitoring report, made again only when a snapshot was added (snapshots are never changed)."""
+    return _report_of(store_url(), _store().newest_snapshot_id(get_store()))
+
+
+@st.cache_data(show_spinner="Reading the snapshots...", max_entries=4)
+def _report_of(url: str, newest_snapshot: int | None) -> MonitorReport:
+    """``newest_snapshot`` is only the cache's key: a new snapshot makes a new report."""
+    return _monitoring().build_report(_open_store(url))
 
 
 def snapshot_result() -> tuple[str, str] | None:
@@ -680,8 +715,8 @@ def snapshot_result() -> tuple[str, str] | None:
 
 def saved_scenario(name: str, version: int) -> DecisionScenario:
     """A saved scenario, read as any scenario file is (``slrs.scenario.scenario_from_dict``)."""
-    content = store.load_scenario(get_store(), name, version).content
-    return read_scenario_text(content, store.scenario_file_name(name, version))
+    content = _store().load_scenario(get_store(), name, version).content
+    return read_scenario_text(content, _store().scenario_file_name(name, version))
 
 
 def saved_result() -> tuple[str, str] | None:

@@ -27,7 +27,10 @@ PIPELINE_STEPS = {"load_portfolio", "build_view", "score_rows", "plan_actions", 
 def _imports(path: Path) -> list[tuple[str, int, bool]]:
     """(module, line, at top level) of every import in ``path``; relative imports are not used here."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    top = {id(node) for node in tree.body}
+    # A top-level ``if TYPE_CHECKING:`` block holds imports for annotations only: never run, so never a dodge.
+    annotations_only = [node.body for node in tree.body
+                        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"]
+    top = {id(node) for node in [*tree.body, *(statement for block in annotations_only for statement in block)]}
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

@@ -102,37 +102,115 @@ def test_the_downturn_months_show_drift_lights_that_earlier_months_do_not(monito
     assert days_past_due[_as_of(months[DOWNTURN - 1])] >= 0.25 > days_past_due[_as_of(months[DOWNTURN - 2])]
 
 
+def _expected_backtest(files: list[pd.DataFrame], bundle) -> list[tuple[int, float]]:
+    """(N, ROC AUC) of each vintage but the last, worked out apart from the store with pandas and scikit-learn.
+
+    A loan is known by its Borrower_ID and Loan_ID ("" without one), only where the Borrower_ID is given and no
+    other row of the same file has the same pair; its outcome arrives in the first file that reports it.
+    """
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        keys = pd.DataFrame({"Borrower_ID": frame["Borrower_ID"].fillna("").astype(str),
+                             "Loan_ID": frame["Loan_ID"].fillna("").astype(str) if "Loan_ID" in frame else ""})
+        return keys[(keys["Borrower_ID"] != "") & ~keys.duplicated(keep=False)]
+
+    first_report = {}
+    for month, frame in enumerate(files):
+        reported = keyed(frame).loc[frame[TARGET].notna()]
+        for key, status in zip(map(tuple, reported.to_numpy()), frame.loc[reported.index, TARGET], strict=True):
+            first_report.setdefault(key, (month, status))
+    expected = []
+    for month, frame in enumerate(files[:-1]):
+        view = pipeline.score(pipeline.load(_csv(frame), "m.csv"), bundle, "outcome")
+        rows = keyed(frame)
+        later = [(first_report[key][1], view["Risk_Score"].iloc[position])
+                 for position, key in zip(rows.index, map(tuple, rows.to_numpy()), strict=True)
+                 if key in first_report and first_report[key][0] > month]
+        statuses, scores = zip(*later, strict=True)
+        expected.append((len(later), roc_auc_score(np.array(statuses) != FULLY_RECOVERED, scores)))
+    return expected
+
+
 def test_the_backtest_auc_of_each_vintage_equals_scikit_learns_on_the_same_rows(monitored, history, bundle) -> None:
-    backtest = monitoring.build_report(monitored).backtest.set_index("As_of")
-    months = list(history)
+    backtest = monitoring.build_report(monitored).backtest
     assert len(backtest) == MONTHS - 1  # the last month has no later outcomes yet
-    for position, month in enumerate(months[:-1]):
-        # Worked out apart from the store: the month's own scores, and the outcomes later files report.
-        view = pipeline.score(pipeline.load(_csv(history[month]), "m.csv"), bundle, "outcome")
-        scores = pd.DataFrame({"Borrower_ID": view["Borrower_ID"].astype(str),
-                               "Loan_ID": history[month]["Loan_ID"].astype(str), "score": view["Risk_Score"]})
-        later = pd.concat([history[m] for m in months[position + 1:]])
-        outcomes = later.loc[later[TARGET].notna(), ["Borrower_ID", "Loan_ID", TARGET]]
-        matched = scores.merge(outcomes, on=["Borrower_ID", "Loan_ID"])
-        expected = roc_auc_score(matched[TARGET] != FULLY_RECOVERED, matched["score"])
-        assert backtest.loc[_as_of(month), "N"] == len(matched)
-        assert backtest.loc[_as_of(month), "ROC_AUC"] == pytest.approx(expected, abs=1e-12)
+    expected = _expected_backtest(list(history.values()), bundle)
+    assert backtest["N"].tolist() == [n for n, _ in expected]
+    assert backtest["ROC_AUC"].to_numpy() == pytest.approx([auc for _, auc in expected], abs=1e-12)
+
+
+def _without_loan_ids(files: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    return [frame.drop(columns="Loan_ID") for frame in files]
+
+
+def _with_blank_and_repeated_ids(files: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    changed = [frame.copy() for frame in files]
+    for frame in changed:
+        frame.loc[frame.index[:20], "Borrower_ID"] = None  # no identifier: never matched
+        frame.loc[frame.index[20:40], ["Borrower_ID", "Loan_ID"]] = frame.loc[frame.index[40:60],
+                                                                              ["Borrower_ID", "Loan_ID"]].to_numpy()
+    return changed
+
+
+@pytest.mark.parametrize("change", [_without_loan_ids, _with_blank_and_repeated_ids])
+def test_the_backtest_matches_only_loans_the_files_name_without_doubt(change, tmp_path: Path, history,
+                                                                       bundle) -> None:
+    files = change(list(history.values())[:4])
+    engine = store.open_store(f"sqlite:///{tmp_path / 'slrs.db'}")
+    for number, frame in enumerate(files):
+        monitoring.add_snapshot(engine, _csv(frame), f"{number}.csv", date(2026, number + 1, 28), bundle,
+                                DecisionScenario(), "ana")
+    backtest = monitoring.build_report(engine).backtest
+    expected = _expected_backtest(files, bundle)
+    assert backtest["N"].tolist() == [n for n, _ in expected]
+    assert backtest["ROC_AUC"].to_numpy() == pytest.approx([auc for _, auc in expected], abs=1e-12)
+    engine.dispose()
+
+
+def test_snapshots_are_added_in_date_order(monitored, bundle) -> None:
+    before = store.count_rows(monitored)
+    earlier = _csv(generate_history(150, 1, seed=98)["2026-01"])
+    with pytest.raises(ConfigError, match="newest snapshot is as of 2026-09-28; snapshots are added in date order"):
+        monitoring.add_snapshot(monitored, earlier, "late.csv", date(2026, 5, 1), bundle, DecisionScenario(), "ben")
+    assert store.count_rows(monitored) == before
+
+
+def test_the_bundled_sample_is_not_a_book_to_monitor(tmp_path: Path, bundle) -> None:
+    engine = store.open_store(f"sqlite:///{tmp_path / 'slrs.db'}")
+    sample = pipeline.load(_csv(generate_history(150, 1)["2026-01"]), "sample.csv", is_sample=True)
+    with pytest.raises(ConfigError, match="bundled sample portfolio is the models' training data"):
+        monitoring.add_decision(engine, pipeline.decide(sample, bundle, DecisionScenario()), bundle,
+                                date(2026, 1, 31), "ana")
+    assert store.count_rows(engine)["snapshots"] == 0
 
 
 def test_alerts_name_the_failing_gates_of_the_downturn(monitored) -> None:
     report = monitoring.build_report(monitored)
-    psi_alerts = report.alerts[report.alerts["Gate"].str.startswith("Score stability")]
-    assert set(psi_alerts["As_of"]) <= set(report.snapshots["As_of"].iloc[DOWNTURN - 1:])
+    months = list(generate_history(1, MONTHS))
+    # The vintage just before the downturn: its loans ended worse than its scores said.
+    before_downturn = _as_of(months[DOWNTURN - 2])
+    calibration = report.alerts[report.alerts["Gate"].str.startswith("Calibration error")]
+    assert calibration["As_of"].tolist() == [before_downturn]
+    backtest = report.backtest.set_index("As_of")["Calibration_error"]
+    assert calibration["Measured_value"].iloc[0] == backtest[before_downturn] > 0.10
+    # The score's stability gate fails exactly where the score's index is above its limit (none in this history).
     scores = report.drift[report.drift["Input"] == SCORE_INPUT]
-    failing = scores.loc[scores["PSI"].round(3) > 0.25, "As_of"]
-    assert set(psi_alerts["As_of"]) == set(failing)
+    psi_alerts = report.alerts[report.alerts["Gate"].str.startswith("Score stability")]
+    assert set(psi_alerts["As_of"]) == set(scores.loc[scores["PSI"].round(3) > 0.25, "As_of"])
 
 
 def test_the_json_report_has_the_documented_keys(monitored) -> None:
     data = json.loads(json.dumps(monitoring.report_to_dict(monitoring.build_report(monitored))))
-    assert {"snapshots", "drift", "backtest", "alerts"} <= set(data)
-    assert {"as_of", "rows", "psi_score"} <= set(data["snapshots"][0])
-    assert {"as_of", "n", "auc"} <= set(data["backtest"][0])
+    # Every key the README's table documents, and no other.
+    assert set(data) == {"snapshots", "drift", "backtest", "alerts"}
+    assert set(data["snapshots"][0]) == {"as_of", "file", "rows", "rows_scored", "outstanding",
+                                         "expected_net_recovery", "accounts", "risk_mix", "psi_score", "drift_status"}
+    assert set(data["snapshots"][0]["accounts"]) == {"reminders", "settlement", "legal"}
+    assert set(data["drift"][0]) == {"as_of", "input", "measure", "psi", "status"}
+    assert data["drift"][0]["input"] == SCORE_INPUT  # the risk score first
+    assert set(data["backtest"][0]) == {"as_of", "rows_scored", "n", "matured_share", "not_fully_recovered_rate",
+                                        "auc", "ks", "calibration_error", "verdict"}
+    assert set(data["alerts"][0]) == {"as_of", "gate", "limit", "measured"}
+    assert isinstance(data["alerts"][0]["limit"], float) and isinstance(data["alerts"][0]["measured"], float)
     assert data["snapshots"][0]["rows"] == ROWS
 
 

@@ -56,10 +56,16 @@ def test_a_store_that_cannot_be_opened_is_said_in_words(app, monkeypatch) -> Non
 
 def test_the_portfolio_in_use_is_added_as_a_snapshot_once(app) -> None:
     open_page(app, PAGE)
+    app.button(key="monitoring_add").click().run()  # the bundled sample: the models' training data, not a book
+    assert "bundled sample portfolio is the models" in app.error[0].value.replace("\\", "")
+    book = generate_history(300, 1, seed=2)["2026-01"].to_csv(index=False).encode()
+    app.switch_page("pages/portfolio.py").run()
+    app.file_uploader(key=ui.UPLOAD_KEY).set_value(("branch.csv", book, "text/csv")).run()
+    app.switch_page(PAGE).run()
     app.date_input(key=ui.SNAPSHOT_DATE_KEY).set_value(date(2026, 3, 31))
     app.button(key="monitoring_add").click().run()
     assert not app.exception
-    assert "as the snapshot of 2026-03-31: 5,000 rows" in app.success[0].value.replace("\\", "")
+    assert "stored branch.csv as the snapshot of 2026-03-31: 300 rows" in app.success[0].value.replace("\\", "")
     snapshots = app.dataframe[0].value
     assert [str(day) for day in snapshots["As of"]] == ["2026-03-31"]
     app.date_input(key=ui.SNAPSHOT_DATE_KEY).set_value(date(2026, 4, 30))

@@ -90,9 +90,11 @@ def test_a_refused_snapshot_writes_nothing_at_all(store_url: str) -> None:
     engine = store.open_store(store_url)
     store.insert_snapshot(engine, _record(date(2026, 1, 31), "a" * 64, ["B1", "B2"]))
     before = store.count_rows(engine)
-    # The same date again: the database refuses the header, and the rows, drift, outcomes and audit line with it.
+    # The header, rows, drift and sums go in, then the outcomes fail (one loan twice): all of it is rolled back.
+    broken = _record(date(2026, 2, 28), "b" * 64, ["B3", "B4"])
+    broken.outcomes.loc[1] = ["B3", "", "Written Off"]
     with pytest.raises(StoreError, match="nothing was written"):
-        store.insert_snapshot(engine, _record(date(2026, 1, 31), "b" * 64, ["B3", "B4"]))
+        store.insert_snapshot(engine, broken)
     assert store.count_rows(engine) == before
     engine.dispose()
 
