@@ -122,6 +122,7 @@ def test_the_url_comes_from_the_flag_then_the_environment_then_the_secrets(monke
     ("not a url", ConfigError, "is not a database URL"),
     ("oracle+nodriver://x@h/db", ConfigError, "names a driver that is not installed"),
     ("postgresql+psycopg://nobody:secret@127.0.0.1:1/none", StoreError, "cannot be opened"),
+    ("postgresql+psycopg://nobody:secret@127.0.0.1:54x2/none", ConfigError, "is not a database URL"),
 ])
 def test_a_store_that_cannot_be_opened_is_said_in_words_without_its_password(url: str, error: type,
                                                                             message: str) -> None:
@@ -184,3 +185,14 @@ def test_a_migration_that_fails_leaves_no_table_behind(tmp_path) -> None:
     # The two tables made before the failure, and Alembic's version table, were rolled back with it.
     assert sa.inspect(engine).get_table_names() == ["snapshot_drift"]
     engine.dispose()
+
+
+def test_a_store_migrated_by_a_newer_version_is_refused_in_words(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'slrs.db'}"
+    store.open_store(url).dispose()
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # as a later SLRS, with a revision this one does not have, would leave it
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    engine.dispose()
+    with pytest.raises(StoreError, match="has a schema this version of SLRS does not know"):
+        store.open_store(url)
