@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,6 +18,8 @@ from slrs import store
 from slrs.exceptions import ConfigError, StoreError
 from slrs.scenario import DecisionScenario, scenario_from_dict, scenario_to_json
 from slrs.strategy import Thresholds
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_a_migrated_store_matches_the_tables_the_code_uses(store_url: str) -> None:
@@ -158,18 +161,15 @@ def test_a_store_made_by_the_first_revision_is_upgraded_in_place_with_its_sums(s
     upgraded.dispose()
 
 
-def _open_and_close(url: str) -> str:
-    try:
-        store.open_store(url).dispose()
-    except StoreError as error:
-        return str(error)
-    return "opened"
+OPEN_AND_CLOSE = "import sys; from slrs import store; store.open_store(sys.argv[1]).dispose(); print('opened')"
 
 
 def test_processes_opening_a_new_store_at_once_all_open_it(store_url: str) -> None:
     # Each runs the migrations of a store that does not exist yet; none may fail or see half a schema.
-    with ProcessPoolExecutor(3, mp_context=multiprocessing.get_context("spawn")) as pool:
-        assert list(pool.map(_open_and_close, [store_url] * 3)) == ["opened"] * 3
+    processes = [subprocess.Popen([sys.executable, "-c", OPEN_AND_CLOSE, store_url], cwd=ROOT, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    results = [process.communicate(timeout=120) for process in processes]
+    assert [out.strip() for out, _ in results] == ["opened"] * 3, [error[-500:] for _, error in results]
     engine = store.open_store(store_url)
     assert store.count_rows(engine)["snapshots"] == 0
     engine.dispose()
