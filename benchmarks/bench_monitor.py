@@ -12,28 +12,16 @@ prints wall time and peak memory (max RSS) of each, and the store's size when it
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_score import run_timed  # noqa: E402  (this script's own folder)
+
 from slrs.synth import generate_history  # noqa: E402
-
-
-def run_timed(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one command in a fresh process (``os.wait4``: that child's own peak)."""
-    start = time.perf_counter()
-    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"{' '.join(command[2:5])} failed: {child.stderr.read().decode()[-500:]}")
-    return seconds, usage.ru_maxrss / 1024
 
 
 def main() -> None:
