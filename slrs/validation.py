@@ -154,10 +154,11 @@ def _parse_numbers(text: pd.Series) -> pd.Series:
 
 
 def _check_numeric(column: Column, text: pd.Series) -> tuple[pd.Series, list[pd.DataFrame]]:
-    missing = (text == "").to_numpy() & (not column.may_be_blank)
+    blank = (text == "").to_numpy()
+    missing = blank & (not column.may_be_blank)
     values = _parse_numbers(text).to_numpy()
     found = []
-    unparseable = np.isnan(values) & (text != "").to_numpy()
+    unparseable = np.isnan(values) & ~blank
     found.append(_problems(unparseable, text, column.name, f"is not a number (expected {column.expected()})"))
     if column.dtype == "int":
         fractional = (values != np.floor(values)) & ~np.isnan(values)
