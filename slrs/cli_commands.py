@@ -71,9 +71,7 @@ def run_generate(args: argparse.Namespace) -> None:
 def _generate_history(args: argparse.Namespace) -> None:
     """``generate --months M -o DIR``: one CSV per month in a new folder, which appears only when complete."""
     output = args.output
-    if output.exists() and (not output.is_dir() or any(output.iterdir())):
-        raise SLRSError(f"-o {output} exists and is not an empty folder; the monthly files go into a new folder: "
-                        "choose a new name")
+    _refuse_a_used_folder(output, "the monthly files go")
     downturn = DOWNTURN_MONTH if args.downturn_month is None else args.downturn_month or None
     snapshots = generate_history(args.rows, args.months, args.seed, downturn)
     write_folder(output, {f"{month}.csv": frame.to_csv(index=False, lineterminator="\n").encode()
@@ -89,9 +87,7 @@ def output_path(args: argparse.Namespace) -> Path | None:
     if output is None:
         return None
     if getattr(args, "engine", "local") == "dask" and names_a_folder(output):  # a folder of Parquet parts
-        if output.exists() and (not output.is_dir() or any(output.iterdir())):
-            raise SLRSError(f"-o {output} exists and is not an empty folder; a Dask run writes its parts into a "
-                            "new folder: choose a new name")
+        _refuse_a_used_folder(output, "a Dask run writes its parts")
     elif output.is_dir():
         raise SLRSError(f"-o {output} is a folder; expected a file name, e.g. {output / 'scored.csv'}")
     if source is not None and output.exists() and source.exists() and output.samefile(source):
@@ -102,6 +98,13 @@ def output_path(args: argparse.Namespace) -> Path | None:
         raise SLRSError(f"cannot make the folder {output.parent} for -o ({error.strerror}); expected a "
                         "writable place") from None
     return output
+
+
+def _refuse_a_used_folder(output: Path, what_goes_there: str) -> None:
+    """An output folder must be new or empty: a finished folder replaces it whole."""
+    if output.exists() and (not output.is_dir() or any(output.iterdir())):
+        raise SLRSError(f"-o {output} exists and is not an empty folder; {what_goes_there} into a new folder: "
+                        "choose a new name")
 
 
 def write_output(output: Path, write: Callable[[BinaryIO], object]) -> None:

@@ -225,7 +225,7 @@ def build_report(engine: Engine) -> MonitorReport:
     position = drift_long["Input"].map({name: place for place, name in enumerate(DRIFT_ORDER)})
     drift_long = drift_long.assign(position=position).sort_values(["As_of", "position"], kind="stable")
     drift_long = drift_long.drop(columns="position").reset_index(drop=True)
-    analyses = _vintage_analyses(store.read_matured_scores(engine), headers)
+    analyses = _vintage_analyses(store.read_matured_scores(engine))
     return MonitorReport(_trends(headers, store.read_trends(engine), drift_long), drift_long,
                          _backtest(headers, analyses), _alerts(headers, drift, analyses))
 
@@ -258,16 +258,14 @@ def _worst_light(statuses: pd.Series) -> str:
     return max(lights, key=LIGHT_ORDER.index) if lights else TOO_FEW_ROWS
 
 
-def _vintage_analyses(matured: pd.DataFrame, headers: pd.DataFrame) -> dict[int, OutcomeAnalysis]:
+def _vintage_analyses(matured: pd.DataFrame) -> dict[int, OutcomeAnalysis]:
     """The outcome analysis of each snapshot's scores against the outcomes that arrived after it."""
     analyses = {}
-    for snapshot_id in headers["id"]:
-        rows = matured[matured["snapshot_id"] == snapshot_id]
+    for snapshot_id, rows in matured.groupby("snapshot_id", sort=False):
         rows = rows[matchable(rows)]
-        if rows.empty:
-            continue
-        events = (rows["status"].to_numpy() != FULLY_RECOVERED).astype(np.int8)
-        analyses[snapshot_id] = analyse_outcomes(events, rows["risk_score"].to_numpy(dtype=float))
+        if not rows.empty:
+            events = (rows["status"].to_numpy() != FULLY_RECOVERED).astype(np.int8)
+            analyses[snapshot_id] = analyse_outcomes(events, rows["risk_score"].to_numpy(dtype=float))
     return analyses
 
 

@@ -321,11 +321,6 @@ def newest_snapshot(engine: Engine) -> tuple[int, date] | tuple[None, None]:
     return (row[0], row[1]) if row else (None, None)
 
 
-def newest_snapshot_id(engine: Engine) -> int | None:
-    with _read(engine) as connection:
-        return connection.execute(sa.select(sa.func.max(SNAPSHOTS.c.id))).scalar()
-
-
 def snapshot_file_name(engine: Engine, as_of: date) -> str | None:
     """The file of the snapshot as of ``as_of``, if there is one."""
     with _read(engine) as connection:

@@ -700,7 +700,8 @@ def add_active_snapshot() -> None:
 
 def monitor_report() -> MonitorReport:
     """The store's monitoring report, made again only when a snapshot was added (snapshots are never changed)."""
-    return _report_of(store_url(), _store().newest_snapshot_id(get_store()))
+    newest_id, _ = _store().newest_snapshot(get_store())
+    return _report_of(store_url(), newest_id)
 
 
 @st.cache_data(show_spinner="Reading the snapshots...", max_entries=4)
