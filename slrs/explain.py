@@ -152,8 +152,8 @@ def _outcome_view(bundle: ModelBundle) -> _ForestView:
     forest = _require_forest(pipeline.named_steps["model"], "outcome")
     prepare = pipeline.named_steps["prepare"]
     columns = prepare.named_steps["columns"]
-    encoder = columns.named_transformers_["categorical"].named_steps["encode"]
-    categories = dict(zip(CATEGORICAL_MODEL_FEATURES, encoder.categories_, strict=True))
+    categories = dict(zip(CATEGORICAL_MODEL_FEATURES, columns.named_transformers_["categorical"].categories_,
+                          strict=True))
     return _ForestView(prepare, forest, tuple(columns.get_feature_names_out()), categories,
                        list(forest.classes_).index(FULLY_RECOVERED), True, shap.TreeExplainer(forest))
 
