@@ -537,14 +537,25 @@ def _neutralise_table(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(columns, names=[neutralise_formula_text(str(name)) for name in table.column_names])
 
 
-_FORMULA_FIRST_CHARACTERS = pa.array(["'", *FORMULA_STARTS])
+_FORMULA_FIRST_BYTES = np.zeros(256, dtype=bool)
+_FORMULA_FIRST_BYTES[list(("'" + "".join(FORMULA_STARTS)).encode())] = True
 
 
 def _may_start_a_formula(column: pa.ChunkedArray) -> bool:
-    """Whether any value starts with a formula character or an apostrophe: one cheap pass over first characters,
-    so the regular expressions run only on the rare columns that need them."""
-    first = pc.utf8_slice_codeunits(column, 0, 1)
-    return bool(pc.any(pc.is_in(first, value_set=_FORMULA_FIRST_CHARACTERS)).as_py())
+    """Whether any value may start with a formula character or an apostrophe, so the regular expressions run only
+    on the rare columns that need them. Each value's first byte is read from Arrow's buffers: these characters are
+    ASCII, which no other UTF-8 character starts with (a null slot with bytes at worst sends a column to them)."""
+    return any(_chunk_may_start_a_formula(chunk) for chunk in column.chunks)
+
+
+def _chunk_may_start_a_formula(chunk: pa.Array) -> bool:
+    _, offset_buffer, data = chunk.buffers()
+    if data is None or not len(chunk):
+        return False
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
+    starts = offsets[chunk.offset:chunk.offset + len(chunk) + 1]
+    first_bytes = np.frombuffer(data, dtype=np.uint8)[starts[:-1][starts[1:] > starts[:-1]]]
+    return bool(_FORMULA_FIRST_BYTES[first_bytes].any())
 
 
 def write_csv_chunk(frame: pd.DataFrame, stream: BinaryIO, first: bool) -> None:

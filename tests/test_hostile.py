@@ -15,9 +15,11 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pytest
 from conftest import open_page
 
+from slrs import io as io_module
 from slrs import pipeline, ui
 from slrs.cli import main as cli_main
 from slrs.exceptions import DataValidationError
@@ -195,6 +197,19 @@ def test_csv_output_neutralises_formulas_and_reads_back_intact(bundle) -> None:
     back = read_portfolio_bytes(data, "back.csv")
     assert back["Borrower_ID"].tolist() == table["Borrower_ID"].tolist() and len(back) == len(table)
     assert "=HEADER()" in back.columns
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_the_first_byte_screen_finds_a_formula_anywhere_in_a_column(kind) -> None:
+    """The screen that spares clean columns the regular expressions reads Arrow's buffers directly: a formula in
+    a later chunk, in a slice, after empty values, nulls and a value starting with a multi-byte letter is found."""
+    values = ["ééx", "", None, "12", *(["plain"] * 50)]
+    clean = pa.chunked_array([pa.array(values, kind), pa.array(values, kind).slice(3)])
+    assert not io_module._may_start_a_formula(clean)
+    for formula in [*FORMULAS, "'quoted", "-3"]:
+        hidden = pa.array([*values, formula, "tail"], kind).slice(4)
+        assert io_module._may_start_a_formula(pa.chunked_array([pa.array(values, kind), hidden])), formula
+    assert not io_module._may_start_a_formula(pa.chunked_array([pa.array([*values, "=late"], kind).slice(0, 4)]))
 
 
 def test_excel_output_has_text_cells_that_never_run_and_numbers_as_numbers(bundle) -> None:
