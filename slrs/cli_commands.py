@@ -10,7 +10,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 from types import ModuleType
@@ -19,6 +18,7 @@ from typing import BinaryIO
 from slrs import pipeline
 from slrs.bundle import ModelBundle
 from slrs.cli import EXIT_GATE_FAILED, TRUST_HELP
+from slrs.digest import sha256_file
 from slrs.exceptions import SLRSError
 from slrs.findings import Finding
 from slrs.formatting import format_amount, format_ratio
@@ -30,7 +30,6 @@ from slrs.io import (
     load_bundle,
     names_a_folder,
     read_scenario_file,
-    sha256_file,
     write_atomically,
     write_folder,
     write_frames,
@@ -136,23 +135,29 @@ def run_score(args: argparse.Namespace) -> None:
     if args.chunk_rows < 1:
         raise SLRSError(f"--chunk-rows={args.chunk_rows} should be >= 1")
     bundle, paths = load_models(args), find_book_files(args.input)
-    with ThreadPoolExecutor(1) as background:
-        # The models' own training data is told by its sha256; hashing frees the GIL, so it overlaps the scoring.
-        digest = background.submit(sha256_file, paths[0]) if len(paths) == 1 else None
-        if args.engine == "dask":
-            tally = _dask_commands().score(args, paths, bundle, scenario, output)
-        else:
-            tally = pipeline.Tally()
-            tables = pipeline.stream_outputs(iter_book(paths, args.chunk_rows), bundle, scenario,
-                                             f"'{args.input.name}'", tally)
-            with closing(tables):  # a failed write stops the readers and scorers behind it at once
-                if output is not None:
-                    write_output(output, lambda stream: write_frames(tables, stream, output.suffix.lower()))
-                else:
-                    _write_to_stdout(lambda stream: write_frames(tables, stream, ".csv"))
-        totals, _, findings = tally.finish(bundle, scenario, digest.result() if digest else "")
+    if args.engine == "dask":
+        tally = _dask_commands().score(args, paths, bundle, scenario, output)
+    else:
+        tally = pipeline.Tally()
+        tables = pipeline.stream_outputs(iter_book(paths, args.chunk_rows), bundle, scenario,
+                                         f"'{args.input.name}'", tally)
+        with closing(tables):  # a failed write stops the readers and scorers behind it at once
+            if output is not None:
+                write_output(output, lambda stream: write_frames(tables, stream, output.suffix.lower()))
+            else:
+                _write_to_stdout(lambda stream: write_frames(tables, stream, ".csv"))
+    totals, _, findings = tally.finish(bundle, scenario, _book_digest(args, paths))
     _report_scoring(tally, totals, args, scenario)
     print_findings(findings)
+
+
+def _book_digest(args: argparse.Namespace, paths: list[Path]) -> str:
+    """The sha256 of a one-file book, which tells the models' own training data ("" for a book of several files):
+    the hash ``slrs.cli`` started before importing this module, if it did."""
+    if len(paths) != 1:
+        return ""
+    early = getattr(args, "input_sha256", None)
+    return early.result() if early is not None else sha256_file(paths[0])
 
 
 def decision_scenario(args: argparse.Namespace) -> DecisionScenario:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from slrs.bundle import ModelBundle
+from slrs.digest import sha256_file
 from slrs.distributed import (
     connect,
     gather_book,
@@ -17,7 +18,7 @@ from slrs.distributed import (
     write_book_output,
 )
 from slrs.exceptions import SLRSError
-from slrs.io import names_a_folder, publish_folder, sha256_file
+from slrs.io import names_a_folder, publish_folder
 from slrs.pipeline import Tally
 from slrs.portfolio import LoadedPortfolio
 from slrs.scenario import DecisionScenario

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 from slrs.cli_commands import DEFAULT_TRAINING_DATA, read_file_bytes
+from slrs.digest import sha256_file
 from slrs.exceptions import SLRSError
-from slrs.io import DEFAULT_MODEL_DIR, read_portfolio_bytes, save_bundle, sha256_file
+from slrs.io import DEFAULT_MODEL_DIR, read_portfolio_bytes, save_bundle
 from slrs.risk import COMMITTED_TRAINING, FAST_TRAINING
 from slrs.segmentation import DEFAULT_K, SegmentConfig
 from slrs.training import train_bundle, training_rows

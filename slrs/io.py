@@ -16,7 +16,6 @@ from __future__ import annotations
 import codecs
 import csv
 import glob
-import hashlib
 import io
 import itertools
 import json
@@ -43,6 +42,7 @@ from defusedxml import ElementTree as SafeElementTree
 from defusedxml.common import DefusedXmlException
 
 from slrs.bundle import ModelBundle, library_versions
+from slrs.digest import sha256_file
 from slrs.exceptions import ConfigError, DataValidationError, ModelArtifactError
 from slrs.limits import DEFAULT_LIMITS, ReadLimits, quote
 from slrs.parquet import PARQUET_SUFFIXES, iter_parquet_chunks, longest_value, write_parquet
@@ -677,15 +677,6 @@ ARTIFACT_FILES = {"segmenter": "segmenter.joblib", "outcome_model": "outcome_mod
                   "global_explanations": "global_explanations.json"}
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 REBUILD_HINT = "rebuild them with: python -m slrs train --out {directory}"
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in blocks so large portfolios do not fill memory."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def save_bundle(bundle: ModelBundle, directory: Path) -> Path:

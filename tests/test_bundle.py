@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from slrs.digest import sha256_file
 from slrs.exceptions import ModelArtifactError
 from slrs.io import (
     DEFAULT_MODEL_DIR,
@@ -17,7 +18,6 @@ from slrs.io import (
     load_bundle,
     read_portfolio_bytes,
     save_bundle,
-    sha256_file,
 )
 from slrs.risk import COMMITTED_TRAINING, CV_FOLDS, FAST_TRAINING
 from slrs.schema import MODEL_FEATURES, SEGMENT_FEATURES, TARGET
