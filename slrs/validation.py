@@ -189,10 +189,11 @@ def _check_category(column: Column, text: pd.Series) -> tuple[pd.Series, list[pd
 def _check_ids(ids: pd.Series, tracker: IdTracker, row_numbers: np.ndarray) -> list[pd.DataFrame]:
     """Flag every Borrower_ID seen earlier in the file (the first occurrence stays clean)."""
     codes, uniques = pd.factorize(ids.mask(ids == ""))  # a missing ID is reported elsewhere, never a repeat
-    positions = np.arange(len(codes))
     known = codes >= 0
-    _, first_of_code = np.unique(codes[known], return_index=True)  # every code occurs: one first place each
-    first_row = row_numbers[positions[known][first_of_code]]
+    # Codes number the IDs in order of first appearance, so a row first shows its ID where its code passes every
+    # code before it (-1, no ID, never does): one pass instead of a sort.
+    earlier_highest = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))
+    first_row = row_numbers[codes > earlier_highest]
     names = uniques.tolist()
     # IDs of earlier chunks: one set intersection, so a clean file costs no Python loop per row.
     seen = list(tracker.first_row.keys() & names)

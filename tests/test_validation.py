@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from slrs import schema
@@ -338,6 +338,28 @@ def test_validate_portfolio_empty_borrower_ids_are_not_duplicates(portfolio_text
     result = validate_portfolio(portfolio_text)
     assert result.issues["Problem"].str.contains("duplicate").sum() == 0
     assert result.issues["Row"].tolist() == [3, 5]
+
+
+# The fixture's frame is copied before it is changed, so sharing it between examples is safe.
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ids=st.lists(st.sampled_from(["", "A", "B", "C", "D", "E"]), min_size=1, max_size=40),
+       chunk_rows=st.integers(1, 12))
+def test_repeated_ids_are_those_a_plain_loop_finds(portfolio_text: pd.DataFrame, ids: list[str],
+                                                   chunk_rows: int) -> None:
+    frame = pd.concat([portfolio_text] * 2, ignore_index=True).iloc[:len(ids)].copy()
+    frame["Borrower_ID"] = ids
+    first_seen: dict[str, int] = {}
+    expected = []
+    for row, borrower in enumerate(ids, start=1):
+        if borrower and borrower in first_seen:
+            expected.append([row, f"is a duplicate (first seen in row {first_seen[borrower]}; expected one row per "
+                                  "borrower)"])
+        first_seen.setdefault(borrower, row)
+    tracker, found = IdTracker(), []
+    for start in range(0, len(ids), chunk_rows):
+        issues = validate_portfolio(frame.iloc[start:start + chunk_rows], first_row=start + 1, tracker=tracker).issues
+        found += issues.loc[issues["Problem"].str.contains("duplicate"), ["Row", "Problem"]].values.tolist()
+    assert found == expected
 
 
 # --- scoring decisions -----------------------------------------------------------------------------------
