@@ -188,7 +188,7 @@ def _hash_in_background(path: Path) -> Future | None:
     def compute() -> None:
         try:
             digest.set_result(sha256_file(path))
-        except OSError as error:  # the reader says what is wrong with the file, in words
+        except OSError as error:  # raised where the result is asked for, after the reader has refused the file
             digest.set_exception(error)
 
     threading.Thread(target=compute, name="slrs-sha256", daemon=True).start()
