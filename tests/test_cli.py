@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,23 @@ def test_score_writes_inputs_unchanged_plus_score_columns(portfolio_csv: Path, t
     assert list(scored.columns) == [*original.columns, *OUTPUT_COLUMNS]
     pd.testing.assert_frame_equal(scored[original.columns], original)
     assert "scored 120 rows" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("as_folder", [False, True])
+def test_score_tells_the_models_training_data_by_its_hash(tmp_path: Path, as_folder: bool) -> None:
+    """The hash started before the imports (a file) or after them (a folder of one file) finds the training data,
+    whose figures then come from held-out scores; a changed copy is a new portfolio."""
+    source = ROOT / "data" / "portfolio.csv"
+    if as_folder:
+        (tmp_path / "book").mkdir()
+        source = Path(shutil.copy(source, tmp_path / "book" / "portfolio.csv")).parent
+    result = run_slrs("score", str(source), "-o", str(tmp_path / "scored.csv"))
+    assert result.returncode == 0, result.stderr
+    assert "the models' training data" in result.stdout + result.stderr
+    changed = tmp_path / "changed.csv"
+    changed.write_bytes((ROOT / "data" / "portfolio.csv").read_bytes() + b"\n")
+    result = run_slrs("score", str(changed), "-o", str(tmp_path / "scored_changed.csv"))
+    assert result.returncode == 0 and "the models' training data" not in result.stdout + result.stderr
 
 
 def test_score_to_stdout_with_study_method_and_thresholds(portfolio_csv: Path) -> None:
