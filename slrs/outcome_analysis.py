@@ -106,7 +106,8 @@ def labelled_scores(view: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if TARGET not in view:
         return np.empty(0, dtype=np.int8), np.empty(0)
     known = view[TARGET].notna().to_numpy() & view[RISK_COLUMN].notna().to_numpy()
-    events = (view.loc[known, TARGET].astype(str).to_numpy() != FULLY_RECOVERED).astype(np.int8)
+    # Compared as they are stored (a view's categories compare their few labels, not one text per row).
+    events = (~view.loc[known, TARGET].eq(FULLY_RECOVERED).to_numpy(dtype=bool)).astype(np.int8)
     return events, view.loc[known, RISK_COLUMN].to_numpy(dtype=float)
 
 
