@@ -9,11 +9,14 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 from types import ModuleType
 from typing import BinaryIO
+
+import pandas as pd
 
 from slrs import pipeline
 from slrs.bundle import ModelBundle
@@ -137,16 +140,25 @@ def run_score(args: argparse.Namespace) -> None:
     bundle, paths = load_models(args), find_book_files(args.input)
     if args.engine == "dask":
         tally = _dask_commands().score(args, paths, bundle, scenario, output)
+        totals, _, findings = tally.finish(bundle, scenario, _book_digest(args, paths))
     else:
         tally = pipeline.Tally()
-        tables = pipeline.stream_outputs(iter_book(paths, args.chunk_rows), bundle, scenario,
-                                         f"'{args.input.name}'", tally)
-        with closing(tables):  # a failed write stops the readers and scorers behind it at once
-            if output is not None:
-                write_output(output, lambda stream: write_frames(tables, stream, output.suffix.lower()))
-            else:
-                _write_to_stdout(lambda stream: write_frames(tables, stream, ".csv"))
-    totals, _, findings = tally.finish(bundle, scenario, _book_digest(args, paths))
+        with ThreadPoolExecutor(1) as background:
+            finished: list[Future] = []
+
+            def tables_then_finish() -> Iterator[pd.DataFrame]:
+                yield from pipeline.stream_outputs(iter_book(paths, args.chunk_rows), bundle, scenario,
+                                                   f"'{args.input.name}'", tally)
+                # Every row is tallied: the totals, drift and findings are worked out while the file goes to disk.
+                finished.append(background.submit(tally.finish, bundle, scenario, _book_digest(args, paths)))
+
+            tables = tables_then_finish()
+            with closing(tables):  # a failed write stops the readers and scorers behind it at once
+                if output is not None:
+                    write_output(output, lambda stream: write_frames(tables, stream, output.suffix.lower()))
+                else:
+                    _write_to_stdout(lambda stream: write_frames(tables, stream, ".csv"))
+            totals, _, findings = finished[0].result()
     _report_scoring(tally, totals, args, scenario)
     print_findings(findings)
 
