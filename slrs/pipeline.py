@@ -28,6 +28,7 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from slrs.bundle import ModelBundle
 from slrs.compare import Comparison, compare_plans
@@ -69,6 +70,7 @@ from slrs.schema import (
     STRATEGY_COLUMN,
 )
 from slrs.strategy import Method, Thresholds
+from slrs.validation import TEXT_DTYPE
 
 # A streamed run checks drift on every scored row of a file up to this size, on an even sample beyond.
 DRIFT_SAMPLE_ROWS = 1_000_000
@@ -213,8 +215,16 @@ def output_table(portfolio: LoadedPortfolio, view: pd.DataFrame, plan_: pd.DataF
                                        if c in portfolio.raw.columns])
     planned = view.assign(**{column: plan_[column] for column in (STRATEGY_COLUMN, *PLAN_AMOUNT_COLUMNS)})
     added = planned[list(OUTPUT_COLUMNS)]
-    added = added.astype({column: str for column in added if isinstance(added[column].dtype, pd.CategoricalDtype)})
+    added = added.assign(**{column: _as_text(added[column]) for column in added
+                            if isinstance(added[column].dtype, pd.CategoricalDtype)})
     return pd.concat([kept, added.set_axis(kept.index)], axis=1)
+
+
+def _as_text(categories: pd.Series) -> pd.Series:
+    """A categorical column as plain text (missing stays missing), decoded by Arrow: pandas' ``astype(str)`` makes
+    one Python string per row first."""
+    text = pa.array(categories).cast(pa.string()).to_pandas(types_mapper={pa.string(): TEXT_DTYPE}.get)
+    return text.set_axis(categories.index).rename(categories.name)
 
 
 def challenger_findings(champion: Decision, challenger: Decision) -> tuple[Finding, ...]:
