@@ -17,11 +17,10 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future
 from functools import partial
 from pathlib import Path
 
-from slrs.digest import sha256_file
+from slrs.digest import start_sha256
 from slrs.exceptions import SLRSError
 from slrs.limits import STREAM_CHUNK_ROWS
 from slrs.money import SWEEP_STEP
@@ -158,7 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     interrupted = threading.Event()
     previous = signal.signal(signal.SIGINT, partial(_interrupt, interrupted))
     try:
-        args.input_sha256 = _hash_in_background(args.input) if args.command == "score" else None
+        # `score` tells the models' own training data by its sha256. Hashing a large file frees the GIL, so started
+        # here it runs beside the import of the scoring code (about a second on one core) instead of the scoring.
+        args.input_sha256 = start_sha256(args.input) if args.command == "score" and args.input.is_file() else None
         module, function = COMMANDS[args.command]
         run = getattr(importlib.import_module(module), function)
         code = run(args)
@@ -173,26 +174,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     return code or 0
-
-
-def _hash_in_background(path: Path) -> Future | None:
-    """The sha256 of an input file, computed in a background thread from now on.
-
-    ``score`` tells the models' own training data by it. Hashing a large file frees the GIL, so started here it
-    runs beside the import of the scoring code (about a second on one core) instead of beside the scoring.
-    """
-    if not path.is_file():
-        return None
-    digest: Future = Future()
-
-    def compute() -> None:
-        try:
-            digest.set_result(sha256_file(path))
-        except OSError as error:  # raised where the result is asked for, after the reader has refused the file
-            digest.set_exception(error)
-
-    threading.Thread(target=compute, name="slrs-sha256", daemon=True).start()
-    return digest
 
 
 def _interrupt(interrupted: threading.Event, signum: int, frame: object) -> None:

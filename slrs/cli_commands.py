@@ -21,7 +21,8 @@ import pandas as pd
 from slrs import pipeline
 from slrs.bundle import ModelBundle
 from slrs.cli import EXIT_GATE_FAILED, TRUST_HELP
-from slrs.digest import sha256_file
+from slrs.digest import start_sha256
+from slrs.drift import DriftReport
 from slrs.exceptions import SLRSError
 from slrs.findings import Finding
 from slrs.formatting import format_amount, format_ratio
@@ -138,38 +139,53 @@ def run_score(args: argparse.Namespace) -> None:
     if args.chunk_rows < 1:
         raise SLRSError(f"--chunk-rows={args.chunk_rows} should be >= 1")
     bundle, paths = load_models(args), find_book_files(args.input)
+    early = getattr(args, "input_sha256", None)  # started by slrs.cli for a file; a one-file folder starts here
+    hashing = early if early is not None or len(paths) != 1 else start_sha256(paths[0])
     if args.engine == "dask":
         tally = _dask_commands().score(args, paths, bundle, scenario, output)
-        totals, _, findings = tally.finish(bundle, scenario, _book_digest(args, paths))
+        totals, _, findings = tally.finish(bundle, scenario, book_digest(hashing, paths[0]))
     else:
-        tally = pipeline.Tally()
-        with ThreadPoolExecutor(1) as background:
-            finished: list[Future] = []
-
-            def tables_then_finish() -> Iterator[pd.DataFrame]:
-                yield from pipeline.stream_outputs(iter_book(paths, args.chunk_rows), bundle, scenario,
-                                                   f"'{args.input.name}'", tally)
-                # Every row is tallied: the totals, drift and findings are worked out while the file goes to disk.
-                finished.append(background.submit(tally.finish, bundle, scenario, _book_digest(args, paths)))
-
-            tables = tables_then_finish()
-            with closing(tables):  # a failed write stops the readers and scorers behind it at once
-                if output is not None:
-                    write_output(output, lambda stream: write_frames(tables, stream, output.suffix.lower()))
-                else:
-                    _write_to_stdout(lambda stream: write_frames(tables, stream, ".csv"))
-            totals, _, findings = finished[0].result()
+        tally, (totals, _, findings) = _score_here(args, paths, bundle, scenario, output, hashing)
     _report_scoring(tally, totals, args, scenario)
     print_findings(findings)
 
 
-def _book_digest(args: argparse.Namespace, paths: list[Path]) -> str:
-    """The sha256 of a one-file book, which tells the models' own training data ("" for a book of several files):
-    the hash ``slrs.cli`` started before importing this module, if it did."""
-    if len(paths) != 1:
+def _score_here(args: argparse.Namespace, paths: list[Path], bundle: ModelBundle, scenario: DecisionScenario,
+                output: Path | None, hashing: Future | None) -> tuple[pipeline.Tally, tuple[
+                    dict[str, float], DriftReport, tuple[Finding, ...]]]:
+    """The local engine: the book streamed through the pipeline into ``output`` (stdout if None); its tally and
+    ``Tally.finish``, which is worked out while the file goes to disk (it needs only the tally)."""
+    tally = pipeline.Tally()
+
+    def finish() -> tuple[dict[str, float], DriftReport, tuple[Finding, ...]]:
+        return tally.finish(bundle, scenario, book_digest(hashing, paths[0]))
+
+    with ThreadPoolExecutor(1) as background:
+        finished: list[Future] = []
+
+        def tables_then_finish() -> Iterator[pd.DataFrame]:
+            yield from pipeline.stream_outputs(iter_book(paths, args.chunk_rows), bundle, scenario,
+                                               f"'{args.input.name}'", tally)
+            finished.append(background.submit(finish))  # every row is tallied
+
+        tables = tables_then_finish()
+        with closing(tables):  # a failed write stops the readers and scorers behind it at once
+            if output is not None:
+                write_output(output, lambda stream: write_frames(tables, stream, output.suffix.lower()))
+            else:
+                _write_to_stdout(lambda stream: write_frames(tables, stream, ".csv"))
+        return tally, finished[0].result() if finished else finish()
+
+
+def book_digest(hashing: Future | None, path: Path) -> str:
+    """The sha256 that ``hashing`` computes for a one-file book (which tells the models' own training data), or
+    "" for a book of several files (``hashing`` None)."""
+    if hashing is None:
         return ""
-    early = getattr(args, "input_sha256", None)
-    return early.result() if early is not None else sha256_file(paths[0])
+    try:
+        return hashing.result()
+    except OSError as error:
+        raise SLRSError(f"cannot read {path} to compute its sha256 ({error.strerror or error})") from None
 
 
 def decision_scenario(args: argparse.Namespace) -> DecisionScenario:

@@ -6,6 +6,8 @@ Standard library only, so the command line can start hashing an input before it 
 from __future__ import annotations
 
 import hashlib
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 
@@ -16,3 +18,17 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def start_sha256(path: Path) -> Future:
+    """``sha256_file(path)`` computed from now on in a background thread; its error, if any, is the future's."""
+    digest: Future = Future()
+
+    def compute() -> None:
+        try:
+            digest.set_result(sha256_file(path))
+        except BaseException as error:  # noqa: BLE001 - handed to whoever asks for the result
+            digest.set_exception(error)
+
+    threading.Thread(target=compute, name="slrs-sha256", daemon=True).start()
+    return digest

@@ -27,6 +27,7 @@ from sklearn.ensemble import RandomForestClassifier
 
 from slrs.bundle import ModelBundle
 from slrs.exceptions import ConfigError, ModelArtifactError
+from slrs.features import CategoryCodes
 from slrs.formatting import NO_CURRENCY, Currency
 from slrs.portfolio import LoadedPortfolio
 from slrs.schema import (
@@ -152,8 +153,11 @@ def _outcome_view(bundle: ModelBundle) -> _ForestView:
     forest = _require_forest(pipeline.named_steps["model"], "outcome")
     prepare = pipeline.named_steps["prepare"]
     columns = prepare.named_steps["columns"]
-    categories = dict(zip(CATEGORICAL_MODEL_FEATURES, columns.named_transformers_["categorical"].categories_,
-                          strict=True))
+    codes = columns.named_transformers_["categorical"]
+    if not isinstance(codes, CategoryCodes):
+        raise ModelArtifactError("these models were trained by an earlier version of SLRS (their categories are "
+                                 "coded another way); retrain with python -m slrs train")
+    categories = dict(zip(CATEGORICAL_MODEL_FEATURES, codes.categories_, strict=True))
     return _ForestView(prepare, forest, tuple(columns.get_feature_names_out()), categories,
                        list(forest.classes_).index(FULLY_RECOVERED), True, shap.TreeExplainer(forest))
 

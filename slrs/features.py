@@ -14,7 +14,9 @@ from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.validation import check_is_fitted
 
+from slrs.exceptions import DataValidationError
 from slrs.schema import (
     CATEGORICAL_MODEL_FEATURES,
     MODEL_FEATURES,
@@ -78,15 +80,20 @@ class CategoryCodes(TransformerMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y: object = None) -> CategoryCodes:
         self.feature_names_in_ = np.asarray([str(column) for column in X.columns], dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
-        counts = [pd.Series(_as_text(X.iloc[:, j]).to_pylist()).value_counts() for j in range(X.shape[1])]
+        counts = [pd.Series(_arrow_text(X.iloc[:, j]).to_pylist()).value_counts() for j in range(X.shape[1])]
+        empty = [name for name, count in zip(self.feature_names_in_, counts, strict=True) if count.empty]
+        if empty:
+            raise DataValidationError([f"{name} has no value to learn its categories from; expected at least one"
+                                       for name in empty], source="the training data")
         self.fill_values_ = [min(count.index[count == count.max()]) for count in counts]
         self.categories_ = [np.array(sorted(count.index), dtype=object) for count in counts]
         return self
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self)
         codes = np.empty((len(X), len(self.categories_)))
         for j, (fill, categories) in enumerate(zip(self.fill_values_, self.categories_, strict=True)):
-            values = pc.fill_null(_as_text(X.iloc[:, j]), fill)
+            values = pc.fill_null(_arrow_text(X.iloc[:, j]), fill)
             found = pc.index_in(values, value_set=pa.array(categories.tolist(), type=pa.string()))
             codes[:, j] = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
         return codes
@@ -95,7 +102,7 @@ class CategoryCodes(TransformerMixin, BaseEstimator):
         return self.feature_names_in_.copy()
 
 
-def _as_text(column: pd.Series) -> pa.Array | pa.ChunkedArray:
+def _arrow_text(column: pd.Series) -> pa.Array | pa.ChunkedArray:
     """A column as Arrow text, missing values as null (a validated column already is; other values are written
     as text, one by one: those are the few rows of an edit)."""
     if isinstance(column.dtype, pd.StringDtype):

@@ -215,15 +215,15 @@ def output_table(portfolio: LoadedPortfolio, view: pd.DataFrame, plan_: pd.DataF
                                        if c in portfolio.raw.columns])
     planned = view.assign(**{column: plan_[column] for column in (STRATEGY_COLUMN, *PLAN_AMOUNT_COLUMNS)})
     added = planned[list(OUTPUT_COLUMNS)]
-    added = added.assign(**{column: _as_text(added[column]) for column in added
+    added = added.assign(**{column: _decode_text_categories(added[column]) for column in added
                             if isinstance(added[column].dtype, pd.CategoricalDtype)})
     return pd.concat([kept, added.set_axis(kept.index)], axis=1)
 
 
-def _as_text(categories: pd.Series) -> pd.Series:
-    """A categorical column as plain text (missing stays missing), decoded by Arrow: pandas' ``astype(str)`` makes
-    one Python string per row first."""
-    text = pa.array(categories).cast(pa.string()).to_pandas(types_mapper={pa.string(): TEXT_DTYPE}.get)
+def _decode_text_categories(categories: pd.Series) -> pd.Series:
+    """A categorical column of text as plain text (missing stays missing), as ``astype(str)`` gives it, decoded by
+    Arrow: pandas makes one Python string per row first. (Categories of numbers would be written differently.)"""
+    text = pa.array(categories).cast(pa.large_string()).to_pandas(types_mapper={pa.large_string(): TEXT_DTYPE}.get)
     return text.set_axis(categories.index).rename(categories.name)
 
 

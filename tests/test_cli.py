@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import Future
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,9 @@ from sklearn.metrics import roc_auc_score
 
 from slrs import pipeline, store
 from slrs.cli import main as cli_main
+from slrs.cli_commands import book_digest
+from slrs.digest import start_sha256
+from slrs.exceptions import SLRSError
 from slrs.io import load_bundle, read_scenario_file
 from slrs.money import best_thresholds, plan_actions, sweep_thresholds, threshold_grid
 from slrs.scenario import read_scenario_text
@@ -72,6 +76,15 @@ def test_score_tells_the_models_training_data_by_its_hash(tmp_path: Path, as_fol
     changed.write_bytes((ROOT / "data" / "portfolio.csv").read_bytes() + b"\n")
     result = run_slrs("score", str(changed), "-o", str(tmp_path / "scored_changed.csv"))
     assert result.returncode == 0 and "the models' training data" not in result.stdout + result.stderr
+
+
+def test_book_digest_is_the_hash_started_for_it_and_says_an_unreadable_file_in_words(tmp_path: Path) -> None:
+    started: Future = Future()
+    started.set_result("hash started before the imports")
+    assert book_digest(started, tmp_path / "book.csv") == "hash started before the imports"
+    assert book_digest(None, tmp_path / "book.csv") == ""  # a book of several files
+    with pytest.raises(SLRSError, match="cannot read .*missing.csv to compute its sha256"):
+        book_digest(start_sha256(tmp_path / "missing.csv"), tmp_path / "missing.csv")
 
 
 def test_score_to_stdout_with_study_method_and_thresholds(portfolio_csv: Path) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
 
 from slrs.exceptions import ModelArtifactError
 from slrs.explain import (
@@ -217,3 +220,16 @@ def test_a_model_that_is_not_a_forest_cannot_be_explained_but_the_other_method_c
     with pytest.raises(ModelArtifactError, match="HistGradientBoostingClassifier; expected RandomForestClassifier"):
         explain_scores(explainer.bundle, X, "outcome", explainer)
     assert len(explain_scores(explainer.bundle, X.head(2), "study", explainer).score) == 2
+
+
+def test_models_whose_categories_were_coded_by_an_earlier_version_are_refused_with_the_fix(bundle) -> None:
+    """Models trained before ``CategoryCodes`` still score (their pipeline is whole), but reason codes need the
+    categories in its form: they say to retrain instead of failing."""
+    model = copy.deepcopy(bundle.outcome_model)
+    columns = model.calibrated_classifiers_[0].estimator.named_steps["prepare"].named_steps["columns"]
+    name, _, features = columns.transformers_[1]
+    columns.transformers_[1] = (name, Pipeline([("impute", SimpleImputer(strategy="most_frequent"))]), features)
+    explainer = ReasonExplainer(dataclasses.replace(bundle, outcome_model=model))
+    with pytest.raises(ModelArtifactError, match="earlier version of SLRS.*retrain with python -m slrs train"):
+        explainer.view("outcome")
+    assert explainer.view("study") is not None
