@@ -40,11 +40,11 @@ def main() -> None:
             frame.to_csv(files[-1][1], index=False)
         print(f"{len(files)} monthly books of {args.rows:,} rows, store {url.split(':')[0]}:")
         for month, path in files:
-            seconds, peak = run_timed([sys.executable, "-m", "slrs", "monitor", "add", str(path), "--as-of",
-                                       f"{month}-28", "--db", url])
+            seconds, peak, *_ = run_timed([sys.executable, "-m", "slrs", "monitor", "add", str(path), "--as-of",
+                                           f"{month}-28", "--db", url])
             print(f"  monitor add {month}   {seconds:6.1f} s  {args.rows / seconds:>9,.0f} rows/s  peak {peak:,.0f} MB",
                   flush=True)
-        seconds, peak = run_timed([sys.executable, "-m", "slrs", "monitor", "report", "--json", "--db", url])
+        seconds, peak, *_ = run_timed([sys.executable, "-m", "slrs", "monitor", "report", "--json", "--db", url])
         print(f"  monitor report --json {seconds:6.1f} s  peak {peak:,.0f} MB")
         if database.exists():
             print(f"  store file {database.stat().st_size / 1e6:,.0f} MB")
