@@ -43,6 +43,7 @@ from slrs.strategy import (
     assign_actions,
     strategy_labels,
 )
+from slrs.text import labels_at
 
 Action = Literal["reminders", "settlement", "legal"]
 ACTIONS: tuple[Action, ...] = ("reminders", "settlement", "legal")  # mildest first, as ``STRATEGIES``
@@ -321,7 +322,7 @@ def plan_actions(risk: np.ndarray, outstanding: np.ndarray, thresholds: Threshol
     bands = risk_bands(risk)
     plan = pd.DataFrame({
         STRATEGY_COLUMN: strategy_labels(actions),
-        "Risk_Band": np.array([*BANDS, NOT_SCORED], dtype=object)[np.where(bands >= 0, bands, 4)],
+        "Risk_Band": labels_at([*BANDS, NOT_SCORED], np.where(bands >= 0, bands, len(BANDS))),
         "Outstanding": np.asarray(outstanding, dtype=float),
         COST_COLUMN: np.where(scored, cost[rows, pick], np.nan),
         RECOVERED_COLUMN: np.where(scored, recovered[rows, pick], np.nan),

@@ -28,7 +28,6 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from slrs.bundle import ModelBundle
 from slrs.compare import Comparison, compare_plans
@@ -70,7 +69,7 @@ from slrs.schema import (
     STRATEGY_COLUMN,
 )
 from slrs.strategy import Method, Thresholds
-from slrs.validation import TEXT_DTYPE
+from slrs.text import decode_text_categories
 
 # A streamed run checks drift on every scored row of a file up to this size, on an even sample beyond.
 DRIFT_SAMPLE_ROWS = 1_000_000
@@ -215,16 +214,9 @@ def output_table(portfolio: LoadedPortfolio, view: pd.DataFrame, plan_: pd.DataF
                                        if c in portfolio.raw.columns])
     planned = view.assign(**{column: plan_[column] for column in (STRATEGY_COLUMN, *PLAN_AMOUNT_COLUMNS)})
     added = planned[list(OUTPUT_COLUMNS)]
-    added = added.assign(**{column: _decode_text_categories(added[column]) for column in added
+    added = added.assign(**{column: decode_text_categories(added[column]) for column in added
                             if isinstance(added[column].dtype, pd.CategoricalDtype)})
     return pd.concat([kept, added.set_axis(kept.index)], axis=1)
-
-
-def _decode_text_categories(categories: pd.Series) -> pd.Series:
-    """A categorical column of text as plain text (missing stays missing), as ``astype(str)`` gives it, decoded by
-    Arrow: pandas makes one Python string per row first. (Categories of numbers would be written differently.)"""
-    text = pa.array(categories).cast(pa.large_string()).to_pandas(types_mapper={pa.large_string(): TEXT_DTYPE}.get)
-    return text.set_axis(categories.index).rename(categories.name)
 
 
 def challenger_findings(champion: Decision, challenger: Decision) -> tuple[Finding, ...]:

@@ -33,6 +33,7 @@ from slrs.schema import (
 )
 from slrs.scoring import score_rows
 from slrs.strategy import NOT_SCORED, STRATEGIES, Method
+from slrs.text import TEXT_DTYPE
 from slrs.validation import IdTracker, ValidationResult, validate_portfolio
 
 UPLOAD_CHUNK_ROWS = 20_000
@@ -126,11 +127,13 @@ def build_view(portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method) 
 
 def _identifiers(clean: pd.DataFrame, rows: pd.Series) -> pd.Series:
     """Borrower_ID where the file has one, else "Row N", so every row can be picked and searched."""
-    rows = ("Row " + rows.astype(str)).astype(object)
     if ID_COLUMN not in clean:
-        return rows
-    ids = clean[ID_COLUMN].astype(object)
-    return ids.where(ids.notna() & (ids != ""), rows)
+        return "Row " + rows.astype(str)
+    ids = clean[ID_COLUMN].astype(TEXT_DTYPE)
+    missing = (ids.isna() | (ids == "")).to_numpy()
+    if missing.any():  # "Row N" only where needed: a text per row costs a Python string per row
+        ids = ids.mask(missing, "Row " + rows.astype(str))
+    return ids
 
 
 # The columns a reader looks at first in the scored table; the inputs and probabilities follow.

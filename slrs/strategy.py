@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 from slrs.exceptions import ConfigError
+from slrs.text import labels_at
 
 # The risk methods a scenario can score with (``slrs.risk`` holds the models behind them).
 Method = Literal["outcome", "scorecard", "study"]
@@ -53,12 +55,13 @@ def assign_actions(risk_scores: np.ndarray, thresholds: Thresholds = DEFAULT_THR
     return np.where(np.isnan(risk), -1, actions)
 
 
-def strategy_labels(actions: np.ndarray) -> np.ndarray:
-    """The strategy label of each action number of ``assign_actions`` (-1: ``NOT_SCORED``), as objects."""
-    return np.array([*STRATEGIES, NOT_SCORED], dtype=object)[np.where(actions >= 0, actions, len(STRATEGIES))]
+def strategy_labels(actions: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """The strategy label of each action number of ``assign_actions`` (-1: ``NOT_SCORED``), as text."""
+    return labels_at([*STRATEGIES, NOT_SCORED], np.where(actions >= 0, actions, len(STRATEGIES)))
 
 
-def assign_strategy(risk_scores: np.ndarray, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> np.ndarray:
+def assign_strategy(risk_scores: np.ndarray,
+                    thresholds: Thresholds = DEFAULT_THRESHOLDS) -> pd.api.extensions.ExtensionArray:
     """Strategy label per score by thresholds alone (see ``assign_actions``); capacities are the plan's
     (``slrs.money.plan_actions``)."""
     return strategy_labels(assign_actions(risk_scores, thresholds))

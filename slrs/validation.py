@@ -31,6 +31,7 @@ from slrs.schema import (
     category_lookup,
     normalize_label,
 )
+from slrs.text import labels_at
 
 # More unusable model inputs than this and an imputed score would mostly describe the training data.
 MAX_IMPUTED_INPUTS = 3
@@ -38,7 +39,6 @@ MAX_IMPUTED_INPUTS = 3
 ESSENTIAL_INPUTS = ("Outstanding_Loan_Amount",)
 ISSUE_COLUMNS = ("Row", "Column", "Value", "Problem")
 _COPY_SUFFIX = re.compile(r"\.\d+$")
-TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' own "str"
 
 
 @dataclass
@@ -174,10 +174,9 @@ def _check_numeric(column: Column, text: pd.Series) -> tuple[pd.Series, list[pd.
 def _check_category(column: Column, text: pd.Series) -> tuple[pd.Series, list[pd.DataFrame]]:
     codes, uniques = pd.factorize(text)
     lookup = category_lookup(column)
-    canonical = pyarrow.array([lookup.get(normalize_label(u)) for u in uniques] + [None], type=pyarrow.string())
-    # Arrow's take builds the column without a Python string per row (code -1, missing text, takes the None).
-    labels = canonical.take(pyarrow.array(np.where(codes < 0, len(uniques), codes)))
-    values = pd.Series(labels.to_pandas(types_mapper={pyarrow.string(): TEXT_DTYPE}.get), index=text.index,
+    canonical = [lookup.get(normalize_label(u)) for u in uniques] + [None]
+    # Code -1 (missing text) takes the None: Arrow builds the column without a Python string per row.
+    values = pd.Series(labels_at(canonical, np.where(codes < 0, len(uniques), codes)), index=text.index,
                        name=column.name)
     blank = (text == "").to_numpy()
     unknown = values.isna().to_numpy() & ~blank

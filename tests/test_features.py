@@ -12,7 +12,7 @@ from sklearn.preprocessing import OrdinalEncoder
 
 from slrs.exceptions import DataValidationError
 from slrs.features import CategoryCodes
-from slrs.validation import TEXT_DTYPE
+from slrs.text import TEXT_DTYPE
 
 
 def scikit_learn_pair() -> Pipeline:
