@@ -45,7 +45,7 @@ from slrs.bundle import ModelBundle, library_versions
 from slrs.digest import sha256_file
 from slrs.exceptions import ConfigError, DataValidationError, ModelArtifactError
 from slrs.limits import DEFAULT_LIMITS, ReadLimits, quote
-from slrs.parquet import PARQUET_SUFFIXES, iter_parquet_chunks, longest_value, write_parquet
+from slrs.parquet import PARQUET_SUFFIXES, has_value_longer_than, iter_parquet_chunks, write_parquet
 from slrs.scenario import DecisionScenario, read_scenario_bytes
 from slrs.schema import (
     COLUMN_BY_NAME,
@@ -228,14 +228,16 @@ def _read_with_arrow(stream: BinaryIO, layout: CsvLayout) -> pa.Table | None:
 def _arrow_chunks(table: pa.Table, filename: str, chunk_rows: int | None,
                   limits: ReadLimits) -> Iterator[pd.DataFrame]:
     step = chunk_rows or table.num_rows
-    longest = max(longest_value(column) for column in table.columns)
-    if table.num_rows > limits.max_rows or longest > limits.max_cell_chars:
+    if table.num_rows > limits.max_rows or any(has_value_longer_than(column, limits.max_cell_chars)
+                                               for column in table.columns):
         # Let the chunk check find the place and say it, as it does for the pandas reader.
         for start in range(0, table.num_rows, step):
             _check_chunk(table.slice(start, step).to_pandas(), start + min(step, table.num_rows - start), filename,
                          limits)
+    guarded = [name for name, column in zip(table.column_names, table.columns, strict=True)
+               if _may_start_with(column, _APOSTROPHE_BYTE)]
     for start in range(0, table.num_rows, step):
-        yield _restore_chunk(table.slice(start, step).to_pandas(), look_for_undecodable=False)
+        yield _restore_chunk(table.slice(start, step).to_pandas(), look_for_undecodable=False, columns=guarded)
 
 
 def _check_chunk(chunk: pd.DataFrame, rows_so_far: int, filename: str, limits: ReadLimits) -> None:
@@ -270,13 +272,15 @@ def _scan_text(stream: BinaryIO, encoding: str) -> tuple[bool, bool]:
         stream.seek(0)
 
 
-def _restore_chunk(chunk: pd.DataFrame, look_for_undecodable: bool) -> pd.DataFrame:
-    """Undo the output's formula guard, and note where undecodable bytes were kept as ``\\xNN`` text."""
+def _restore_chunk(chunk: pd.DataFrame, look_for_undecodable: bool,
+                   columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Undo the output's formula guard (in ``columns`` only, if given: those in which a value may start with an
+    apostrophe), and note where undecodable bytes were kept as ``\\xNN`` text."""
     undecodable = {}
     for column in chunk.columns:
         values = chunk[column]
-        guarded = values.str.startswith("'")
-        if guarded.any():
+        guarded = values.str.startswith("'") if columns is None or column in columns else None
+        if guarded is not None and guarded.any():
             chunk[column] = values = values.where(~guarded, values.str.replace(_NEUTRALISED, "", n=1, regex=True))
         if not look_for_undecodable:
             continue
@@ -528,7 +532,7 @@ def _neutralise_table(table: pa.Table) -> pa.Table:
     """``neutralise_formula_text`` on every text cell and header of an Arrow table, in Arrow's compute kernels."""
     columns = []
     for column in table.columns:
-        if (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)) and _may_start_a_formula(column):
+        if (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)) and _may_start_with(column, _FORMULA_FIRST_BYTES):
             risky = pc.and_(pc.match_substring_regex(column, _FORMULA_LIKE),
                             pc.invert(pc.match_substring_regex(column, _PLAIN_NUMBER)))
             guarded = pc.binary_join_element_wise(pa.scalar("'", column.type), column, pa.scalar("", column.type))
@@ -539,23 +543,26 @@ def _neutralise_table(table: pa.Table) -> pa.Table:
 
 _FORMULA_FIRST_BYTES = np.zeros(256, dtype=bool)
 _FORMULA_FIRST_BYTES[list(("'" + "".join(FORMULA_STARTS)).encode())] = True
+_APOSTROPHE_BYTE = np.zeros(256, dtype=bool)
+_APOSTROPHE_BYTE[ord("'")] = True
 
 
-def _may_start_a_formula(column: pa.ChunkedArray) -> bool:
-    """Whether any value may start with a formula character or an apostrophe, so the regular expressions run only
-    on the rare columns that need them. Each value's first byte is read from Arrow's buffers: these characters are
-    ASCII, which no other UTF-8 character starts with (a null slot with bytes at worst sends a column to them)."""
-    return any(_chunk_may_start_a_formula(chunk) for chunk in column.chunks)
+def _may_start_with(column: pa.ChunkedArray, first_bytes: np.ndarray) -> bool:
+    """Whether any value of an Arrow text column may start with one of the ASCII bytes marked in ``first_bytes``
+    (a mask of 256), so the regular expressions run only on the rare columns that need them. Each value's first
+    byte is read from Arrow's buffers: no other UTF-8 character starts with an ASCII byte (a null slot with bytes
+    at worst sends a column to them)."""
+    return any(first_bytes[_first_bytes(chunk)].any() for chunk in column.chunks)
 
 
-def _chunk_may_start_a_formula(chunk: pa.Array) -> bool:
+def _first_bytes(chunk: pa.Array) -> np.ndarray:
+    """The first byte of each non-empty value of an Arrow text array."""
     _, offset_buffer, data = chunk.buffers()
     if data is None or not len(chunk):
-        return False
+        return np.empty(0, dtype=np.uint8)
     offsets = np.frombuffer(offset_buffer, dtype=np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
     starts = offsets[chunk.offset:chunk.offset + len(chunk) + 1]
-    first_bytes = np.frombuffer(data, dtype=np.uint8)[starts[:-1][starts[1:] > starts[:-1]]]
-    return bool(_FORMULA_FIRST_BYTES[first_bytes].any())
+    return np.frombuffer(data, dtype=np.uint8)[starts[:-1][starts[1:] > starts[:-1]]]
 
 
 def write_csv_chunk(frame: pd.DataFrame, stream: BinaryIO, first: bool) -> None:

@@ -25,6 +25,7 @@ from slrs.cli import main as cli_main
 from slrs.exceptions import DataValidationError
 from slrs.io import (
     DEFAULT_MODEL_DIR,
+    iter_portfolio_file,
     read_excel,
     read_portfolio_bytes,
     to_csv_bytes,
@@ -205,11 +206,27 @@ def test_the_first_byte_screen_finds_a_formula_anywhere_in_a_column(kind) -> Non
     a later chunk, in a slice, after empty values, nulls and a value starting with a multi-byte letter is found."""
     values = ["ééx", "", None, "12", *(["plain"] * 50)]
     clean = pa.chunked_array([pa.array(values, kind), pa.array(values, kind).slice(3)])
-    assert not io_module._may_start_a_formula(clean)
+    assert not io_module._may_start_with(clean, io_module._FORMULA_FIRST_BYTES)
     for formula in [*FORMULAS, "'quoted", "-3"]:
         hidden = pa.array([*values, formula, "tail"], kind).slice(4)
-        assert io_module._may_start_a_formula(pa.chunked_array([pa.array(values, kind), hidden])), formula
-    assert not io_module._may_start_a_formula(pa.chunked_array([pa.array([*values, "=late"], kind).slice(0, 4)]))
+        assert io_module._may_start_with(pa.chunked_array([pa.array(values, kind), hidden]),
+                                        io_module._FORMULA_FIRST_BYTES), formula
+    late = pa.chunked_array([pa.array([*values, "=late"], kind).slice(0, 4)])
+    assert not io_module._may_start_with(late, io_module._FORMULA_FIRST_BYTES)
+
+
+def test_the_apostrophe_guard_is_undone_in_a_later_chunk_only_where_it_was_written(tmp_path) -> None:
+    """Reading undoes the output's guard only in the columns where some value starts with an apostrophe (found
+    once in the whole file's buffers): a guarded value in the last chunk is restored, other text is untouched."""
+    frame = generate_portfolio(30, seed=4).astype(str)
+    frame.loc[29, "Borrower_ID"] = "'=1+1"
+    frame.loc[29, "Loan_ID"] = "'plain"  # an apostrophe before text that is not formula-like is the value's own
+    path = tmp_path / "guarded.csv"
+    frame.to_csv(path, index=False)
+    chunks = list(iter_portfolio_file(path, 10))
+    assert len(chunks) == 3
+    assert chunks[2]["Borrower_ID"].iloc[-1] == "=1+1" and chunks[2]["Loan_ID"].iloc[-1] == "'plain"
+    assert pd.concat(chunks)["Age"].tolist() == frame["Age"].tolist()
 
 
 def test_excel_output_has_text_cells_that_never_run_and_numbers_as_numbers(bundle) -> None:

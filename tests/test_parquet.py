@@ -14,6 +14,7 @@ from slrs import pipeline
 from slrs.cli import main as cli_main
 from slrs.exceptions import DataValidationError
 from slrs.io import iter_portfolio_file, read_portfolio_bytes, to_parquet_bytes
+from slrs.parquet import has_value_longer_than
 from slrs.synth import generate_portfolio
 
 
@@ -103,3 +104,12 @@ def test_parquet_files_stream_in_chunks(tmp_path: Path) -> None:
     generate_portfolio(1_000, seed=8).to_parquet(path, index=False)
     sizes = [len(chunk) for chunk in iter_portfolio_file(path, 300)]
     assert sizes == [300, 300, 300, 100]
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_a_value_is_longer_than_the_limit_by_its_characters_not_its_bytes(kind) -> None:
+    """The byte lengths only spare counting characters: five two-byte letters are five characters, not ten."""
+    assert not has_value_longer_than(pa.array(["ééééé", "abc", None], kind), 5)
+    assert has_value_longer_than(pa.chunked_array([pa.array(["ab"], kind), pa.array(["éééééé"], kind)]), 5)
+    assert has_value_longer_than(pa.array(["abcdef"], kind), 5)
+    assert not has_value_longer_than(pa.array([], kind), 0)
