@@ -42,6 +42,7 @@ from dask.distributed import Client, Future, KilledWorker, LocalCluster
 
 from slrs.bundle import ModelBundle
 from slrs.exceptions import SLRSError
+from slrs.id_tracker import IdTracker
 from slrs.io import (
     PARQUET_SUFFIXES,
     check_same_header,
@@ -56,7 +57,7 @@ from slrs.pipeline import Tally, join_scored, merge_tallies, planned_output, sco
 from slrs.portfolio import LoadedPortfolio
 from slrs.scenario import DecisionScenario
 from slrs.schema import RISK_COLUMN
-from slrs.validation import IdTracker, borrower_ids
+from slrs.validation import borrower_ids
 
 PARTITION_ROWS = 1_000_000  # rows per partition of a Parquet file (whole row groups)
 ID_BUCKETS = 8
@@ -186,7 +187,7 @@ def _bucket(census: tuple[int, list[pd.Series], list[str]], number: int) -> pd.S
 def _scored(partition: Partition, offset: int, repeats: dict[str, int], bundle: ModelBundle,
             method: str, source: str) -> Iterator[tuple[LoadedPortfolio, pd.DataFrame]]:
     return scored_chunks(partition.frames(), bundle, method, source, first_row=offset + 1,
-                         tracker=IdTracker(dict(repeats)))
+                         tracker=IdTracker.of(repeats))
 
 
 def _score_and_write(partition: Partition, offset: int, repeats: dict[str, int], bundle: ModelBundle,

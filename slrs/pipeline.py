@@ -34,6 +34,7 @@ from slrs.compare import Comparison, compare_plans
 from slrs.drift import DriftReport, check_drift
 from slrs.findings import Finding, gather_findings
 from slrs.gates import GateResult, check_gates
+from slrs.id_tracker import IdTracker
 from slrs.money import (
     PLAN_COLUMNS,
     plan_totals,
@@ -49,7 +50,6 @@ from slrs.outcome_analysis import (
     labelled_scores,
 )
 from slrs.portfolio import (
-    IdTracker,
     LoadedPortfolio,
     ProgressCallback,
     build_view,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from slrs.bundle import ModelBundle
+from slrs.id_tracker import IdTracker
 from slrs.io import iter_portfolio_bytes
 from slrs.money import plan_totals
 from slrs.schema import (
@@ -34,7 +35,7 @@ from slrs.schema import (
 from slrs.scoring import score_rows
 from slrs.strategy import NOT_SCORED, STRATEGIES, Method
 from slrs.text import TEXT_DTYPE
-from slrs.validation import IdTracker, ValidationResult, validate_portfolio
+from slrs.validation import ValidationResult, validate_portfolio
 
 UPLOAD_CHUNK_ROWS = 20_000
 COMPACT_COLUMNS = (*(column.name for column in COLUMNS if column.dtype == "category"), SEGMENT_NAME_COLUMN,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ import pyarrow
 import pyarrow.compute
 
 from slrs.exceptions import DataValidationError
+from slrs.id_tracker import IdTracker
 from slrs.schema import (
     COLUMNS,
     ID_COLUMN,
@@ -39,13 +40,6 @@ MAX_IMPUTED_INPUTS = 3
 ESSENTIAL_INPUTS = ("Outstanding_Loan_Amount",)
 ISSUE_COLUMNS = ("Row", "Column", "Value", "Problem")
 _COPY_SUFFIX = re.compile(r"\.\d+$")
-
-
-@dataclass
-class IdTracker:
-    """Remembers Borrower_IDs across the chunks of one file so duplicates are found in streaming mode."""
-
-    first_row: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -192,13 +186,8 @@ def _check_ids(ids: pd.Series, tracker: IdTracker, row_numbers: np.ndarray) -> l
     # Codes number the IDs in order of first appearance, so a row first shows its ID where its code passes every
     # code before it (-1, no ID, never does): one pass instead of a sort.
     earlier_highest = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))
-    first_row = row_numbers[codes > earlier_highest]
-    names = uniques.tolist()
-    # IDs of earlier chunks: one set intersection, so a clean file costs no Python loop per row.
-    seen = list(tracker.first_row.keys() & names)
-    if seen:
-        first_row[uniques.get_indexer(seen)] = [tracker.first_row[name] for name in seen]
-    tracker.first_row.update(zip(names, first_row.tolist()))
+    first_row = tracker.find_and_remember(pyarrow.array(uniques, type=pyarrow.large_string()),
+                                          row_numbers[codes > earlier_highest])
     first_of_row = np.append(first_row, 0)[codes]  # code -1 (no ID) takes the 0 appended: never a row number
     first_of_row[~known] = row_numbers[~known]
     repeats = np.flatnonzero(first_of_row != row_numbers)

@@ -8,19 +8,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from slrs import schema
 from slrs.exceptions import DataValidationError
+from slrs.id_tracker import IdTracker
 from slrs.io import iter_portfolio_file, read_portfolio_bytes
 from slrs.synth import generate_portfolio
 from slrs.validation import (
     ESSENTIAL_INPUTS,
     ISSUE_COLUMNS,
     MAX_IMPUTED_INPUTS,
-    IdTracker,
     map_headers,
     validate_portfolio,
 )
@@ -323,7 +324,7 @@ def test_validate_portfolio_duplicate_across_chunks_with_shared_tracker(tmp_path
     row_issues = pd.concat([result.row_issues for result in results], ignore_index=True)
     assert len(row_issues) == 30
     assert row_issues.ne("").to_numpy().nonzero()[0].tolist() == [19, 25]
-    assert tracker.first_row["BRW_3"] == 3
+    assert tracker.first_rows(pa.array(["BRW_3", "BRW_31"])).tolist() == [3, -1]
 
 
 def test_validate_portfolio_separate_trackers_miss_cross_chunk_duplicates(portfolio_text: pd.DataFrame) -> None:
