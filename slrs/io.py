@@ -343,6 +343,7 @@ def read_excel(data: bytes, filename: str, limits: ReadLimits = DEFAULT_LIMITS) 
                                   source=f"'{filename}'") from None
     frame.columns = unique_headers([_header_text(c) for c in frame.columns], filename, limits)
     frame = frame.fillna("")
+    _check_chunk(frame, len(frame), filename, limits)  # cell lengths, as for CSV (rows were checked in the XML)
     return _restore_chunk(frame, look_for_undecodable=False)
 
 
@@ -532,7 +533,8 @@ def _neutralise_table(table: pa.Table) -> pa.Table:
     """``neutralise_formula_text`` on every text cell and header of an Arrow table, in Arrow's compute kernels."""
     columns = []
     for column in table.columns:
-        if (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)) and _may_start_with(column, _FORMULA_FIRST_BYTES):
+        is_text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+        if is_text and _may_start_with(column, _FORMULA_FIRST_BYTES):
             risky = pc.and_(pc.match_substring_regex(column, _FORMULA_LIKE),
                             pc.invert(pc.match_substring_regex(column, _PLAIN_NUMBER)))
             guarded = pc.binary_join_element_wise(pa.scalar("'", column.type), column, pa.scalar("", column.type))

@@ -43,7 +43,7 @@ from slrs.strategy import (
     assign_actions,
     strategy_labels,
 )
-from slrs.text import labels_at
+from slrs.text import take_labels
 
 Action = Literal["reminders", "settlement", "legal"]
 ACTIONS: tuple[Action, ...] = ("reminders", "settlement", "legal")  # mildest first, as ``STRATEGIES``
@@ -322,7 +322,7 @@ def plan_actions(risk: np.ndarray, outstanding: np.ndarray, thresholds: Threshol
     bands = risk_bands(risk)
     plan = pd.DataFrame({
         STRATEGY_COLUMN: strategy_labels(actions),
-        "Risk_Band": labels_at([*BANDS, NOT_SCORED], np.where(bands >= 0, bands, len(BANDS))),
+        "Risk_Band": take_labels([*BANDS, NOT_SCORED], np.where(bands >= 0, bands, len(BANDS))),
         "Outstanding": np.asarray(outstanding, dtype=float),
         COST_COLUMN: np.where(scored, cost[rows, pick], np.nan),
         RECOVERED_COLUMN: np.where(scored, recovered[rows, pick], np.nan),

@@ -132,8 +132,8 @@ def _identifiers(clean: pd.DataFrame, rows: pd.Series) -> pd.Series:
         return "Row " + rows.astype(str)
     ids = clean[ID_COLUMN].astype(TEXT_DTYPE)
     missing = (ids.isna() | (ids == "")).to_numpy()
-    if missing.any():  # "Row N" only where needed: a text per row costs a Python string per row
-        ids = ids.mask(missing, "Row " + rows.astype(str))
+    if missing.any():  # "Row N" only where an ID is missing: a text per row costs a Python string per row
+        ids = ids.mask(missing, "Row " + rows[missing].astype(str))
     return ids
 
 

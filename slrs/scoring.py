@@ -22,7 +22,7 @@ from slrs.schema import (
     SEGMENT_NAME_COLUMN,
 )
 from slrs.strategy import Method
-from slrs.text import labels_at
+from slrs.text import take_labels
 
 PARALLEL_MIN_ROWS = 5_000
 SCORING_THREADS = len(os.sched_getaffinity(0))  # the cores this process may use, not the machine's
@@ -45,7 +45,7 @@ def score_rows(bundle: ModelBundle, clean: pd.DataFrame, method: Method = "outco
     probabilities = _probabilities_by_row_blocks(bundle, X, method)
     result = pd.DataFrame({
         SEGMENT_COLUMN: segments,
-        SEGMENT_NAME_COLUMN: labels_at(bundle.segment_names, segments),
+        SEGMENT_NAME_COLUMN: take_labels(bundle.segment_names, segments),
         RISK_COLUMN: 1 - probabilities[:, 0],
     }, index=clean.index)
     for column, name in enumerate(PROBABILITY_COLUMNS):

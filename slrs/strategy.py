@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from slrs.exceptions import ConfigError
-from slrs.text import labels_at
+from slrs.text import take_labels
 
 # The risk methods a scenario can score with (``slrs.risk`` holds the models behind them).
 Method = Literal["outcome", "scorecard", "study"]
@@ -57,7 +57,7 @@ def assign_actions(risk_scores: np.ndarray, thresholds: Thresholds = DEFAULT_THR
 
 def strategy_labels(actions: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """The strategy label of each action number of ``assign_actions`` (-1: ``NOT_SCORED``), as text."""
-    return labels_at([*STRATEGIES, NOT_SCORED], np.where(actions >= 0, actions, len(STRATEGIES)))
+    return take_labels([*STRATEGIES, NOT_SCORED], np.where(actions >= 0, actions, len(STRATEGIES)))
 
 
 def assign_strategy(risk_scores: np.ndarray,

@@ -17,7 +17,7 @@ import pyarrow as pa
 TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' own "str"
 
 
-def labels_at(labels: Sequence[str | None], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+def take_labels(labels: Sequence[str | None], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """``labels[codes]`` as a text array; a None label is a missing value."""
     return pd.array(pa.array(list(labels), type=pa.large_string()).take(pa.array(codes)), dtype=TEXT_DTYPE)
 

@@ -32,7 +32,7 @@ from slrs.schema import (
     category_lookup,
     normalize_label,
 )
-from slrs.text import labels_at
+from slrs.text import take_labels
 
 # More unusable model inputs than this and an imputed score would mostly describe the training data.
 MAX_IMPUTED_INPUTS = 3
@@ -170,7 +170,7 @@ def _check_category(column: Column, text: pd.Series) -> tuple[pd.Series, list[pd
     lookup = category_lookup(column)
     canonical = [lookup.get(normalize_label(u)) for u in uniques] + [None]
     # Code -1 (missing text) takes the None: Arrow builds the column without a Python string per row.
-    values = pd.Series(labels_at(canonical, np.where(codes < 0, len(uniques), codes)), index=text.index,
+    values = pd.Series(take_labels(canonical, np.where(codes < 0, len(uniques), codes)), index=text.index,
                        name=column.name)
     blank = (text == "").to_numpy()
     unknown = values.isna().to_numpy() & ~blank

@@ -41,9 +41,28 @@ def _imports(path: Path) -> list[tuple[str, int, bool]]:
     return found
 
 
+def _lazy_imports(path: Path) -> list[str]:
+    """Modules ``path`` loads with ``importlib.import_module`` by a literal name or a module-level constant: the
+    documented lazy loads are edges of the graph like any import (a name computed at run time cannot be seen)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    constants = {target.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
+                 and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+                 for target in node.targets if isinstance(target, ast.Name)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "import_module" \
+                and node.args:
+            argument = node.args[0]
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                found.append(argument.value)
+            elif isinstance(argument, ast.Name) and argument.id in constants:
+                found.append(constants[argument.id])
+    return found
+
+
 def _slrs_graph() -> dict[str, set[str]]:
     modules = {path.stem for path in SLRS.glob("*.py")}
-    return {path.stem: {name.split(".")[1] for name, _, _ in _imports(path)
+    return {path.stem: {name.split(".")[1] for name in [*(name for name, _, _ in _imports(path)), *_lazy_imports(path)]
                         if name.startswith("slrs.") and name.split(".")[1] in modules}
             for path in SLRS.glob("*.py")}
 
@@ -70,6 +89,12 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_slrs_has_no_import_circle() -> None:
     assert _cycle(_slrs_graph()) is None
+
+
+def test_lazy_loads_are_edges_of_the_graph() -> None:
+    graph = _slrs_graph()
+    assert "report" in graph["pipeline"]  # PACK_MODULE
+    assert {"store", "monitoring"} <= graph["ui"]
 
 
 def test_the_circle_check_can_fail() -> None:

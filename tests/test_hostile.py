@@ -30,6 +30,7 @@ from slrs.io import (
     read_portfolio_bytes,
     to_csv_bytes,
     to_excel_bytes,
+    to_parquet_bytes,
 )
 from slrs.limits import DEFAULT_LIMITS, ReadLimits
 from slrs.scenario import DecisionScenario
@@ -124,6 +125,17 @@ def test_a_huge_cell_is_refused_with_a_short_quote(capsys, tmp_path: Path, book:
     code, stderr = run(capsys, "score", str(path), "-o", str(tmp_path / "out.csv"))
     _refused(code, stderr, "row 6", "max_cell_chars")
     assert len(stderr) < 500
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_a_huge_cell_is_refused_in_every_format(tmp_path: Path, book: Path, suffix: str) -> None:
+    """The cell limit holds for workbooks too (openpyxl reads cells of up to 32,767 characters)."""
+    frame = pd.read_csv(book, dtype=str, keep_default_na=False)
+    frame.loc[5, "Borrower_ID"] = "é" * (DEFAULT_LIMITS.max_cell_chars + 1)
+    path = tmp_path / f"huge{suffix}"
+    path.write_bytes({".csv": to_csv_bytes, ".xlsx": to_excel_bytes, ".parquet": to_parquet_bytes}[suffix](frame))
+    with pytest.raises(DataValidationError, match="max_cell_chars"):
+        list(iter_portfolio_file(path, 1_000))
 
 
 @pytest.mark.parametrize(("name", "text", "words"), [

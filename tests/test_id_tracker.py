@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -13,20 +15,29 @@ from slrs.id_tracker import IdTracker, hash_texts
 
 
 def _hash(text: str) -> int:
-    """The hash written out byte by byte: the sum of (byte + 1) x the position's key, modulo 2**64."""
-    keys = id_tracker._KEYS
-    return sum((byte + 1) * int(keys[position % len(keys)])
-               for position, byte in enumerate(text.encode("utf-8"))) % 2 ** 64
+    """A short value's hash written out byte by byte: the sum of (byte + 1) x the position's key, modulo 2**64."""
+    keys = id_tracker._keys().positions
+    return sum((byte + 1) * int(keys[position]) for position, byte in enumerate(text.encode("utf-8"))) % 2 ** 64
 
 
 @pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
 def test_hashes_sum_each_bytes_key_whatever_the_lengths(kind) -> None:
-    values = ["", "a", "BRW_12", "é", "Ünïcödé ID", "BRW_12 ", "x" * 300, "BRW_1", "\x00", "\x00\x00", None]
+    values = ["", "a", "BRW_12", "é", "Ünïcödé ID", "BRW_12 ", "x" * 256, "BRW_1", "\x00", "\x00\x00"]
     array = pa.array(["skipped", *values], kind).slice(1)  # a slice: its offset must be honoured
     hashes = hash_texts(array).tolist()
-    assert hashes == [_hash(value or "") for value in values]
-    assert len(set(hashes[:-1])) == len(values) - 1  # different texts (even of NUL bytes), different hashes
+    assert hashes == [_hash(value) for value in values]
+    assert len(set(hashes)) == len(values)  # different texts (even of NUL bytes), different hashes
     assert hash_texts(pa.array([], kind)).tolist() == []
+    assert hash_texts(pa.chunked_array([array.slice(0, 3), array.slice(3)])).tolist() == hashes
+
+
+def test_long_values_get_a_keyed_digest_that_tells_any_two_apart() -> None:
+    """Past SHORT_BYTES a value is hashed whole (BLAKE2b): bytes swapped far apart or a late difference count."""
+    head = "é" * id_tracker.SHORT_BYTES  # two bytes a letter: twice the short values' reach
+    values = [head + "ab", head + "ba", "b" + head + "a", "a" + head + "b", head + "ab"]
+    hashes = hash_texts(pa.array(values)).tolist()
+    assert hashes[0] == hashes[4] and len(set(hashes)) == 4
+    assert hashes[0] == hash_texts(pa.array(["BRW_1", head + "ab"])).tolist()[1]  # the same in any batch
 
 
 def _walk_chunks(chunks: list[list[str]]) -> tuple[IdTracker, list[list[int]]]:
@@ -77,6 +88,11 @@ def test_levels_merge_so_a_long_file_keeps_few() -> None:
     tracker = IdTracker()
     for chunk in range(64):
         ids = pa.array([f"ID_{chunk}_{n}" for n in range(10)])
-        tracker.remember(ids, np.arange(10) + chunk * 10 + 1)
-    assert len(tracker.levels) <= 7  # about log2(64) + 1
+        tracker.find_and_remember(ids, np.arange(10) + chunk * 10 + 1)
+    assert len(tracker._levels) <= 7  # about log2(64) + 1
     assert tracker.first_rows(pa.array(["ID_0_0", "ID_63_9", "ID_64_0"])).tolist() == [1, 640, -1]
+
+
+def test_a_tracker_is_not_carried_to_another_process_where_its_keys_mean_nothing() -> None:
+    with pytest.raises(TypeError, match="keyed for its own process"):
+        pickle.dumps(IdTracker.of({"BRW_1": 1}))

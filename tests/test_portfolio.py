@@ -179,3 +179,16 @@ def test_reason_codes_download_has_one_row_per_borrower_with_blanks_where_unscor
     table = reason_codes_download(build_view(portfolio, bundle, "outcome"), portfolio, bundle, "outcome")
     assert len(table) == 30 and list(table.columns[:3]) == ["Row", "Borrower_ID", "Risk_Score"]
     assert table.loc[2, "Reason_1"] == "" and (table.drop(index=2)["Reason_1"] != "").all()
+
+
+@pytest.mark.parametrize("ids", [["B1", "", "B3", "  "], None])
+def test_a_row_without_a_borrower_id_is_named_by_its_row_number(ids: list[str] | None) -> None:
+    frame = generate_portfolio(4, seed=8).astype(str)
+    if ids is None:
+        frame = frame.drop(columns=["Borrower_ID"])
+    else:
+        frame["Borrower_ID"] = ids
+    portfolio = load_portfolio(frame.to_csv(index=False).encode(), "ids.csv")
+    view = build_view(portfolio, load_bundle(), "outcome")
+    expected = ["Row 1", "Row 2", "Row 3", "Row 4"] if ids is None else ["B1", "Row 2", "B3", "Row 4"]
+    assert view["Borrower_ID"].tolist() == expected and view["Borrower_ID"].dtype == "str"

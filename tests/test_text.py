@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from slrs.text import TEXT_DTYPE, decode_text_categories, labels_at
+from slrs.text import TEXT_DTYPE, decode_text_categories, take_labels
 
 
 def test_labels_at_gives_the_column_pandas_would_make_from_python_strings() -> None:
     labels, codes = ["legal", "settlement", None], np.array([1, 0, 2, 1, 1])
-    built = labels_at(labels, codes)
+    built = take_labels(labels, codes)
     assert built.dtype == TEXT_DTYPE
     pd.testing.assert_series_equal(pd.Series(built), pd.Series(np.array(labels, dtype=object)[codes], dtype="str"))
-    assert len(labels_at(labels, np.array([], dtype=int))) == 0
+    assert len(take_labels(labels, np.array([], dtype=int))) == 0
 
 
 def test_decoded_categories_keep_their_index_name_and_missing_values() -> None:
