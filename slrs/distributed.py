@@ -41,13 +41,14 @@ import pyarrow.parquet as pq
 from dask.distributed import Client, Future, KilledWorker, LocalCluster
 
 from slrs.bundle import ModelBundle
-from slrs.exceptions import SLRSError
+from slrs.exceptions import DataValidationError, SLRSError
 from slrs.id_tracker import IdTracker
 from slrs.io import (
     PARQUET_SUFFIXES,
     check_same_header,
     file_header,
     iter_portfolio_file,
+    unique_headers,
     write_atomically,
     write_frames,
 )
@@ -56,8 +57,8 @@ from slrs.money import capacity_actions
 from slrs.pipeline import Tally, join_scored, merge_tallies, planned_output, scored_chunks
 from slrs.portfolio import LoadedPortfolio
 from slrs.scenario import DecisionScenario
-from slrs.schema import RISK_COLUMN
-from slrs.validation import borrower_ids
+from slrs.schema import ID_COLUMN, RISK_COLUMN
+from slrs.validation import borrower_id_text, borrower_ids, map_headers
 
 PARTITION_ROWS = 1_000_000  # rows per partition of a Parquet file (whole row groups)
 ID_BUCKETS = 8
@@ -72,8 +73,9 @@ class Partition:
     path: Path
     row_groups: tuple[int, ...] | None = None
 
-    def frames(self, chunk_rows: int = STREAM_CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-        return iter_portfolio_file(self.path, chunk_rows, row_groups=self.row_groups)
+    def frames(self, chunk_rows: int = STREAM_CHUNK_ROWS,
+               columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+        return iter_portfolio_file(self.path, chunk_rows, row_groups=self.row_groups, columns=columns)
 
 
 def partition_book(paths: Sequence[Path], rows_per_partition: int = PARTITION_ROWS) -> list[Partition]:
@@ -141,10 +143,12 @@ def _cluster_failures_in_words() -> Iterator[None]:
 def _census(partition: Partition) -> tuple[int, list[pd.Series], list[str]]:
     """Rows of a partition, the first position of each Borrower_ID in it (split into ``ID_BUCKETS`` by hash), and
     its file's header."""
-    rows, firsts, header = 0, [], []
-    for frame in partition.frames():
+    id_alone = _id_column_alone(partition)
+    rows, firsts, header = 0, [], [] if id_alone is None else id_alone[1]
+    for frame in partition.frames(columns=None if id_alone is None else [id_alone[0]]):
         header = header or file_header(frame)
-        ids = borrower_ids(frame, f"'{partition.path.name}'")
+        ids = borrower_ids(frame, f"'{partition.path.name}'") if id_alone is None else \
+            borrower_id_text(frame[id_alone[0]])
         if ids is not None:
             ids = ids[ids != ""]
             firsts.append(pd.Series(ids.index.to_numpy() + rows, index=ids.to_numpy()))
@@ -153,6 +157,24 @@ def _census(partition: Partition) -> tuple[int, list[pd.Series], list[str]]:
     first = first[~first.index.duplicated()]
     bucket = pd.util.hash_array(first.index.to_numpy(dtype=object)) % ID_BUCKETS
     return rows, [first[bucket == b] for b in range(ID_BUCKETS)], header
+
+
+def _id_column_alone(partition: Partition) -> tuple[str, list[str]] | None:
+    """A Parquet partition's Borrower_ID column and its file's header, when that column can be read alone (about
+    a twentieth of reading every column): its header is the file's own name for it, once. None otherwise (other
+    files, or a header the reader renames or cannot use): the census then reads every column, and says what is
+    wrong with the file as the single-process run does."""
+    if partition.path.suffix.lower() not in PARQUET_SUFFIXES:
+        return None
+    try:
+        names = [str(name) for name in pq.ParquetFile(partition.path).schema_arrow.names]
+        header = unique_headers(names, partition.path.name)
+        id_header = map_headers(header).get(ID_COLUMN)
+    except (pa.ArrowException, OSError, DataValidationError):
+        return None
+    if id_header is None or names[header.index(id_header)] != id_header or names.count(id_header) > 1:
+        return None  # no ID column, or one the reader renames (padded, repeated, guarded): it cannot be asked for
+    return id_header, header
 
 
 def _repeats_in_bucket(offsets: list[int], pieces: list[pd.Series]) -> dict[str, int]:

@@ -423,9 +423,10 @@ def iter_portfolio_bytes(data: bytes, filename: str, chunk_rows: int | None,
 
 
 def _parquet_frames(source: BinaryIO, filename: str, chunk_rows: int | None, limits: ReadLimits = DEFAULT_LIMITS,
-                    row_groups: Sequence[int] | None = None) -> Iterator[pd.DataFrame]:
+                    row_groups: Sequence[int] | None = None,
+                    columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
     """``slrs.parquet.iter_parquet_chunks`` with headers made unique as for CSV; the whole file at once if None."""
-    chunks = iter_parquet_chunks(source, filename, chunk_rows, limits, row_groups=row_groups)
+    chunks = iter_parquet_chunks(source, filename, chunk_rows, limits, row_groups=row_groups, columns=columns)
     if chunk_rows is None:  # one frame, as for a whole CSV
         frames = list(chunks)
         chunks = iter([pd.concat(frames, ignore_index=True)])
@@ -496,10 +497,10 @@ def check_same_header(columns: list[str], header: list[str], filename: str) -> N
                                   source=f"'{filename}'")
 
 
-def iter_portfolio_file(path: Path, chunk_rows: int, *,
-                        row_groups: Sequence[int] | None = None) -> Iterator[pd.DataFrame]:
-    """Yield a portfolio file from disk in chunks (CSV, Parquet: only ``row_groups`` if given) or whole (Excel
-    cannot be streamed)."""
+def iter_portfolio_file(path: Path, chunk_rows: int, *, row_groups: Sequence[int] | None = None,
+                        columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+    """Yield a portfolio file from disk in chunks (CSV, Parquet) or whole (Excel cannot be streamed). Of a Parquet
+    file only ``row_groups`` and only ``columns`` (names in the file) are read, if given; other files ignore them."""
     suffix = check_suffix(path.name)
     if not path.is_file():
         raise DataValidationError([f"no file at {path}; expected an existing CSV or .xlsx file"],
@@ -513,7 +514,7 @@ def iter_portfolio_file(path: Path, chunk_rows: int, *,
                                   source=f"'{path.name}'")
     with path.open("rb") as stream:
         if suffix in PARQUET_SUFFIXES:
-            yield from _parquet_frames(stream, path.name, chunk_rows, row_groups=row_groups)
+            yield from _parquet_frames(stream, path.name, chunk_rows, row_groups=row_groups, columns=columns)
         else:
             yield from iter_csv_chunks(stream, path.name, chunk_rows)
 

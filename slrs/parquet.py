@@ -26,9 +26,10 @@ BATCH_ROWS = 200_000  # rows per batch when the caller reads the whole file
 
 
 def iter_parquet_chunks(source: BinaryIO, filename: str, chunk_rows: int | None, limits: ReadLimits = DEFAULT_LIMITS,
-                        row_groups: Sequence[int] | None = None) -> Iterator[pd.DataFrame]:
+                        row_groups: Sequence[int] | None = None,
+                        columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
     """Yield the file's rows (of ``row_groups`` only, if given) as text frames of at most ``chunk_rows`` rows,
-    columns named as in the file.
+    columns named as in the file (only ``columns``, names in the file, if given: the checks are the whole file's).
 
     Raises ``DataValidationError`` for a file that is not Parquet or is damaged, one past ``limits`` (rows,
     columns), and a column of nested values or bytes.
@@ -54,7 +55,8 @@ def iter_parquet_chunks(source: BinaryIO, filename: str, chunk_rows: int | None,
         raise DataValidationError([f"column {quote(name)} holds nested values or raw bytes; expected plain numbers "
                                    "or text in every column" for name in unreadable], source=where)
     try:
-        for batch in parquet.iter_batches(batch_size=chunk_rows or BATCH_ROWS, row_groups=row_groups):
+        for batch in parquet.iter_batches(batch_size=chunk_rows or BATCH_ROWS, row_groups=row_groups,
+                                          columns=None if columns is None else list(columns)):
             yield _text_frame(batch, filename, limits)
     except (pa.ArrowException, OSError) as error:
         raise DataValidationError([f"the file is damaged ({_first_line(error)}); expected a complete Parquet "

@@ -112,7 +112,12 @@ def borrower_ids(frame: pd.DataFrame, source: str = "the portfolio") -> pd.Serie
     """Each row's Borrower_ID as validation reads it ("" when missing), by position; None without the column.
     Raises as ``check_table`` for a file that cannot be used."""
     header = check_table(frame, source).get(ID_COLUMN)
-    return None if header is None else _as_text(frame[header]).reset_index(drop=True)
+    return None if header is None else borrower_id_text(frame[header])
+
+
+def borrower_id_text(column: pd.Series) -> pd.Series:
+    """A Borrower_ID column as validation reads it ("" when missing), by position."""
+    return _as_text(column).reset_index(drop=True)
 
 
 def _as_text(series: pd.Series) -> pd.Series:

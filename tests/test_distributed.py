@@ -202,3 +202,39 @@ def test_a_dask_output_name_taken_by_a_file_is_refused_before_any_work(book, tmp
     assert cli_main(["score", str(book), "-o", str(tmp_path / "scored"), "--engine", "dask"]) == 2
     assert "is not an empty folder" in capsys.readouterr().err
     assert (tmp_path / "scored").read_text() == "mine"
+
+
+def _parquet(path: Path, frame: pd.DataFrame) -> Path:
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=40)
+    return path
+
+
+def test_the_census_of_a_parquet_partition_reads_its_ids_alone_with_the_full_reads_result(tmp_path, monkeypatch):
+    """Padded, blank, missing (null) and repeated IDs give the same census as reading every column."""
+    frame = generate_portfolio(100, seed=22).astype(str).astype(object)
+    frame.loc[3, "Borrower_ID"], frame.loc[4, "Borrower_ID"] = f"  {frame.loc[1, 'Borrower_ID']} ", ""
+    frame.loc[5, "Borrower_ID"], frame.loc[90, "Borrower_ID"] = None, frame.loc[2, "Borrower_ID"]
+    partition = distributed.Partition(_parquet(tmp_path / "ids.parquet", frame), (1, 2))  # rows 40 to 99
+    assert distributed._id_column_alone(partition)[0] == "Borrower_ID"
+    read_alone = distributed._census(partition)
+    monkeypatch.setattr(distributed, "_id_column_alone", lambda partition: None)
+    read_whole = distributed._census(partition)
+    assert read_alone[0] == read_whole[0] == 60 and read_alone[2] == read_whole[2] == list(frame.columns)
+    for alone, whole in zip(read_alone[1], read_whole[1], strict=True):
+        pd.testing.assert_series_equal(alone, whole)
+
+
+@pytest.mark.parametrize(("names", "expected"), [
+    (["Borrower_ID", "Age"], "Borrower_ID"),
+    (["customer id", "Age"], "customer id"),  # an alias is still the file's own name
+    ([" Borrower_ID", "Age"], None),  # the reader strips it: not a name in the file
+    (["Borrower_ID ", "Borrower_ID"], None),  # the ID is the first, padded; the second is renamed Borrower_ID.2
+    (["Age"], None),
+])
+def test_the_id_column_is_read_alone_only_when_the_file_calls_it_by_its_header(tmp_path, names, expected):
+    table = pa.table({f"c{position}": ["x"] for position in range(len(names))}).rename_columns(names)
+    path = tmp_path / "names.parquet"
+    pq.write_table(table, path)
+    alone = distributed._id_column_alone(distributed.Partition(path))
+    assert (alone and alone[0]) == expected
+    assert distributed._id_column_alone(distributed.Partition(tmp_path / "names.csv")) is None
