@@ -33,6 +33,7 @@ from concurrent.futures import CancelledError
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -57,7 +58,7 @@ from slrs.money import capacity_actions
 from slrs.pipeline import Tally, join_scored, merge_tallies, planned_output, scored_chunks
 from slrs.portfolio import LoadedPortfolio
 from slrs.scenario import DecisionScenario
-from slrs.schema import ID_COLUMN, RISK_COLUMN
+from slrs.schema import ID_COLUMN, REQUIRED_COLUMNS, RISK_COLUMN
 from slrs.validation import borrower_id_text, borrower_ids, map_headers
 
 PARTITION_ROWS = 1_000_000  # rows per partition of a Parquet file (whole row groups)
@@ -97,7 +98,9 @@ def partition_book(paths: Sequence[Path], rows_per_partition: int = PARTITION_RO
             if rows >= rows_per_partition:
                 partitions.append(Partition(path, tuple(groups)))
                 groups, rows = [], 0
-        if groups or not partitions or partitions[-1].path != path:
+        if groups and not rows and partitions and partitions[-1].path == path:  # empty groups left: with the last
+            partitions[-1] = Partition(path, partitions[-1].row_groups + tuple(groups))
+        elif groups or not partitions or partitions[-1].path != path:
             partitions.append(Partition(path, tuple(groups) or None))
     return partitions
 
@@ -143,12 +146,18 @@ def _cluster_failures_in_words() -> Iterator[None]:
 def _census(partition: Partition) -> tuple[int, list[pd.Series], list[str]]:
     """Rows of a partition, the first position of each Borrower_ID in it (split into ``ID_BUCKETS`` by hash), and
     its file's header."""
-    id_alone = _id_column_alone(partition)
-    rows, firsts, header = 0, [], [] if id_alone is None else id_alone[1]
-    for frame in partition.frames(columns=None if id_alone is None else [id_alone[0]]):
+    id_column = find_id_column_alone(partition)
+    if id_column is None:
+        frames, header = partition.frames(), []
+    else:
+        frames, header = partition.frames(columns=[id_column.name]), id_column.header
+    rows, firsts = 0, []
+    for frame in frames:
         header = header or file_header(frame)
-        ids = borrower_ids(frame, f"'{partition.path.name}'") if id_alone is None else \
-            borrower_id_text(frame[id_alone[0]])
+        if id_column is None:
+            ids = borrower_ids(frame, f"'{partition.path.name}'")
+        else:
+            ids = borrower_id_text(frame[id_column.name])
         if ids is not None:
             ids = ids[ids != ""]
             firsts.append(pd.Series(ids.index.to_numpy() + rows, index=ids.to_numpy()))
@@ -159,22 +168,35 @@ def _census(partition: Partition) -> tuple[int, list[pd.Series], list[str]]:
     return rows, [first[bucket == b] for b in range(ID_BUCKETS)], header
 
 
-def _id_column_alone(partition: Partition) -> tuple[str, list[str]] | None:
-    """A Parquet partition's Borrower_ID column and its file's header, when that column can be read alone (about
-    a twentieth of reading every column): its header is the file's own name for it, once. None otherwise (other
-    files, or a header the reader renames or cannot use): the census then reads every column, and says what is
-    wrong with the file as the single-process run does."""
+class IdColumn(NamedTuple):
+    """A Parquet file's Borrower_ID column, named as in the file and as its frames name it, and the file's header."""
+
+    name: str
+    header: list[str]
+
+
+def find_id_column_alone(partition: Partition) -> IdColumn | None:
+    """A Parquet partition's Borrower_ID column, when the census can read it alone (about a twentieth of reading
+    every column) and learn all it would from every column: the file's header has every required column, no name
+    twice, and the ID column's name is its header (not one the reader strips or guards).
+
+    None otherwise (other files, a header the reader changes or refuses): the census then reads every column and
+    refuses a bad file in the single-process run's words. Values of the other columns are checked when the
+    partition is scored (a value too long, damaged pages), with the same words, after the census.
+    """
     if partition.path.suffix.lower() not in PARQUET_SUFFIXES:
         return None
     try:
-        names = [str(name) for name in pq.ParquetFile(partition.path).schema_arrow.names]
+        names = [str(name) for name in pq.read_schema(partition.path).names]
         header = unique_headers(names, partition.path.name)
-        id_header = map_headers(header).get(ID_COLUMN)
+        column_map = map_headers(header)
     except (pa.ArrowException, OSError, DataValidationError):
         return None
-    if id_header is None or names[header.index(id_header)] != id_header or names.count(id_header) > 1:
-        return None  # no ID column, or one the reader renames (padded, repeated, guarded): it cannot be asked for
-    return id_header, header
+    id_header = column_map.get(ID_COLUMN)
+    if (id_header is None or len(set(names)) < len(names) or names[header.index(id_header)] != id_header
+            or any(name not in column_map for name in REQUIRED_COLUMNS)):
+        return None
+    return IdColumn(id_header, file_header(pd.DataFrame(columns=header)))
 
 
 def _repeats_in_bucket(offsets: list[int], pieces: list[pd.Series]) -> dict[str, int]:

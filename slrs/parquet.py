@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from slrs.exceptions import DataValidationError
+from slrs.exceptions import ConfigError, DataValidationError
 from slrs.limits import DEFAULT_LIMITS, ReadLimits, quote
 
 PARQUET_SUFFIXES = (".parquet",)
@@ -50,6 +50,9 @@ def iter_parquet_chunks(source: BinaryIO, filename: str, chunk_rows: int | None,
                                    f"{limits.max_columns:,} (limit max_columns)"], source=where)
     if metadata.num_rows == 0:
         raise DataValidationError(["the file has no rows; expected at least one data row"], source=where)
+    unknown = [name for name in columns or () if name not in schema.names]
+    if unknown:  # a caller's mistake, not the file's
+        raise ConfigError(f"no column {', '.join(map(quote, unknown))} in '{filename}' to read alone")
     unreadable = [field.name for field in schema if not _is_plain(field.type)]
     if unreadable:
         raise DataValidationError([f"column {quote(name)} holds nested values or raw bytes; expected plain numbers "

@@ -190,6 +190,20 @@ def test_a_dask_book_whose_files_differ_in_header_is_refused_before_scoring(tmp_
     assert sorted(path.name for path in tmp_path.iterdir()) == ["book"]
 
 
+def test_a_dask_book_file_without_a_required_column_is_refused_in_the_census_by_its_name(tmp_path, capsys):
+    """The census reads such a file whole (its ID column alone would not show what is missing): the refusal names
+    the file before any partition is scored, as it did before the census could read IDs alone."""
+    frame = generate_portfolio(50, seed=4)
+    folder = tmp_path / "book"
+    folder.mkdir()
+    frame.to_parquet(folder / "a.parquet", index=False)
+    frame.drop(columns=["Loan_Amount"]).to_parquet(folder / "b.parquet", index=False)
+    assert cli_main(["score", str(folder), "-o", str(tmp_path / "out.parquet"), "--engine", "dask"]) == 2
+    error = capsys.readouterr().err
+    assert "'b.parquet' cannot be used" in error and "missing required columns: Loan_Amount" in error
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["book"]
+
+
 @pytest.mark.parametrize("address", ["http://127.0.0.1:8787", "tcp://host:notaport", "localhost"])
 def test_an_address_that_is_no_scheduler_is_refused_in_words(book, tmp_path, capsys, address):
     assert cli_main(["score", str(book), "-o", str(tmp_path / "out.parquet"), "--engine", "dask",
@@ -209,32 +223,58 @@ def _parquet(path: Path, frame: pd.DataFrame) -> Path:
     return path
 
 
-def test_the_census_of_a_parquet_partition_reads_its_ids_alone_with_the_full_reads_result(tmp_path, monkeypatch):
-    """Padded, blank, missing (null) and repeated IDs give the same census as reading every column."""
+def _ids_frame() -> pd.DataFrame:
+    """100 borrowers whose IDs are padded, blank, missing (null) and repeated."""
     frame = generate_portfolio(100, seed=22).astype(str).astype(object)
     frame.loc[3, "Borrower_ID"], frame.loc[4, "Borrower_ID"] = f"  {frame.loc[1, 'Borrower_ID']} ", ""
     frame.loc[5, "Borrower_ID"], frame.loc[90, "Borrower_ID"] = None, frame.loc[2, "Borrower_ID"]
+    return frame
+
+
+@pytest.mark.parametrize("change", ["none", "spare column", "alias", "numbers"])
+def test_the_census_of_a_parquet_partition_reads_its_ids_alone_with_the_full_reads_result(tmp_path, monkeypatch,
+                                                                                          change):
+    frame = _ids_frame()
+    if change == "spare column":  # a column the readers name like their own spares: never part of the header
+        frame["Extra_Value_1"] = "x"
+    elif change == "alias":
+        frame = frame.rename(columns={"Borrower_ID": "customer id"})
+    elif change == "numbers":
+        frame["Borrower_ID"] = [number % 70 for number in range(100)]  # integers, repeated
     partition = distributed.Partition(_parquet(tmp_path / "ids.parquet", frame), (1, 2))  # rows 40 to 99
-    assert distributed._id_column_alone(partition)[0] == "Borrower_ID"
+    assert distributed.find_id_column_alone(partition) is not None
     read_alone = distributed._census(partition)
-    monkeypatch.setattr(distributed, "_id_column_alone", lambda partition: None)
+    monkeypatch.setattr(distributed, "find_id_column_alone", lambda partition: None)
     read_whole = distributed._census(partition)
-    assert read_alone[0] == read_whole[0] == 60 and read_alone[2] == read_whole[2] == list(frame.columns)
+    assert read_alone[0] == read_whole[0] == 60 and read_alone[2] == read_whole[2]
     for alone, whole in zip(read_alone[1], read_whole[1], strict=True):
         pd.testing.assert_series_equal(alone, whole)
 
 
-@pytest.mark.parametrize(("names", "expected"), [
-    (["Borrower_ID", "Age"], "Borrower_ID"),
-    (["customer id", "Age"], "customer id"),  # an alias is still the file's own name
-    ([" Borrower_ID", "Age"], None),  # the reader strips it: not a name in the file
-    (["Borrower_ID ", "Borrower_ID"], None),  # the ID is the first, padded; the second is renamed Borrower_ID.2
-    (["Age"], None),
-])
-def test_the_id_column_is_read_alone_only_when_the_file_calls_it_by_its_header(tmp_path, names, expected):
-    table = pa.table({f"c{position}": ["x"] for position in range(len(names))}).rename_columns(names)
-    path = tmp_path / "names.parquet"
-    pq.write_table(table, path)
-    alone = distributed._id_column_alone(distributed.Partition(path))
-    assert (alone and alone[0]) == expected
-    assert distributed._id_column_alone(distributed.Partition(tmp_path / "names.csv")) is None
+@pytest.mark.parametrize("change", ["padded ID header", "a name twice", "a required column missing", "csv"])
+def test_the_census_reads_every_column_when_the_id_column_alone_would_say_less(tmp_path, change):
+    frame = generate_portfolio(20, seed=23).astype(str)
+    names = list(frame.columns)
+    if change == "padded ID header":  # the reader strips it, so the file has no column of that name
+        names[names.index("Borrower_ID")] = " Borrower_ID"
+    elif change == "a name twice":  # the full read keeps one of them: the header would differ
+        names[names.index("Gender")] = "Note"
+        names[names.index("Legal_Action_Taken")] = "Note"
+    elif change == "a required column missing":  # refused by the full read, in the file's own words
+        names[names.index("Loan_Amount")] = "Something_Else"
+    path = tmp_path / ("book.csv" if change == "csv" else "book.parquet")
+    if change == "csv":
+        frame.to_csv(path, index=False)
+    else:
+        pq.write_table(pa.Table.from_arrays([pa.array(frame[column]) for column in frame], names=names), path)
+    assert distributed.find_id_column_alone(distributed.Partition(path)) is None
+
+
+def test_empty_row_groups_at_the_end_of_a_file_join_its_last_partition(tmp_path):
+    path = tmp_path / "tail.parquet"
+    table = pa.Table.from_pandas(generate_portfolio(30, seed=24).astype(str), preserve_index=False)
+    with pq.ParquetWriter(path, table.schema) as writer:
+        writer.write_table(table)
+        writer.write_table(table.slice(0, 0))  # a row group of no rows
+    assert pq.ParquetFile(path).metadata.num_row_groups == 2
+    assert distributed.partition_book([path], rows_per_partition=30) == [distributed.Partition(path, (0, 1))]

@@ -12,7 +12,7 @@ import pytest
 
 from slrs import pipeline
 from slrs.cli import main as cli_main
-from slrs.exceptions import DataValidationError
+from slrs.exceptions import ConfigError, DataValidationError
 from slrs.io import iter_portfolio_file, read_portfolio_bytes, to_parquet_bytes
 from slrs.parquet import has_value_longer_than
 from slrs.synth import generate_portfolio
@@ -113,3 +113,12 @@ def test_a_value_is_longer_than_the_limit_by_its_characters_not_its_bytes(kind) 
     assert has_value_longer_than(pa.chunked_array([pa.array(["ab"], kind), pa.array(["éééééé"], kind)]), 5)
     assert has_value_longer_than(pa.array(["abcdef"], kind), 5)
     assert not has_value_longer_than(pa.array([], kind), 0)
+
+
+def test_reading_a_column_the_file_does_not_have_is_a_callers_mistake_said_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "book.parquet"
+    path.write_bytes(to_parquet_bytes(generate_portfolio(5, seed=1)))
+    ids = list(iter_portfolio_file(path, 10, columns=["Borrower_ID"]))
+    assert [list(frame.columns) for frame in ids] == [["Borrower_ID"]] and len(ids[0]) == 5
+    with pytest.raises(ConfigError, match="no column 'Borower_ID'"):
+        list(iter_portfolio_file(path, 10, columns=["Borower_ID"]))
