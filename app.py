@@ -66,6 +66,7 @@ with st.sidebar:
         st.page_link(page)
     st.divider()
 ui.return_freed_memory_to_the_system()
+ui.freeze_loaded_objects()
 try:
     ui.init_session()
     ui.keep_scenario_in_url()  # the query string is cleared on every page change

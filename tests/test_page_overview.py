@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+
+from slrs import ui
 from slrs.synth import generate_portfolio
 
 
@@ -15,6 +18,14 @@ def test_app_starts_on_the_bundled_sample_with_content(app) -> None:
     assert _metric(app, "Borrowers") == "5,000"
     assert "Bundled sample portfolio" in [text.value for text in app.sidebar.text]
     assert len(app.get("plotly_chart")) >= 1
+
+
+def test_the_app_leaves_its_loaded_modules_out_of_garbage_collections_once(app) -> None:
+    app.run()
+    frozen = gc.get_freeze_count()
+    assert frozen > 50_000  # the modules app.py loads; only a freeze puts objects there
+    app.run()
+    assert ui.freeze_loaded_objects() == frozen == gc.get_freeze_count()  # never a second freeze
 
 
 def test_overview_follows_the_risk_method(app) -> None:
