@@ -13,7 +13,12 @@ Run: .venv/bin/python benchmarks/bench_app.py   (needs Debian's Chromium at /usr
    (file chosen on the Portfolio page until the sidebar shows the new portfolio). Target under 2 s.
 5. Eight users at once (a fresh server, eight browser sessions, each opening the Overview and then the
    Strategy, Money & thresholds and Explore pages three times, as ``bench_load.py``'s ordinary users): the
-   slowest page. Target under 5 s. The browsers run on the same two cores as the server.
+   slowest page. Target under 5 s. The browsers run on the same two cores as the server, so two more runs tell
+   the parts apart:
+   - the server alone: the same eight users and pages, asked for through Streamlit's own protocol by clients that
+     draw nothing (``protocol_users.py``), as if every user's browser ran on the user's own computer;
+   - Streamlit alone: eight browser sessions opening an app that shows a title and one figure, the least any
+     Streamlit page costs the browsers on these cores.
 """
 
 from __future__ import annotations
@@ -29,10 +34,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import asyncio  # noqa: E402
 
-from bench_load import VIEWPORT, describe, ordinary_user  # noqa: E402
-from e2e_support import CHROMIUM, CHROMIUM_FLAGS, running_app  # noqa: E402
+from bench_load import PAGES, ROUNDS, VIEWPORT, describe, ordinary_user, wait_for_script  # noqa: E402
+from e2e_support import CHROMIUM, CHROMIUM_FLAGS, running_app, running_server  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from protocol_users import ProtocolUser  # noqa: E402
 
 from slrs import pipeline  # noqa: E402
 from slrs.io import load_bundle  # noqa: E402
@@ -46,6 +52,8 @@ ROWS = 100_000
 USERS = 8
 BROWSER_RUNS = 5
 TIMEOUT_MS = 120_000
+# The least a Streamlit page can be: a title and one figure, nothing of SLRS.
+SMALLEST_APP = 'import streamlit as st\nst.title("Portfolio overview")\nst.metric("Borrowers", "5,000")\n'
 
 
 def report(name: str, seconds: list[float], target_s: float) -> None:
@@ -126,9 +134,51 @@ async def eight_users(url: str) -> None:
     report(f"{USERS} users at once -> slowest page", [max(first + timings)], 5.0)
 
 
+async def first_page_only(browser, url: str, first: list[float]) -> None:
+    page = await (await browser.new_context(viewport=VIEWPORT)).new_page()
+    start = time.perf_counter()
+    await page.goto(url)
+    await wait_for_script(page)
+    first.append(time.perf_counter() - start)
+
+
+async def eight_users_of_smallest_app(url: str) -> None:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        first: list[float] = []
+        await asyncio.gather(*(first_page_only(browser, url, first) for _ in range(USERS)))
+        await browser.close()
+    print(f"{USERS} users at once, Streamlit alone (a title and one figure): first page median "
+          f"{statistics.median(first):.2f} s, slowest {max(first):.2f} s", flush=True)
+
+
+async def protocol_user(url: str, first: list[float], timings: list[float]) -> None:
+    user = ProtocolUser(url)
+    first.append(await user.open())
+    for _ in range(ROUNDS):
+        for title in PAGES:
+            timings.append(await user.visit(title))
+    await user.close()
+
+
+async def eight_protocol_users(url: str) -> None:
+    first: list[float] = []
+    timings: list[float] = []
+    await asyncio.gather(*(protocol_user(url, first, timings) for _ in range(USERS)))
+    describe(f"{USERS} users at once, the server alone (no drawing)", first, timings)
+    report(f"{USERS} users at once -> slowest page (server alone)", [max(first + timings)], 5.0)
+
+
 def bench_users() -> None:
     with running_app() as url:
         asyncio.run(eight_users(url))
+    with running_app() as url:
+        asyncio.run(eight_protocol_users(url))
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "smallest_app.py"
+        script.write_text(SMALLEST_APP)
+        with running_server(script=script) as (url, _):
+            asyncio.run(eight_users_of_smallest_app(url))
 
 
 def main() -> None:

@@ -156,9 +156,9 @@ def freeze_loaded_objects() -> int:
     each run, holding the lock that lets one thread run Python at a time, so every other session waited too.
 
     Not a cached resource: clearing Streamlit's caches must not freeze a second time (what is frozen is never
-    collected, so freezing once more would keep a session's objects alive for good)."""
+    collected, so freezing once more would keep a session's objects alive for good). Nothing is collected first:
+    after the imports no garbage was found, and a full collection would add 0.1 s to the first page."""
     if not gc.get_freeze_count():
-        gc.collect()  # what is garbage now is freed first, not kept for ever
         gc.freeze()
     return gc.get_freeze_count()
 

@@ -61,13 +61,14 @@ def wait_until_healthy(url: str, process: subprocess.Popen, limit_s: float = STA
 
 
 @contextmanager
-def running_server(extra_args: tuple[str, ...] = ()) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Start `streamlit run app.py` on 127.0.0.1; yield its URL and process; stop it by its PID.
+def running_server(extra_args: tuple[str, ...] = (), script: Path = ROOT / "app.py"
+                   ) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Start `streamlit run app.py` (or another script) on 127.0.0.1; yield its URL and process; stop it by its PID.
 
     The server binds port 0, so the system gives it a free port at the moment it binds: no other process can take
     the port between choosing and binding it. The server prints the address it got.
     """
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", "0",
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", "0",
                "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra_args]
     # The server's store (audit lines of packs and scenarios) lives and dies with the server, never in var/.
