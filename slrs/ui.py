@@ -170,6 +170,7 @@ def get_bundle(directory: Path = DEFAULT_MODEL_DIR) -> ModelBundle:
 
 
 E = TypeVar("E")
+R = TypeVar("R")
 
 
 @st.cache_resource(show_spinner=False)
@@ -396,31 +397,42 @@ def _upload_marker(uploaded: UploadedFile) -> tuple[str, int, str]:
 
 
 def view_for(method: Method) -> pd.DataFrame:
-    """The active portfolio scored by ``method``, computed once per session and method (treat as read-only)."""
+    """The active portfolio scored by ``method`` (treat as read-only)."""
     portfolio = active_portfolio()
-    views = st.session_state.setdefault(VIEWS_KEY, {})
-    key = (portfolio.digest, method)
-    if key not in views:
-        with st.spinner("Scoring the portfolio..."):
-            views[key] = pipeline.score(portfolio, get_bundle(), method)
-    return views[key]
+    return _remembered(VIEWS_KEY, method, lambda: pipeline.score(portfolio, get_bundle(), method))
 
 
 def _drift_for(method: Method) -> DriftReport:
     portfolio = active_portfolio()
-    reports = st.session_state.setdefault(DRIFT_KEY, {})
-    key = (portfolio.digest, method)
-    if key not in reports:
-        reports[key] = pipeline.check(portfolio, view_for(method), get_bundle(), method)
-    return reports[key]
+    return _remembered(DRIFT_KEY, method, lambda: pipeline.check(portfolio, view_for(method), get_bundle(), method))
 
 
 def _analysis_for(scenario: DecisionScenario) -> OutcomeAnalysis:
-    analyses = st.session_state.setdefault(ANALYSIS_KEY, {})
-    key = (active_portfolio().digest, scenario.method)
-    if key not in analyses:
-        analyses[key] = pipeline.analyse(active_portfolio(), view_for(scenario.method), get_bundle(), scenario)
-    return analyses[key]
+    portfolio, method = active_portfolio(), scenario.method  # the analysis depends on the method alone
+    return _remembered(ANALYSIS_KEY, method,
+                       lambda: pipeline.analyse(portfolio, view_for(method), get_bundle(), scenario))
+
+
+def _remembered(kind: str, method: Method, compute: Callable[[], R]) -> R:
+    """``compute()`` for the active portfolio and ``method``, done once: for the bundled sample once per process
+    and shared by every session (eight users opening the app at once score it once, not eight times); for an
+    upload once per session, so that it goes when the session does."""
+    portfolio = active_portfolio()
+    if portfolio.is_sample:
+        return _sample_result(kind, method, compute)
+    results = st.session_state.setdefault(kind, {})
+    key = (portfolio.digest, method)
+    if key not in results:
+        with st.spinner("Scoring the portfolio..."):
+            results[key] = compute()
+    return results[key]
+
+
+@st.cache_resource(show_spinner="Scoring the portfolio...")
+def _sample_result(kind: str, method: Method, _compute: Callable[[], R]) -> R:
+    """The bundled sample's ``kind`` of result under ``method`` (read-only). Streamlit runs one ``_compute`` per
+    key while other sessions asking for the same key wait for it."""
+    return _compute()
 
 
 def decision_for(scenario: DecisionScenario) -> pipeline.Decision:
