@@ -256,11 +256,15 @@ def show_table(table: pd.DataFrame, *, key: str | None = None, height: int | str
     scenario's currency on every amount, as wide as the page and no wider."""
     shown = display_table(table, active_currency(), kinds)
     config = {header: st.column_config.NumberColumn(format=pattern) for header, pattern in shown.patterns.items()}
-    data = shown.frame
-    if "Status" in data:  # status words in their colour (drift, gates)
-        data = data.style.map(lambda word: f"color: {STATUS_COLOURS.get(word, 'inherit')}; font-weight: 600",
-                              subset=["Status"])
-    st.dataframe(data, hide_index=True, width="stretch", height=height, column_config=config, key=key)
+    if "Status" in shown.frame:  # status words in their colour (drift, gates: short tables, sent whole)
+        data = shown.frame.style.map(lambda word: f"color: {STATUS_COLOURS.get(word, 'inherit')}; font-weight: 600",
+                                     subset=["Status"])
+        st.dataframe(data, hide_index=True, width="stretch", height=height, column_config=config, key=key)
+        return
+    # Lazy: the browser gets the rows in view and asks for more as the user scrolls or sorts, instead of every row
+    # of a 100,000-row table at once (Streamlit still sends tables of up to 1,000 rows whole).
+    st.dataframe(shown.frame, hide_index=True, width="stretch", height=height, column_config=config, key=key,
+                 lazy=True)
 
 
 def method_label(method: Method) -> str:

@@ -159,6 +159,19 @@ def test_upload_of_a_reference_format_file_replaces_the_portfolio(page: Page, ap
     page.screenshot(path=str(screenshots / "portfolio-uploaded.png"), full_page=True)
 
 
+def test_the_scored_table_brings_its_last_rows_as_the_user_scrolls(page: Page, app_url: str) -> None:
+    # Tables are sent lazily: the browser gets the rows in view, then asks the server for the ones scrolled to.
+    open_page(page, app_url, "portfolio")
+    table = page.get_by_test_id("stDataFrame").last
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(60):  # 5,000 rows of about 35 px: well past the end
+        page.mouse.wheel(0, 5_000)
+    expect(table).to_contain_text("BRW_5000")  # the sample's last borrower
+    assert_no_exception(page)
+
+
 def test_a_broken_upload_shows_an_error_and_keeps_the_portfolio(page: Page, app_url: str, tmp_path: Path) -> None:
     broken = tmp_path / "notes.csv"
     broken.write_bytes(b"name,comment\nAnna,call back\n")
