@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 
+import streamlit as st
 from conftest import APP_PATH, APP_TIMEOUT
 from streamlit.testing.v1 import AppTest
 
@@ -29,6 +30,7 @@ def test_the_app_leaves_its_loaded_modules_out_of_garbage_collections_once(app) 
     assert frozen > 50_000  # the modules app.py loads; only a freeze puts objects there
     made_since = [[] for _ in range(10_000)]
     app.run()
+    st.cache_resource.clear()  # as the tests' fixtures do: the cached call runs again
     ui.freeze_loaded_objects()
     # A second freeze would take the 10,000 new lists too; without one, the count only falls as frozen objects go.
     assert gc.get_freeze_count() <= frozen
@@ -67,9 +69,6 @@ def test_method_is_restored_from_the_url(app) -> None:
 
 
 def test_an_upload_changes_only_the_session_that_made_it(app) -> None:
-    from conftest import APP_PATH, APP_TIMEOUT
-    from streamlit.testing.v1 import AppTest
-
     app.run()
     app.switch_page("pages/portfolio.py").run()
     upload = generate_portfolio(40, seed=5).to_csv(index=False).encode()
