@@ -107,7 +107,8 @@ st.caption(f"{int(mask.sum()):,} of {len(view):,} rows match the filters.")
 table = scored_table(view, plan)
 extra = st.multiselect("More columns", [c for c in table.columns if c not in SHOWN_FIRST], format_func=label,
                        key="portfolio_columns", help="The table shows the decision first; add any column you need.")
-ui.show_table(table.loc[mask, [*SHOWN_FIRST, *extra]], key="portfolio_scored")
+# Lazy: the search box above and the downloads below do what the table's own search and CSV download would.
+ui.show_table(table.loc[mask, [*SHOWN_FIRST, *extra]], key="portfolio_scored", lazy=True)
 
 st.caption("The downloads hold every row: your columns unchanged, then segment, risk score, strategy, the plan's "
            "cost, expected recovery and net recovery, and data issues, under the current scenario (method, "

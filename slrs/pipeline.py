@@ -141,12 +141,11 @@ def check(portfolio: LoadedPortfolio, view: pd.DataFrame, bundle: ModelBundle, m
                        bundle.manifest.get("drift_reference"))
 
 
-def analyse(portfolio: LoadedPortfolio, view: pd.DataFrame, bundle: ModelBundle,
-            scenario: DecisionScenario) -> OutcomeAnalysis:
+def analyse(portfolio: LoadedPortfolio, view: pd.DataFrame, bundle: ModelBundle, method: Method) -> OutcomeAnalysis:
     """The outcome analysis of a scored view against its known outcomes (``slrs.outcome_analysis``); on the
     models' own training data, of their held-out cross-validation scores instead."""
     if is_training_data(portfolio.digest, bundle):
-        return held_out_analysis(bundle, scenario.method)
+        return held_out_analysis(bundle, method)
     return analyse_view(view)
 
 
@@ -181,12 +180,12 @@ def decide(portfolio: LoadedPortfolio, bundle: ModelBundle, scenario: DecisionSc
     """Score (unless ``view`` is given), plan, check drift (unless given), analyse the known outcomes against the
     gates and gather the findings.
 
-    The app passes the view, drift report and outcome analysis it keeps per session, so moving a threshold never
+    The app passes the view, drift report and outcome analysis it keeps, so moving a threshold never
     re-scores.
     """
     view = score(portfolio, bundle, scenario.method) if view is None else view
     drift = check(portfolio, view, bundle, scenario.method) if drift is None else drift
-    analysis = analyse(portfolio, view, bundle, scenario) if analysis is None else analysis
+    analysis = analyse(portfolio, view, bundle, scenario.method) if analysis is None else analysis
     gates = check_gates(analysis, drift, scenario.gates)
     return Decision(portfolio, scenario, view, plan(view, scenario), drift, analysis, gates,
                     find(portfolio, bundle, scenario.method, drift, analysis, gates))

@@ -76,9 +76,10 @@ SAMPLE_NAME = "Bundled sample portfolio"
 # --- session-state keys (per user) ----------------------------------------------------------------------------
 SCENARIO_KEY = "slrs_scenario"
 PORTFOLIO_KEY = "slrs_portfolio"
-VIEWS_KEY = "slrs_views"  # scored views of this session, by (portfolio digest, method)
-DRIFT_KEY = "slrs_drift"  # drift reports of this session, by (portfolio digest, method)
-ANALYSIS_KEY = "slrs_analysis"  # outcome analyses of this session, by (portfolio digest, method)
+# The results of an upload, by (portfolio digest, method); the bundled sample's are shared (``_compute_once``).
+VIEWS_KEY = "slrs_views"  # scored views
+DRIFT_KEY = "slrs_drift"  # drift reports
+ANALYSIS_KEY = "slrs_analysis"  # outcome analyses
 URL_LOADED_KEY = "slrs_url_loaded"
 URL_WARNINGS_KEY = "slrs_url_warnings"  # what the opening link held that could not be used
 # The upload loaded last and, if it could not be used, its problems: a rerun must not load it again.
@@ -253,20 +254,20 @@ def set_gates(gates: ValidationGates) -> None:
 
 
 def show_table(table: pd.DataFrame, *, key: str | None = None, height: int | str = "auto",
-               kinds: Mapping[str, FigureKind] | None = None) -> None:
+               kinds: Mapping[str, FigureKind] | None = None, lazy: bool = False) -> None:
     """``table`` as people read it (``slrs.tables.display_table``): readable headers, one number format, the
-    scenario's currency on every amount, as wide as the page and no wider."""
+    scenario's currency on every amount, as wide as the page and no wider.
+
+    ``lazy``: the browser gets the rows in view and asks for more as the user scrolls or sorts, instead of every row
+    at once (0.5 s less for a 100,000-row table; tables of up to 1,000 rows are still sent whole). Streamlit then
+    turns off the table's own search and CSV download, so only a table whose page offers both may be lazy."""
     shown = display_table(table, active_currency(), kinds)
     config = {header: st.column_config.NumberColumn(format=pattern) for header, pattern in shown.patterns.items()}
-    if "Status" in shown.frame:  # status words in their colour (drift, gates: short tables, sent whole)
-        data = shown.frame.style.map(lambda word: f"color: {STATUS_COLOURS.get(word, 'inherit')}; font-weight: 600",
-                                     subset=["Status"])
-        st.dataframe(data, hide_index=True, width="stretch", height=height, column_config=config, key=key)
-        return
-    # Lazy: the browser gets the rows in view and asks for more as the user scrolls or sorts, instead of every row
-    # of a 100,000-row table at once (Streamlit still sends tables of up to 1,000 rows whole).
-    st.dataframe(shown.frame, hide_index=True, width="stretch", height=height, column_config=config, key=key,
-                 lazy=True)
+    data = shown.frame
+    if "Status" in data:  # status words in their colour (drift, gates); Streamlit sends styled tables whole
+        data, lazy = data.style.map(lambda word: f"color: {STATUS_COLOURS.get(word, 'inherit')}; font-weight: 600",
+                                    subset=["Status"]), False
+    st.dataframe(data, hide_index=True, width="stretch", height=height, column_config=config, key=key, lazy=lazy)
 
 
 def method_label(method: Method) -> str:
@@ -405,47 +406,49 @@ def _upload_marker(uploaded: UploadedFile) -> tuple[str, int, str]:
 def view_for(method: Method) -> pd.DataFrame:
     """The active portfolio scored by ``method`` (treat as read-only)."""
     portfolio = active_portfolio()
-    return _remembered(VIEWS_KEY, method, lambda: pipeline.score(portfolio, get_bundle(), method))
+    return _compute_once(VIEWS_KEY, method, lambda: pipeline.score(portfolio, get_bundle(), method))
 
 
 def _drift_for(method: Method) -> DriftReport:
     portfolio = active_portfolio()
-    return _remembered(DRIFT_KEY, method, lambda: pipeline.check(portfolio, view_for(method), get_bundle(), method))
+    return _compute_once(DRIFT_KEY, method,
+                         lambda: pipeline.check(portfolio, view_for(method), get_bundle(), method))
 
 
-def _analysis_for(scenario: DecisionScenario) -> OutcomeAnalysis:
-    portfolio, method = active_portfolio(), scenario.method  # the analysis depends on the method alone
-    return _remembered(ANALYSIS_KEY, method,
-                       lambda: pipeline.analyse(portfolio, view_for(method), get_bundle(), scenario))
+def _analysis_for(method: Method) -> OutcomeAnalysis:
+    portfolio = active_portfolio()
+    return _compute_once(ANALYSIS_KEY, method,
+                         lambda: pipeline.analyse(portfolio, view_for(method), get_bundle(), method))
 
 
-def _remembered(kind: str, method: Method, compute: Callable[[], R]) -> R:
+def _compute_once(kind: str, method: Method, compute: Callable[[], R]) -> R:
     """``compute()`` for the active portfolio and ``method``, done once: for the bundled sample once per process
     and shared by every session (eight users opening the app at once score it once, not eight times); for an
     upload once per session, so that it goes when the session does."""
     portfolio = active_portfolio()
     if portfolio.is_sample:
-        return _sample_result(kind, method, compute)
+        return _compute_for_sample(kind, portfolio.digest, method, compute)
     results = st.session_state.setdefault(kind, {})
     key = (portfolio.digest, method)
     if key not in results:
-        with st.spinner("Scoring the portfolio..."):
+        with st.spinner("Scoring and checking the portfolio..."):
             results[key] = compute()
     return results[key]
 
 
-@st.cache_resource(show_spinner="Scoring the portfolio...")
-def _sample_result(kind: str, method: Method, _compute: Callable[[], R]) -> R:
-    """The bundled sample's ``kind`` of result under ``method`` (read-only). Streamlit runs one ``_compute`` per
-    key while other sessions asking for the same key wait for it."""
+# A resource, not cached data: every session gets the same read-only object (no copy on each read), and Streamlit
+# runs one ``_compute`` per key while the other sessions asking for that key wait for it.
+@st.cache_resource(show_spinner="Scoring and checking the portfolio...")
+def _compute_for_sample(kind: str, digest: str, method: Method, _compute: Callable[[], R]) -> R:
+    """The bundled sample's (by its ``digest``) ``kind`` of result under ``method``."""
     return _compute()
 
 
 def decision_for(scenario: DecisionScenario) -> pipeline.Decision:
-    """The active portfolio decided under ``scenario``, reusing this session's scores, drift check and outcome
-    analysis (none of them depends on the thresholds or the assumptions)."""
+    """The active portfolio decided under ``scenario``, reusing the scores, drift check and outcome analysis already
+    made for its method (none of them depends on the thresholds or the assumptions)."""
     return pipeline.decide(active_portfolio(), get_bundle(), scenario, view=view_for(scenario.method),
-                           drift=_drift_for(scenario.method), analysis=_analysis_for(scenario))
+                           drift=_drift_for(scenario.method), analysis=_analysis_for(scenario.method))
 
 
 def active_decision() -> pipeline.Decision:

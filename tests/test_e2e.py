@@ -168,7 +168,7 @@ def test_the_scored_table_brings_its_last_rows_as_the_user_scrolls(page: Page, a
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     for _ in range(60):  # 5,000 rows of about 35 px: well past the end
         page.mouse.wheel(0, 5_000)
-    expect(table).to_contain_text("BRW_5000")  # the sample's last borrower
+    expect(table).to_contain_text("BRW_5000", timeout=RENDER_TIMEOUT_MS)  # the sample's last borrower
     assert_no_exception(page)
 
 
