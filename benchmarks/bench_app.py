@@ -17,8 +17,8 @@ Run: .venv/bin/python benchmarks/bench_app.py   (needs Debian's Chromium at /usr
    the parts apart:
    - the server alone: the same eight users and pages, asked for through Streamlit's own protocol by clients that
      draw nothing (``protocol_users.py``), as if every user's browser ran on the user's own computer;
-   - Streamlit alone: eight browser sessions opening an app that shows a title and one figure, the least any
-     Streamlit page costs the browsers on these cores.
+   - Streamlit alone: eight browser sessions opening an app that shows a title and one number (``st.metric``),
+     about the least any Streamlit page costs the browsers on these cores.
 """
 
 from __future__ import annotations
@@ -35,7 +35,14 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import asyncio  # noqa: E402
 
 from bench_load import PAGES, ROUNDS, VIEWPORT, describe, ordinary_user, wait_for_script  # noqa: E402
-from e2e_support import CHROMIUM, CHROMIUM_FLAGS, PAGE_DONE_JS, running_app, running_server  # noqa: E402
+from e2e_support import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    PAGE_DONE_JS,
+    PAGE_DONE_POLL_MS,
+    running_app,
+    running_server,
+)
 from playwright.async_api import async_playwright  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from protocol_users import ProtocolUser  # noqa: E402
@@ -52,7 +59,7 @@ ROWS = 100_000
 USERS = 8
 BROWSER_RUNS = 5
 TIMEOUT_MS = 120_000
-# The least a Streamlit page can be: a title and one figure, nothing of SLRS.
+# About the least a Streamlit page can be: a title and one number, nothing of SLRS.
 SMALLEST_APP = 'import streamlit as st\nst.title("Portfolio overview")\nst.metric("Borrowers", "5,000")\n'
 
 
@@ -106,15 +113,16 @@ def bench_browser(upload: Path) -> None:
             start = time.perf_counter()
             with running_app() as url:
                 page.goto(url)
-                page.wait_for_function(PAGE_DONE_JS, arg=['[data-testid="stMetric"]', ""], polling="raf")
+                page.wait_for_function(PAGE_DONE_JS, arg=['[data-testid="stMetric"]', ""],
+                                       polling=PAGE_DONE_POLL_MS)
                 cold.append(time.perf_counter() - start)
                 page.goto(f"{url}/portfolio")
                 page.locator("input[type=file]").wait_for(state="attached")
-                page.wait_for_function(PAGE_DONE_JS, arg=["h1", ""], polling="raf")
+                page.wait_for_function(PAGE_DONE_JS, arg=["h1", ""], polling=PAGE_DONE_POLL_MS)
                 start = time.perf_counter()
                 page.locator("input[type=file]").set_input_files(str(upload))
                 page.wait_for_function(PAGE_DONE_JS, arg=['[data-testid="stSidebar"]', f"{ROWS:,} rows"],
-                                       polling="raf")
+                                       polling=PAGE_DONE_POLL_MS)
                 uploads.append(time.perf_counter() - start)
             browser.close()
     report(f"cold start -> first page rendered (browser, {BROWSER_RUNS} runs)", cold, 4.0)
@@ -133,8 +141,7 @@ async def eight_users(url: str) -> None:
     report(f"{USERS} users at once -> slowest page", [max(first + timings)], 5.0)
 
 
-async def first_page_only(browser, url: str, first: list[float]) -> None:
-    page = await (await browser.new_context(viewport=VIEWPORT)).new_page()
+async def first_page_only(page, url: str, first: list[float]) -> None:
     start = time.perf_counter()
     await page.goto(url)
     await wait_for_script(page)
@@ -144,10 +151,11 @@ async def first_page_only(browser, url: str, first: list[float]) -> None:
 async def eight_users_of_smallest_app(url: str) -> None:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        pages = [await (await browser.new_context(viewport=VIEWPORT)).new_page() for _ in range(USERS)]
         first: list[float] = []
-        await asyncio.gather(*(first_page_only(browser, url, first) for _ in range(USERS)))
+        await asyncio.gather(*(first_page_only(page, url, first) for page in pages))
         await browser.close()
-    print(f"{USERS} users at once, Streamlit alone (a title and one figure): first page median "
+    print(f"{USERS} users at once, Streamlit alone (a title and one number): first page median "
           f"{statistics.median(first):.2f} s, slowest {max(first):.2f} s", flush=True)
 
 

@@ -29,7 +29,7 @@ import openpyxl
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from e2e_support import CHROMIUM, CHROMIUM_FLAGS, PAGE_DONE_JS, running_server  # noqa: E402
+from e2e_support import CHROMIUM, CHROMIUM_FLAGS, PAGE_DONE_JS, PAGE_DONE_POLL_MS, running_server  # noqa: E402
 from playwright.async_api import Browser, Page, async_playwright  # noqa: E402
 
 from slrs.synth import generate_portfolio  # noqa: E402
@@ -70,7 +70,8 @@ class PeakMemory:
 
 async def wait_for_script(page: Page, selector: str = "h1", text: str = "") -> None:
     """Until an element matching ``selector`` shows ``text`` and the page's run has ended (``PAGE_DONE_JS``)."""
-    await page.wait_for_function(PAGE_DONE_JS, arg=[selector, text], polling="raf", timeout=TIMEOUT_MS)
+    await page.wait_for_function(PAGE_DONE_JS, arg=[selector, text], polling=PAGE_DONE_POLL_MS,
+                                 timeout=TIMEOUT_MS)
 
 
 async def ordinary_user(page: Page, url: str, first: list[float], timings: list[float]) -> None:
@@ -177,7 +178,7 @@ async def one_upload_cost(url: str, pid: int, big: Path) -> None:
         seconds = await upload(page, url, big, "big_100k.csv")
         await page.get_by_test_id("stSidebar").get_by_test_id("stPageLink-NavLink").filter(
             has_text="Overview").click()
-        await wait_for_script(page)
+        await wait_for_script(page, "h1", "overview")
         print(f"one session, 100k-row upload alone: {seconds:.2f} s; the server holds {rss_mb(pid) - before:.0f} MB "
               "more for it (portfolio, validation and scored view)", flush=True)
         await browser.close()

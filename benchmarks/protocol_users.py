@@ -54,6 +54,8 @@ class ProtocolUser:
             message.ParseFromString(await self._connection.recv())
             if message.delta.new_element.WhichOneof("type") == "exception":
                 raise RuntimeError(f"the page failed: {message.delta.new_element.exception.message}")
+            if message.HasField("page_not_found"):
+                raise RuntimeError(f"no page has the hash {page_script_hash!r}")
             if message.HasField("navigation"):
                 self._page_hashes = {page.page_name: page.page_script_hash
                                      for page in message.navigation.app_pages}

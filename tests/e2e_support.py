@@ -25,8 +25,10 @@ STARTUP_LIMIT_S = 90
 
 URL_LINE = re.compile(r"URL: (http://127\.0\.0\.1:\d+)")
 # For the benchmarks' timings: true once an element matching the selector shows the text (any case) and Streamlit says
-# the run has ended, with no "Running" widget. Checked on every animation frame: Playwright's expect() checks at
-# intervals that grow to a second, and that wait would be counted as the page's time.
+# the run has ended, with no "Running" widget. Checked every ``PAGE_DONE_POLL_MS``: Playwright's expect() checks at
+# intervals that grow to a second, and that wait would be counted as the page's time; checking on every animation
+# frame would load the very cores the pages are timed on.
+PAGE_DONE_POLL_MS = 50
 PAGE_DONE_JS = """([selector, text]) => {
     const app = document.querySelector('[data-testid="stApp"]');
     const shown = [...document.querySelectorAll(selector)].some(
