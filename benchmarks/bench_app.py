@@ -34,7 +34,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import asyncio  # noqa: E402
 
-from bench_load import PAGES, ROUNDS, VIEWPORT, describe, ordinary_user, wait_for_script  # noqa: E402
+from bench_load import PAGES, ROUNDS, VIEWPORT, describe, open_first_page, ordinary_user  # noqa: E402
 from e2e_support import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_FLAGS,
@@ -141,19 +141,11 @@ async def eight_users(url: str) -> None:
     report(f"{USERS} users at once -> slowest page", [max(first + timings)], 5.0)
 
 
-async def first_page_only(page, url: str, first: list[float]) -> None:
-    start = time.perf_counter()
-    await page.goto(url)
-    await wait_for_script(page)
-    first.append(time.perf_counter() - start)
-
-
 async def eight_users_of_smallest_app(url: str) -> None:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         pages = [await (await browser.new_context(viewport=VIEWPORT)).new_page() for _ in range(USERS)]
-        first: list[float] = []
-        await asyncio.gather(*(first_page_only(page, url, first) for page in pages))
+        first = await asyncio.gather(*(open_first_page(page, url) for page in pages))
         await browser.close()
     print(f"{USERS} users at once, Streamlit alone (a title and one number): first page median "
           f"{statistics.median(first):.2f} s, slowest {max(first):.2f} s", flush=True)

@@ -74,11 +74,16 @@ async def wait_for_script(page: Page, selector: str = "h1", text: str = "") -> N
                                  timeout=TIMEOUT_MS)
 
 
-async def ordinary_user(page: Page, url: str, first: list[float], timings: list[float]) -> None:
+async def open_first_page(page: Page, url: str) -> float:
+    """Seconds from opening the app's address to its first page, run and shown."""
     start = time.perf_counter()
     await page.goto(url)
     await wait_for_script(page)
-    first.append(time.perf_counter() - start)
+    return time.perf_counter() - start
+
+
+async def ordinary_user(page: Page, url: str, first: list[float], timings: list[float]) -> None:
+    first.append(await open_first_page(page, url))
     for _ in range(ROUNDS):
         for title in PAGES:
             start = time.perf_counter()

@@ -8,6 +8,7 @@ server's share of a page from the browsers' when both run on the same cores.
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -48,8 +49,14 @@ class ProtocolUser:
         request.rerun_script.query_string = ""
         request.rerun_script.page_script_hash = page_script_hash
         await self._connection.send(request.SerializeToString())
-        deadline = time.monotonic() + TIMEOUT_S
-        while time.monotonic() < deadline:
+        try:
+            async with asyncio.timeout(TIMEOUT_S):  # bounds the waits for messages too, not only the loop
+                await self._receive_until_finished(page_script_hash)
+        except TimeoutError:
+            raise RuntimeError(f"no page within {TIMEOUT_S} s") from None
+
+    async def _receive_until_finished(self, page_script_hash: str) -> None:
+        while True:
             message = ForwardMsg()
             message.ParseFromString(await self._connection.recv())
             if message.delta.new_element.WhichOneof("type") == "exception":
@@ -65,4 +72,3 @@ class ProtocolUser:
                 if message.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY:
                     raise RuntimeError(f"the page's run ended with status {message.script_finished}")
                 return
-        raise RuntimeError(f"no page within {TIMEOUT_S} s")
