@@ -164,7 +164,8 @@ def _score_here(args: argparse.Namespace, paths: list[Path], bundle: ModelBundle
         finished: list[Future] = []
 
         def tables_then_finish() -> Iterator[pd.DataFrame]:
-            yield from pipeline.stream_outputs(iter_book(paths, args.chunk_rows), bundle, scenario,
+            book = iter_book(paths, args.chunk_rows, getattr(args, "input_first_pass", None))
+            yield from pipeline.stream_outputs(book, bundle, scenario,
                                                f"'{args.input.name}'", tally)
             finished.append(background.submit(finish))  # every row is tallied
 

@@ -6,9 +6,10 @@ Standard library only, so the command line can start hashing an input before it 
 from __future__ import annotations
 
 import hashlib
-import threading
 from concurrent.futures import Future
 from pathlib import Path
+
+from slrs.background import start_in_background
 
 
 def sha256_file(path: Path) -> str:
@@ -20,15 +21,6 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def start_sha256(path: Path) -> Future:
+def start_sha256(path: Path) -> Future[str]:
     """``sha256_file(path)`` computed from now on in a background thread; its error, if any, is the future's."""
-    digest: Future = Future()
-
-    def compute() -> None:
-        try:
-            digest.set_result(sha256_file(path))
-        except BaseException as error:  # noqa: BLE001 - handed to whoever asks for the result
-            digest.set_exception(error)
-
-    threading.Thread(target=compute, name="slrs-sha256", daemon=True).start()
-    return digest
+    return start_in_background("slrs-sha256", lambda: sha256_file(path))

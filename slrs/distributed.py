@@ -42,6 +42,7 @@ import pyarrow.parquet as pq
 from dask.distributed import Client, Future, KilledWorker, LocalCluster
 
 from slrs.bundle import ModelBundle
+from slrs.csv_reading import unique_headers
 from slrs.exceptions import DataValidationError, SLRSError
 from slrs.id_tracker import IdTracker
 from slrs.io import (
@@ -49,7 +50,6 @@ from slrs.io import (
     check_same_header,
     file_header,
     iter_portfolio_file,
-    unique_headers,
     write_atomically,
     write_frames,
 )

@@ -13,8 +13,6 @@ beside the target and renamed only when complete (``write_atomically``).
 
 from __future__ import annotations
 
-import codecs
-import csv
 import glob
 import io
 import itertools
@@ -27,7 +25,7 @@ import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future
 from pathlib import Path
 from typing import BinaryIO
 from xml.etree.ElementTree import ParseError
@@ -42,6 +40,13 @@ from defusedxml import ElementTree as SafeElementTree
 from defusedxml.common import DefusedXmlException
 
 from slrs.bundle import ModelBundle, library_versions
+from slrs.csv_reading import (
+    CSV_SUFFIXES,
+    NEUTRALISED_FORMULA,
+    FirstPass,
+    first_pass,
+    unique_headers,
+)
 from slrs.digest import sha256_file
 from slrs.exceptions import ConfigError, DataValidationError, ModelArtifactError
 from slrs.limits import DEFAULT_LIMITS, ReadLimits, quote
@@ -56,36 +61,17 @@ from slrs.schema import (
     canonical_column,
 )
 
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx",)
 # An .xlsx sheet holds 1,048,576 rows, one of them the header.
 EXCEL_MAX_ROWS = 1_048_575
 SUPPORTED_SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
-DELIMITERS = (",", ";", "\t")
 # Values beyond the header's width are kept in this many spare columns; a row with more is refused.
 SPARE_COLUMNS = 8
-SNIFF_BYTES = 1 << 20
-# Files up to this size are parsed by Arrow on every core (about five times faster) and held as compact Arrow text
-# while they are worked through; larger ones stream through pandas' reader in bounded memory.
-ARROW_MAX_BYTES = 1 << 30
 _PARSER_LINE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
-# Byte-order marks and the encodings they announce; UTF-32 first, as its little-endian mark starts like UTF-16's.
-BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 # How backslashreplace writes a byte the encoding cannot decode; searched for only in files that do not decode.
 _ESCAPED_BYTE = re.compile(r"\\x[0-9a-f]{2}")
 # A spreadsheet runs a text cell that starts with one of these as a formula (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NEUTRALISED = re.compile("^'(?='*[=+\\-@\t\r])")
-
-
-@dataclass(frozen=True)
-class CsvLayout:
-    """How a CSV file is laid out: its text encoding, delimiter and header names."""
-
-    encoding: str
-    delimiter: str
-    header: tuple[str, ...]
 
 
 def check_suffix(filename: str) -> str:
@@ -101,85 +87,19 @@ def check_suffix(filename: str) -> str:
     return suffix
 
 
-def _decode_head(head: bytes, filename: str) -> tuple[str, str]:
-    """Return the decoded text of the file's first bytes and the encoding to read the file with.
-
-    A byte-order mark names the encoding (UTF-8, UTF-16 or UTF-32); without one, UTF-8, else Windows cp1252.
-    """
-    for bom, encoding in BOMS:
-        if head.startswith(bom):
-            return head.decode(encoding, errors="ignore"), encoding  # the window may cut the last character
-    if b"\x00" in head:
-        raise DataValidationError(["the file is binary, not a text table; expected CSV text or .xlsx"],
-                                  source=f"'{filename}'")
-    try:
-        return head.decode("utf-8-sig"), "utf-8-sig"
-    except UnicodeDecodeError as error:
-        if error.start >= len(head) - 3:  # a multi-byte character cut by the sniff window
-            return head[: error.start].decode("utf-8-sig"), "utf-8-sig"
-        # Not UTF-8: Excel's "CSV" on Windows writes cp1252, which decodes any byte.
-        return head.decode("cp1252", errors="replace"), "cp1252"
-
-
-def sniff_layout(head: bytes, filename: str, limits: ReadLimits = DEFAULT_LIMITS) -> CsvLayout:
-    """Detect encoding, delimiter (comma, semicolon or tab) and header from the first bytes of a CSV."""
-    text, encoding = _decode_head(head, filename)
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    if not first_line.strip():
-        raise DataValidationError(["the file is empty or starts with a blank line; expected a header row "
-                                   "and at least one data row"], source=f"'{filename}'")
-    delimiter = max(DELIMITERS, key=first_line.count)
-    if first_line.count(delimiter) >= limits.max_columns:  # counted before any column is made
-        raise DataValidationError([f"the header has {first_line.count(delimiter) + 1:,} columns; SLRS reads at "
-                                   f"most {limits.max_columns:,} (limit max_columns)"], source=f"'{filename}'")
-    try:
-        header = next(csv.reader([first_line], delimiter=delimiter))
-    except csv.Error as error:  # e.g. a header cell longer than the csv module's field size limit
-        raise DataValidationError([f"the header row cannot be read ({error}); expected a header row of "
-                                   "column names"], source=f"'{filename}'") from None
-    return CsvLayout(encoding, delimiter, tuple(unique_headers(header, filename, limits)))
-
-
-def unique_headers(header: list[str], filename: str, limits: ReadLimits = DEFAULT_LIMITS) -> list[str]:
-    """Name blank headers and make repeated ones unique, so no column is lost (linear in the header's size)."""
-    if len(header) > limits.max_columns:
-        raise DataValidationError([f"the header has {len(header):,} columns; SLRS reads at most "
-                                   f"{limits.max_columns:,} (limit max_columns)"], source=f"'{filename}'")
-    long = [name for name in header if len(name) > limits.max_cell_chars]
-    if long:
-        raise DataValidationError([f"a header cell has {len(long[0]):,} characters; at most "
-                                   f"{limits.max_cell_chars:,} (limit max_cell_chars): {quote(long[0])}"],
-                                  source=f"'{filename}'")
-    names: list[str] = []
-    taken: set[str] = set()
-    for position, name in enumerate(header, start=1):
-        name = restore_formula_text(name.strip()) or f"Unnamed_{position}"
-        candidate, copy = name, 1
-        while candidate in taken:
-            copy += 1
-            candidate = f"{name}.{copy}"
-        names.append(candidate)
-        taken.add(candidate)
-    return names
-
-
-def iter_csv_chunks(stream: BinaryIO, filename: str, chunk_rows: int | None,
-                    limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[pd.DataFrame]:
-    """Yield the CSV's rows as text frames of at most ``chunk_rows`` rows (all rows at once if None).
+def iter_csv_chunks(stream: BinaryIO, filename: str, chunk_rows: int | None, limits: ReadLimits = DEFAULT_LIMITS,
+                    started: Future[FirstPass] | None = None) -> Iterator[pd.DataFrame]:
+    """Yield the CSV's rows as text frames of at most ``chunk_rows`` rows (all rows at once if None); ``started``
+    is this stream's ``first_pass``, if one was started earlier (``slrs.csv_reading.start_first_pass``).
 
     Stops with a ``DataValidationError`` once the file passes ``limits.max_rows`` or a cell passes
     ``limits.max_cell_chars``; a value whose bytes the encoding cannot decode is kept (see the module docstring).
     """
-    head = stream.read(SNIFF_BYTES)
-    layout = sniff_layout(head, filename, limits)
-    stream.seek(0)
-    # One fast pass: most files need no search for bad bytes, and an even count of quotes lets Arrow read them.
-    clean, quotes_balanced = _scan_text(stream, layout.encoding)
-    arrow_can_read = clean and quotes_balanced and layout.encoding == "utf-8-sig"
-    table = _read_with_arrow(stream, layout) if arrow_can_read else None
-    if table is not None:
-        yield from _arrow_chunks(table, filename, chunk_rows, limits)
+    found = started.result() if started is not None else first_pass(stream, filename, limits)
+    if found.table is not None:
+        yield from _arrow_chunks(found.table, filename, chunk_rows, limits)
         return
+    layout, clean = found.layout, found.decodes
     rows = 0
     spares = _spare_names(layout.header)
     names = [*layout.header, *spares]
@@ -201,28 +121,6 @@ def iter_csv_chunks(stream: BinaryIO, filename: str, chunk_rows: int | None,
         except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
             raise DataValidationError([_explain_parser_error(error, len(layout.header))],
                                       source=f"'{filename}'") from None
-
-
-def _read_with_arrow(stream: BinaryIO, layout: CsvLayout) -> pa.Table | None:
-    """The whole CSV as Arrow text columns, parsed on every core; None when Arrow cannot read it exactly as the
-    pandas reader would (rows wider or narrower than the header) or the file is too large to hold: the pandas
-    reader, which keeps spare values and streams, then reads it. Nothing has been yielded yet."""
-    size = stream.seek(0, io.SEEK_END)
-    stream.seek(0)
-    if size > ARROW_MAX_BYTES:
-        return None
-    try:
-        table = pa_csv.read_csv(stream, read_options=pa_csv.ReadOptions(column_names=list(layout.header),
-                                                                         skip_rows=1, block_size=1 << 24),
-                                parse_options=pa_csv.ParseOptions(delimiter=layout.delimiter,
-                                                                  newlines_in_values=True),
-                                convert_options=pa_csv.ConvertOptions(
-                                    column_types=dict.fromkeys(layout.header, pa.large_string()),  # pandas' own
-                                    strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowException):
-        table = None
-    stream.seek(0)
-    return table if table is not None and table.num_rows else None
 
 
 def _arrow_chunks(table: pa.Table, filename: str, chunk_rows: int | None,
@@ -253,25 +151,6 @@ def _check_chunk(chunk: pd.DataFrame, rows_so_far: int, filename: str, limits: R
                                        "(limit max_cell_chars)"], source=f"'{filename}'")
 
 
-def _scan_text(stream: BinaryIO, encoding: str) -> tuple[bool, bool]:
-    """In one pass over the stream (read in blocks, then rewound): whether it decodes in ``encoding`` without a
-    bad byte, and whether it holds an even number of double quotes (no quoted value left open at the end, which
-    Arrow would read on where pandas' reader refuses it; an odd count in a valid file, a quote inside an unquoted
-    value, only sends the file to the pandas reader)."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    quotes = 0
-    try:
-        for block in iter(lambda: stream.read(1 << 22), b""):
-            decoder.decode(block)
-            quotes += block.count(b'"')
-        decoder.decode(b"", final=True)
-        return True, quotes % 2 == 0
-    except UnicodeDecodeError:
-        return False, False
-    finally:
-        stream.seek(0)
-
-
 def _restore_chunk(chunk: pd.DataFrame, look_for_undecodable: bool,
                    columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Undo the output's formula guard (in ``columns`` only, if given: those in which a value may start with an
@@ -281,7 +160,7 @@ def _restore_chunk(chunk: pd.DataFrame, look_for_undecodable: bool,
         values = chunk[column]
         guarded = values.str.startswith("'") if columns is None or column in columns else None
         if guarded is not None and guarded.any():
-            chunk[column] = values = values.where(~guarded, values.str.replace(_NEUTRALISED, "", n=1, regex=True))
+            chunk[column] = values = values.where(~guarded, values.str.replace(NEUTRALISED_FORMULA, "", n=1, regex=True))
         if not look_for_undecodable:
             continue
         broken = values.str.contains(_ESCAPED_BYTE)
@@ -290,11 +169,6 @@ def _restore_chunk(chunk: pd.DataFrame, look_for_undecodable: bool,
     if undecodable:
         chunk.attrs[UNDECODABLE_ATTR] = undecodable
     return chunk
-
-
-def restore_formula_text(text: str) -> str:
-    """Undo ``neutralise_formula_text``: one leading apostrophe before formula-like text is dropped."""
-    return _NEUTRALISED.sub("", text, count=1)
 
 
 def _spare_names(header: tuple[str, ...]) -> list[str]:
@@ -473,11 +347,14 @@ def names_a_folder(output: Path) -> bool:
     return output.suffix == ""
 
 
-def iter_book(paths: Sequence[Path], chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """The rows of a book's files, in order, in chunks; every file must have the first one's header."""
+def iter_book(paths: Sequence[Path], chunk_rows: int,
+              first_file_started: Future[FirstPass] | None = None) -> Iterator[pd.DataFrame]:
+    """The rows of a book's files, in order, in chunks; every file must have the first one's header. A first pass
+    over the first file, if it is a CSV, may have been started earlier (``first_file_started``)."""
     header = None
-    for path in paths:
-        for position, chunk in enumerate(iter_portfolio_file(path, chunk_rows)):
+    for index, path in enumerate(paths):
+        started = first_file_started if index == 0 else None
+        for position, chunk in enumerate(iter_portfolio_file(path, chunk_rows, started=started)):
             if position == 0:
                 header = header or file_header(chunk)
                 check_same_header(file_header(chunk), header, path.name)
@@ -498,9 +375,11 @@ def check_same_header(columns: list[str], header: list[str], filename: str) -> N
 
 
 def iter_portfolio_file(path: Path, chunk_rows: int, *, row_groups: Sequence[int] | None = None,
-                        columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+                        columns: Sequence[str] | None = None,
+                        started: Future[FirstPass] | None = None) -> Iterator[pd.DataFrame]:
     """Yield a portfolio file from disk in chunks (CSV, Parquet) or whole (Excel cannot be streamed). Of a Parquet
-    file only ``row_groups`` and only ``columns`` (names in the file) are read, if given; other files ignore them."""
+    file only ``row_groups`` and only ``columns`` (names in the file) are read, if given; other files ignore them.
+    ``started`` is the CSV file's first pass, if it was started earlier (``iter_csv_chunks``)."""
     suffix = check_suffix(path.name)
     if not path.is_file():
         raise DataValidationError([f"no file at {path}; expected an existing CSV or .xlsx file"],
@@ -516,7 +395,7 @@ def iter_portfolio_file(path: Path, chunk_rows: int, *, row_groups: Sequence[int
         if suffix in PARQUET_SUFFIXES:
             yield from _parquet_frames(stream, path.name, chunk_rows, row_groups=row_groups, columns=columns)
         else:
-            yield from iter_csv_chunks(stream, path.name, chunk_rows)
+            yield from iter_csv_chunks(stream, path.name, chunk_rows, started=started)
 
 
 _FORMULA_LIKE = r"^'*[=+\-@\t\r]"

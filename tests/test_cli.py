@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -59,6 +60,17 @@ def test_score_writes_inputs_unchanged_plus_score_columns(portfolio_csv: Path, t
     assert list(scored.columns) == [*original.columns, *OUTPUT_COLUMNS]
     pd.testing.assert_frame_equal(scored[original.columns], original)
     assert "scored 120 rows" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_score_reads_a_csv_through_the_first_pass_it_started_before_the_imports(
+        portfolio_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    def read_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the file was read a second time")
+
+    monkeypatch.setattr("slrs.io.first_pass", read_again)  # the reader's own pass, when none was started
+    assert cli_main(["score", str(portfolio_csv), "-o", str(tmp_path / "scored.csv")]) == 0
+    assert len(pd.read_csv(tmp_path / "scored.csv")) == 120 and "scored 120 rows" in capsys.readouterr().err
+    assert gc.isenabled()  # paused only while the command's code was imported
 
 
 @pytest.mark.parametrize("as_folder", [False, True])

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from slrs.csv_reading import start_first_pass
 from slrs.exceptions import DataValidationError
 from slrs.io import (
     SPARE_COLUMNS,
@@ -129,7 +130,7 @@ def test_read_portfolio_bytes_multibyte_character_cut_by_sniff_window(portfolio_
     portfolio_text.loc[0, "Borrower_ID"] = "Zoë"
     data = portfolio_text.to_csv(index=False).encode("utf-8")
     cut = data.index("ë".encode()) + 1  # the sniff window ends inside the two-byte 'ë'
-    monkeypatch.setattr("slrs.io.SNIFF_BYTES", cut)
+    monkeypatch.setattr("slrs.csv_reading.SNIFF_BYTES", cut)
     frame = read_portfolio_bytes(data, "p.csv")
     assert frame.loc[0, "Borrower_ID"] == "Zoë"  # still read as UTF-8, not as cp1252 'Zoë'
 
@@ -425,6 +426,19 @@ def test_read_portfolio_bytes_mutated_xlsx_raises_only_data_validation_error(
     _read_and_validate(_mutate(xlsx_sample, mutations), "p.xlsx")
 
 
+def test_a_first_pass_started_earlier_gives_the_same_chunks_or_the_same_error(tmp_path: Path) -> None:
+    path = tmp_path / "book.csv"
+    generate_portfolio(500, seed=12).astype(str).to_csv(path, index=False)
+    read = list(iter_portfolio_file(path, 200))
+    started = list(iter_portfolio_file(path, 200, started=start_first_pass(path)))
+    assert [len(chunk) for chunk in started] == [200, 200, 100]
+    for a, b in zip(read, started, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    path.write_bytes(b"\n" + path.read_bytes())
+    with pytest.raises(DataValidationError, match="starts with a blank line"):
+        list(iter_portfolio_file(path, 200, started=start_first_pass(path)))
+
+
 def test_arrow_and_pandas_readers_give_the_same_text(monkeypatch) -> None:
     """Files Arrow reads (fast, on every core) come out exactly as through the pandas reader (the fallback)."""
     import slrs.io as slrs_io
@@ -436,7 +450,7 @@ def test_arrow_and_pandas_readers_give_the_same_text(monkeypatch) -> None:
     frame.loc[3, "Loan_Type"] = " Home "
     data = b"\xef\xbb\xbf" + frame.to_csv(index=False, lineterminator="\r\n").encode()
     fast = list(slrs_io.iter_portfolio_bytes(data, "book.csv", 200))
-    monkeypatch.setattr(slrs_io, "ARROW_MAX_BYTES", 0)
+    monkeypatch.setattr("slrs.csv_reading.ARROW_MAX_BYTES", 0)
     slow = list(slrs_io.iter_portfolio_bytes(data, "book.csv", 200))
     assert [len(chunk) for chunk in fast] == [len(chunk) for chunk in slow] == [200, 200, 100]
     for a, b in zip(fast, slow, strict=True):
