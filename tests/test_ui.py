@@ -15,6 +15,11 @@ def _metric(app, label: str) -> str:
     return next(metric.value for metric in app.metric if metric.label == label)
 
 
+def test_the_collector_pauses_only_while_the_app_imports(app) -> None:
+    app.run()
+    assert not app.exception and gc.isenabled()
+
+
 def test_the_app_leaves_its_loaded_modules_out_of_garbage_collections_once(app) -> None:
     app.run()
     frozen = gc.get_freeze_count()
