@@ -9,14 +9,12 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 from types import ModuleType
 from typing import BinaryIO
-
-import pandas as pd
 
 from slrs import pipeline
 from slrs.bundle import ModelBundle
@@ -154,7 +152,7 @@ def _score_here(args: argparse.Namespace, paths: list[Path], bundle: ModelBundle
                 output: Path | None, hashing: Future | None) -> tuple[pipeline.Tally, tuple[
                     dict[str, float], DriftReport, tuple[Finding, ...]]]:
     """The local engine: the book streamed through the pipeline into ``output`` (stdout if None); its tally and
-    ``Tally.finish``, which is worked out while the file goes to disk (it needs only the tally)."""
+    ``Tally.finish``, which is worked out while the last chunks are written (it needs only the tally)."""
     tally = pipeline.Tally()
 
     def finish() -> tuple[dict[str, float], DriftReport, tuple[Finding, ...]]:
@@ -162,20 +160,16 @@ def _score_here(args: argparse.Namespace, paths: list[Path], bundle: ModelBundle
 
     with ThreadPoolExecutor(1) as background:
         finished: list[Future] = []
-
-        def tables_then_finish() -> Iterator[pd.DataFrame]:
-            book = iter_book(paths, args.chunk_rows, getattr(args, "input_first_pass", None))
-            yield from pipeline.stream_outputs(book, bundle, scenario,
-                                               f"'{args.input.name}'", tally)
-            finished.append(background.submit(finish))  # every row is tallied
-
-        tables = tables_then_finish()
+        book = iter_book(paths, args.chunk_rows, getattr(args, "input_first_pass", None))
+        # The drift check and the outcome analysis start once every row is tallied, beside the last writes.
+        tables = pipeline.stream_outputs(book, bundle, scenario, f"'{args.input.name}'", tally,
+                                         when_tallied=lambda: finished.append(background.submit(finish)))
         with closing(tables):  # a failed write stops the readers and scorers behind it at once
             if output is not None:
                 write_output(output, lambda stream: write_frames(tables, stream, output.suffix.lower()))
             else:
                 _write_to_stdout(lambda stream: write_frames(tables, stream, ".csv"))
-        return tally, finished[0].result() if finished else finish()
+        return tally, finished[0].result()
 
 
 def book_digest(hashing: Future | None, path: Path) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 import queue
 import threading
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -246,7 +246,7 @@ class Tally:
     The totals are exact sums. The outcome analysis keeps one byte and one number per labelled row (an exact
     AUC needs every score: 180 MB at the 20-million-row limit). The drift check sees every scored row of a file of up to ``DRIFT_SAMPLE_ROWS`` rows
     (then it equals ``decide``'s); past that, an evenly spread sample of them: every 2nd row, then every 4th...
-    ``stream_outputs`` fills it; ``finish`` reads it when the last chunk is written.
+    ``stream_outputs`` fills it; ``finish`` reads it once every row is in it.
     """
 
     rows: int = 0
@@ -300,26 +300,30 @@ class Tally:
 
 
 def stream_outputs(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, scenario: DecisionScenario, source: str,
-                   tally: Tally) -> Generator[pd.DataFrame, None, None]:
+                   tally: Tally, when_tallied: Callable[[], object] = lambda: None) -> Generator[pd.DataFrame, None, None]:
     """``output_table`` of each chunk of a file's text rows, in order, and the rows' totals in ``tally``.
 
     Each chunk is validated (IDs are checked across chunks), scored and planned by the functions ``decide`` uses.
     A capacity is portfolio-wide (the most valuable accounts of the whole file keep the scarce action), so with
     one the whole file is scored first and planned at once, in memory; without, each chunk streams. The next
-    chunk is computed while the caller writes this one.
+    chunk is computed while the caller writes this one, and ``when_tallied`` is called once every row is in
+    ``tally``, while the caller may still be writing the last chunks (so ``Tally.finish`` can start then).
     """
-    return _computed_ahead(_stream_outputs(chunks, bundle, scenario, source, tally))
+    return _computed_ahead(_stream_outputs(chunks, bundle, scenario, source, tally, when_tallied))
 
 
 def _stream_outputs(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, scenario: DecisionScenario, source: str,
-                    tally: Tally) -> Iterator[pd.DataFrame]:
+                    tally: Tally, when_tallied: Callable[[], object]) -> Iterator[pd.DataFrame]:
     parts = scored_chunks(chunks, bundle, scenario.method, source)
     if not scenario.assumptions.has_capacities:
         for portfolio, view in parts:
             yield planned_output(portfolio, view, scenario, tally)
+        when_tallied()
         return
     portfolio, view = join_scored(list(parts), source)
-    yield planned_output(portfolio, view, scenario, tally)
+    output = planned_output(portfolio, view, scenario, tally)
+    when_tallied()
+    yield output
 
 
 def scored_chunks(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, method: Method, source: str, *,

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slrs.drift import (
     MAJOR_SHIFT,
@@ -19,6 +21,7 @@ from slrs.drift import (
     STABLE,
     TABLE_COLUMNS,
     TOO_FEW_ROWS,
+    bin_counts,
     build_drift_reference,
     check_drift,
     drift_status,
@@ -226,3 +229,13 @@ def test_scores_of_another_length_are_rejected(training) -> None:
         build_drift_reference(X, {"unknown": scores})
     with pytest.raises(DataValidationError, match="missing model inputs \\['Age'\\]"):
         build_drift_reference(X.drop(columns=["Age"]), {"outcome": scores})
+
+
+# Small integers, so values fall exactly on edges, edges repeat and bins are empty.
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-5, 5), max_size=6), st.lists(st.integers(-7, 7), max_size=50))
+def test_bin_counts_equal_the_count_of_each_values_bin_by_binary_search(edges: list[int], values: list[int]) -> None:
+    inner = np.sort(np.asarray(edges, dtype=float))
+    present = np.asarray(values, dtype=float)
+    expected = np.bincount(np.searchsorted(inner, present), minlength=len(inner) + 1)
+    np.testing.assert_array_equal(bin_counts(inner, present), expected)

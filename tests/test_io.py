@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import random
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import slrs.io as slrs_io
 from slrs.csv_reading import start_first_pass
 from slrs.exceptions import DataValidationError
 from slrs.io import (
@@ -441,8 +443,6 @@ def test_a_first_pass_started_earlier_gives_the_same_chunks_or_the_same_error(tm
 
 def test_arrow_and_pandas_readers_give_the_same_text(monkeypatch) -> None:
     """Files Arrow reads (fast, on every core) come out exactly as through the pandas reader (the fallback)."""
-    import slrs.io as slrs_io
-
     frame = generate_portfolio(500, seed=12).astype(str)
     frame.loc[0, "Borrower_ID"] = 'BRW, "quoted"'
     frame.loc[1, "Borrower_ID"] = "'=SUM(A1)"
@@ -492,3 +492,21 @@ def test_a_late_row_with_an_extra_value_is_not_a_second_header(tmp_path: Path) -
     (tmp_path / "a.csv").write_text("\n".join(lines) + "\n")
     rows = pd.concat(list(iter_book([tmp_path / "a.csv"], 7)), ignore_index=True)
     assert len(rows) == 30 and "late-extra" in rows.astype(str).to_numpy()
+
+
+def test_a_file_written_atomically_goes_to_the_disk_while_it_is_written(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    monkeypatch.setattr(slrs_io, "SYNC_EVERY_S", 0.01)
+    monkeypatch.setattr(slrs_io, "_sync_data", synced.append)
+
+    def slow_write(stream) -> None:
+        for _ in range(20):
+            stream.write(b"x" * 1000)
+            time.sleep(0.01)
+
+    slrs_io.write_atomically(tmp_path / "out.csv", slow_write)
+    assert synced and (tmp_path / "out.csv").read_bytes() == b"x" * 20_000
+    count = len(synced)
+    time.sleep(0.05)
+    assert len(synced) == count  # the syncing stopped before the file was closed

@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from slrs.outcome_analysis import (
@@ -17,6 +19,7 @@ from slrs.outcome_analysis import (
     analyse_view,
     delong_standard_error,
     ks_statistic,
+    score_deciles,
 )
 from slrs.schema import RISK_COLUMN, TARGET
 
@@ -112,3 +115,14 @@ def test_to_dict_is_json_ready_with_the_documented_keys() -> None:
     data = json.loads(json.dumps(analyse_outcomes(events, scores).to_dict(), allow_nan=False))
     assert {"n", "auc", "auc_ci", "gini", "ks", "brier", "verdict", "gains", "calibration"} <= set(data)
     assert len(data["gains"]) == DECILES and len(data["auc_ci"]) == 2
+
+
+# Few distinct scores, so ties straddle the cuts between deciles.
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 4), max_size=60))
+def test_score_deciles_cut_the_rows_sorted_by_descending_score_ties_in_row_order(values: list[int]) -> None:
+    scores = np.asarray(values, dtype=float) / 4
+    expected = np.empty(len(scores), dtype=int)
+    for decile, rows in enumerate(np.array_split(np.argsort(-scores, kind="stable"), DECILES), start=1):
+        expected[rows] = decile
+    np.testing.assert_array_equal(score_deciles(scores), expected)

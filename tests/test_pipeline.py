@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -113,6 +114,22 @@ def test_streaming_chunks_gives_the_whole_file_decision_row_for_row(book: bytes,
     assert totals == pytest.approx(plan_totals(decision.plan))
     assert drift.table.equals(decision.drift.table) and findings == decision.findings
     assert list(whole.columns[-len(OUTPUT_COLUMNS):]) == list(OUTPUT_COLUMNS)
+
+
+@SCENARIOS
+def test_stream_outputs_says_when_every_row_is_tallied_before_the_last_table_is_taken(
+        book: bytes, bundle, scenario: DecisionScenario) -> None:
+    tally, tallied = pipeline.Tally(), threading.Event()
+    seen: list[int] = []
+    tables = pipeline.stream_outputs(iter_portfolio_bytes(book, "book.csv", 150), bundle, scenario, "'book.csv'",
+                                     tally, when_tallied=lambda: seen.append(tally.rows) or tallied.set())
+    if scenario is CAPPED:  # a capacity plans every row at once: they are tallied before its one table comes
+        assert len(next(tables)) == 600 and seen == [600]
+    else:  # four tables of 150 rows: the fourth is computed while the caller still holds the third
+        assert [len(next(tables)) for _ in range(3)] == [150] * 3
+        assert tallied.wait(timeout=30) and seen == [600]
+        assert len(next(tables)) == 150
+    assert list(tables) == [] and seen == [600]  # once
 
 
 def test_findings_name_unscored_rows_and_the_study_method(book: bytes, bundle) -> None:
