@@ -37,7 +37,7 @@ from slrs.strategy import NOT_SCORED, STRATEGIES, Method
 from slrs.text import TEXT_DTYPE
 from slrs.validation import ValidationResult, validate_portfolio
 
-UPLOAD_CHUNK_ROWS = 20_000
+UPLOAD_CHUNK_ROWS = 50_000
 COMPACT_COLUMNS = (*(column.name for column in COLUMNS if column.dtype == "category"), SEGMENT_NAME_COLUMN,
                    ISSUES_COLUMN)
 ProgressCallback = Callable[[float, str], None]

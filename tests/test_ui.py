@@ -9,6 +9,7 @@ from conftest import APP_PATH, APP_TIMEOUT, open_page
 from streamlit.testing.v1 import AppTest
 
 from slrs import pipeline, ui
+from slrs.synth import generate_portfolio
 
 
 def _metric(app, label: str) -> str:
@@ -63,3 +64,18 @@ def test_only_the_scored_table_goes_to_the_browser_lazily(app, monkeypatch) -> N
     assert lazy_by_key.pop("portfolio_scored") is True  # its page has a search box and downloads of every row
     assert lazy_by_key.pop("portfolio_drift") is False  # coloured status words: sent whole
     assert not any(lazy_by_key.values())  # the issues table keeps the grid's own search and CSV download
+
+
+def test_a_session_decides_each_scenario_once_and_again_for_a_new_portfolio(app, monkeypatch) -> None:
+    decided = []  # the rows of each portfolio decided
+    original = pipeline.decide
+    monkeypatch.setattr(pipeline, "decide",
+                        lambda portfolio, *args, **kwargs: decided.append(portfolio.n_rows) or original(
+                            portfolio, *args, **kwargs))
+    open_page(app, "pages/portfolio.py")  # the frame asks for the findings, the page for the plan
+    assert len(decided) == 1
+    app.run()
+    assert len(decided) == 1  # the next run reuses the decision
+    data = generate_portfolio(300, seed=4).to_csv(index=False).encode()
+    app.file_uploader(key=ui.UPLOAD_KEY).set_value(("book.csv", data, "text/csv")).run()
+    assert not app.exception and decided[1:] == [300]  # the upload is decided afresh, once
