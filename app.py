@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import gc
+from slrs.startup import paused_collection
 
-# A process's first run imports the models' libraries here (about 1.2 s of the first page), and Python's collector
-# walked their few hundred thousand objects again and again while they loaded (about 0.1 s). It is paused for the
-# imports alone: later runs import nothing, and collecting goes on as usual below.
-gc.disable()
-import streamlit as st  # noqa: E402
-from PIL import Image  # noqa: E402
+# A process's first run imports the models' libraries here (about 1.2 s of the first page); later runs import nothing.
+with paused_collection():
+    import streamlit as st
+    from PIL import Image
 
-from slrs import ui  # noqa: E402
-from slrs.exceptions import SLRSError  # noqa: E402
-from slrs.findings import Finding  # noqa: E402
-from slrs.strategy import METHODS  # noqa: E402
-
-gc.enable()
+    from slrs import ui
+    from slrs.exceptions import SLRSError
+    from slrs.findings import Finding
+    from slrs.strategy import METHODS
 
 # A plain local icon: a material or emoji icon makes the browser fetch the tab icon from Google's servers, and
 # nothing about a bank's session should leave the machine the app runs on.

@@ -3,15 +3,14 @@
 A thin face over the library: parse arguments, call ``slrs``, report. Every ``SLRSError`` becomes a plain
 message on stderr and exit code 2; nothing else is caught, so a bug still shows its traceback.
 
-This module only parses: each command's code is imported when it runs (``COMMANDS``), so ``--help``, a typo or a
-refused argument answer in a fraction of a second, and no command loads libraries another one needs (training's
-solvers, SHAP, Dask).
+This module parses, and for ``score`` starts the input's hash and first reading, which run beside the imports.
+Each command's code is imported when it runs (``COMMANDS``), so ``--help``, a typo or a refused argument answer in
+a fraction of a second, and no command loads libraries another one needs (training's solvers, SHAP, Dask).
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import logging
 import signal
@@ -20,7 +19,6 @@ import threading
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from types import ModuleType
 
 from slrs.csv_reading import start_first_pass
 from slrs.digest import start_sha256
@@ -28,6 +26,7 @@ from slrs.exceptions import SLRSError
 from slrs.limits import STREAM_CHUNK_ROWS
 from slrs.money import SWEEP_STEP
 from slrs.schema import PLAN_AMOUNT_COLUMNS
+from slrs.startup import paused_collection
 from slrs.strategy import DEFAULT_THRESHOLDS, METHODS
 
 EXIT_USAGE = 2
@@ -167,7 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         local_score = args.command == "score" and args.engine == "local"
         args.input_first_pass = start_first_pass(args.input) if local_score else None
         module, function = COMMANDS[args.command]
-        run = getattr(_import_without_collecting(module), function)
+        with paused_collection():
+            run = getattr(importlib.import_module(module), function)
         code = run(args)
     except SLRSError as error:
         # Ctrl-C inside a library's own reading (pandas' parser) can surface as a data error: say what happened.
@@ -180,19 +180,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     return code or 0
-
-
-def _import_without_collecting(module: str) -> ModuleType:
-    """Import a command's module with Python's garbage collector paused. The imports make a few hundred thousand
-    objects that live as long as the process, and the collector walked them again and again while they loaded
-    (about 0.15 s of `score`'s start, when nothing else can run yet)."""
-    was_collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return importlib.import_module(module)
-    finally:
-        if was_collecting:
-            gc.enable()
 
 
 def _interrupt(interrupted: threading.Event, signum: int, frame: object) -> None:

@@ -1,8 +1,9 @@
 """The first pass over a CSV file: its layout, whether it decodes, and (when Arrow can) all its values as text.
 
 Standard library and pyarrow only: ``slrs score`` starts this pass on its input (``start_first_pass``) before it
-imports the scoring code, so Arrow parses the file on the core the imports leave idle. ``slrs.io`` reads every
-CSV through ``first_pass`` and turns its result into the portfolio's text frames.
+imports the scoring code, so Arrow parses the file on the core the imports leave idle. That is why this module
+opens a file itself, as ``slrs.digest`` does for the input's hash. ``slrs.io`` reads every CSV through
+``read_first_pass`` and turns its result into the portfolio's text frames.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
+import os
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +22,13 @@ import pyarrow.csv as pa_csv
 
 from slrs.background import start_in_background
 from slrs.exceptions import DataValidationError
+from slrs.formula_guard import restore_formula_text
 from slrs.limits import DEFAULT_LIMITS, ReadLimits, quote
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+# A first pass started beside the imports parses on one thread where the process has two cores: the imports keep one
+# busy, and a second parser thread slowed them by as much as it gained (measured). With more cores, on all of them.
+FIRST_PASS_THREADED = len(os.sched_getaffinity(0)) > 2
 DELIMITERS = (",", ";", "\t")
 SNIFF_BYTES = 1 << 20
 # Files up to this size are parsed by Arrow on every core (about five times faster) and held as compact Arrow text
@@ -32,8 +37,6 @@ ARROW_MAX_BYTES = 1 << 30
 # Byte-order marks and the encodings they announce; UTF-32 first, as its little-endian mark starts like UTF-16's.
 BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-# The apostrophe the outputs put before formula-like text (``slrs.io.neutralise_formula_text``), which reading drops.
-NEUTRALISED_FORMULA = re.compile("^'(?='*[=+\\-@\t\r])")
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ def _read_with_arrow(stream: BinaryIO, layout: CsvLayout, use_threads: bool) -> 
                                 convert_options=pa_csv.ConvertOptions(
                                     column_types=dict.fromkeys(layout.header, pa.large_string()),  # pandas' own
                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowException):
+    except pa.ArrowException:  # ArrowInvalid among others
         table = None
     stream.seek(0)
     return table if table is not None and table.num_rows else None
@@ -153,11 +156,6 @@ def _quotes_pair_up(stream: BinaryIO) -> bool:
     return quotes % 2 == 0
 
 
-def restore_formula_text(text: str) -> str:
-    """Undo ``neutralise_formula_text``: one leading apostrophe before formula-like text is dropped."""
-    return NEUTRALISED_FORMULA.sub("", text, count=1)
-
-
 @dataclass(frozen=True)
 class FirstPass:
     """What one pass over a CSV file found: its layout, whether every byte decodes in its encoding, and all its
@@ -168,7 +166,7 @@ class FirstPass:
     table: pa.Table | None
 
 
-def first_pass(stream: BinaryIO, filename: str, limits: ReadLimits = DEFAULT_LIMITS,
+def read_first_pass(stream: BinaryIO, filename: str, limits: ReadLimits = DEFAULT_LIMITS,
                use_threads: bool = True) -> FirstPass:
     """Sniff the layout, then parse the file with Arrow (on every core if ``use_threads``) when it is UTF-8 and its
     quotes pair up. The stream is left rewound."""
@@ -182,7 +180,7 @@ def first_pass(stream: BinaryIO, filename: str, limits: ReadLimits = DEFAULT_LIM
 
 
 def start_first_pass(path: Path) -> Future[FirstPass] | None:
-    """``first_pass`` of the CSV file at ``path``, computed from now on in a background thread (Arrow's parsing
+    """``read_first_pass`` of the CSV file at ``path``, computed from now on in a background thread (Arrow's parsing
     frees the GIL), its error, if any, the future's; None for any other file, an empty one or one over
     ``max_file_bytes``, which the reader then refuses or reads as it would without a started pass."""
     if path.suffix.lower() not in CSV_SUFFIXES or not path.is_file():
@@ -192,8 +190,6 @@ def start_first_pass(path: Path) -> Future[FirstPass] | None:
 
     def run() -> FirstPass:
         with path.open("rb") as stream:
-            # One thread: the imports beside it keep one core busy, and a second parser thread would slow them more
-            # than it gains (measured).
-            return first_pass(stream, path.name, use_threads=False)
+            return read_first_pass(stream, path.name, use_threads=FIRST_PASS_THREADED)
 
     return start_in_background("slrs-first-pass", run)

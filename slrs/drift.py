@@ -143,14 +143,14 @@ def build_drift_reference(X: pd.DataFrame, scores: Mapping[str, np.ndarray]) -> 
 def _numeric_reference(values: np.ndarray) -> dict:
     present = values[~np.isnan(values)]
     edges = _bin_edges(present)
-    counts = bin_counts(edges, present)
+    counts = count_per_bin(edges, present)
     return {"edges": edges.tolist(), "shares": (counts / max(1, len(present))).tolist(),
             "min": float(present.min()) if len(present) else None,
             "max": float(present.max()) if len(present) else None,
             "missing_share": _share(len(values) - len(present), len(values))}
 
 
-def bin_counts(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
+def count_per_bin(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
     """How many ``values`` fall in each bin of the ascending inner ``edges`` (right-closed, the outer bins
     open-ended): ``len(edges) + 1`` counts, as ``np.bincount(np.searchsorted(edges, values))`` gives them.
 
@@ -253,11 +253,17 @@ def _check_reference(reference: Mapping, method: Method) -> None:
     if known != set(MODEL_FEATURES):
         raise ModelArtifactError(f"the drift reference covers inputs {sorted(known)}; expected "
                                  f"{sorted(MODEL_FEATURES)}; retrain with: python -m slrs train")
+    binned = {**reference["numeric"], **{f"the {name} score": bins for name, bins in reference["score"].items()}}
+    for name, bins in binned.items():
+        edges = np.asarray(bins["edges"], dtype=float)
+        if len(bins["shares"]) != len(edges) + 1 or np.any(np.diff(edges) < 0):
+            raise ModelArtifactError(f"the drift reference's bins of {name} are not ascending edges with one share "
+                                     "per bin; retrain with: python -m slrs train")
 
 
 def _numeric_record(label: str, values: np.ndarray, reference: Mapping) -> dict:
     present = values[~np.isnan(values)]
-    counts = bin_counts(np.asarray(reference["edges"], dtype=float), present)
+    counts = count_per_bin(np.asarray(reference["edges"], dtype=float), present)
     low, high = reference["min"], reference["max"]
     outside = np.count_nonzero((present < low) | (present > high)) if low is not None else len(present)
     return _record(label, counts, np.asarray(reference["shares"], dtype=float), len(values),

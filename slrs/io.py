@@ -27,7 +27,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 from xml.etree.ElementTree import ParseError
@@ -42,15 +42,16 @@ from defusedxml import ElementTree as SafeElementTree
 from defusedxml.common import DefusedXmlException
 
 from slrs.bundle import ModelBundle, library_versions
-from slrs.csv_reading import (
-    CSV_SUFFIXES,
-    NEUTRALISED_FORMULA,
-    FirstPass,
-    first_pass,
-    unique_headers,
-)
+from slrs.csv_reading import CSV_SUFFIXES, FirstPass, read_first_pass, unique_headers
 from slrs.digest import sha256_file
 from slrs.exceptions import ConfigError, DataValidationError, ModelArtifactError
+from slrs.formula_guard import (
+    FORMULA_LIKE,
+    FORMULA_STARTS,
+    NEUTRALISED_FORMULA,
+    PLAIN_NUMBER,
+    neutralise_formula_text,
+)
 from slrs.limits import DEFAULT_LIMITS, ReadLimits, quote
 from slrs.parquet import PARQUET_SUFFIXES, has_value_longer_than, iter_parquet_chunks, write_parquet
 from slrs.scenario import DecisionScenario, read_scenario_bytes
@@ -76,8 +77,6 @@ _sync_data = getattr(os, "fdatasync", os.fsync)
 _PARSER_LINE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 # How backslashreplace writes a byte the encoding cannot decode; searched for only in files that do not decode.
 _ESCAPED_BYTE = re.compile(r"\\x[0-9a-f]{2}")
-# A spreadsheet runs a text cell that starts with one of these as a formula (OWASP, "CSV Injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def check_suffix(filename: str) -> str:
@@ -96,12 +95,13 @@ def check_suffix(filename: str) -> str:
 def iter_csv_chunks(stream: BinaryIO, filename: str, chunk_rows: int | None, limits: ReadLimits = DEFAULT_LIMITS,
                     started: Future[FirstPass] | None = None) -> Iterator[pd.DataFrame]:
     """Yield the CSV's rows as text frames of at most ``chunk_rows`` rows (all rows at once if None); ``started``
-    is this stream's ``first_pass``, if one was started earlier (``slrs.csv_reading.start_first_pass``).
+    is this stream's file's ``read_first_pass`` under ``DEFAULT_LIMITS``, if one was started earlier
+    (``slrs.csv_reading.start_first_pass``): it stands for the sniffing and the reading by Arrow.
 
     Stops with a ``DataValidationError`` once the file passes ``limits.max_rows`` or a cell passes
     ``limits.max_cell_chars``; a value whose bytes the encoding cannot decode is kept (see the module docstring).
     """
-    found = started.result() if started is not None else first_pass(stream, filename, limits)
+    found = started.result() if started is not None else read_first_pass(stream, filename, limits)
     if found.table is not None:
         yield from _arrow_chunks(found.table, filename, chunk_rows, limits)
         return
@@ -166,7 +166,8 @@ def _restore_chunk(chunk: pd.DataFrame, look_for_undecodable: bool,
         values = chunk[column]
         guarded = values.str.startswith("'") if columns is None or column in columns else None
         if guarded is not None and guarded.any():
-            chunk[column] = values = values.where(~guarded, values.str.replace(NEUTRALISED_FORMULA, "", n=1, regex=True))
+            restored = values.str.replace(NEUTRALISED_FORMULA, "", n=1, regex=True)
+            chunk[column] = values = values.where(~guarded, restored)
         if not look_for_undecodable:
             continue
         broken = values.str.contains(_ESCAPED_BYTE)
@@ -404,25 +405,14 @@ def iter_portfolio_file(path: Path, chunk_rows: int, *, row_groups: Sequence[int
             yield from iter_csv_chunks(stream, path.name, chunk_rows, started=started)
 
 
-_FORMULA_LIKE = r"^'*[=+\-@\t\r]"
-_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
-
-
-def neutralise_formula_text(text: str) -> str:
-    """Formula-like text gets a leading apostrophe, so no spreadsheet runs it (plain numbers stay as they are)."""
-    if re.match(_FORMULA_LIKE, text) and not re.match(_PLAIN_NUMBER, text):
-        return "'" + text
-    return text
-
-
 def _neutralise_table(table: pa.Table) -> pa.Table:
     """``neutralise_formula_text`` on every text cell and header of an Arrow table, in Arrow's compute kernels."""
     columns = []
     for column in table.columns:
         is_text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
         if is_text and _may_start_with(column, _FORMULA_FIRST_BYTES):
-            risky = pc.and_(pc.match_substring_regex(column, _FORMULA_LIKE),
-                            pc.invert(pc.match_substring_regex(column, _PLAIN_NUMBER)))
+            risky = pc.and_(pc.match_substring_regex(column, FORMULA_LIKE),
+                            pc.invert(pc.match_substring_regex(column, PLAIN_NUMBER)))
             guarded = pc.binary_join_element_wise(pa.scalar("'", column.type), column, pa.scalar("", column.type))
             column = pc.if_else(pc.fill_null(risky, False), guarded, column)
         columns.append(column)
@@ -535,13 +525,19 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
 def _syncing_while_written(descriptor: int) -> Iterator[None]:
     """Send what is written to the file to the disk every ``SYNC_EVERY_S`` while the block runs, from a background
     thread (syncing frees the GIL), so the final sync waits only for the last writes: for a million scored rows
-    (318 MB) it took 0.3 s at the end. A failed sync here is left to the final one, which reports it."""
-    done = threading.Event()
+    (318 MB) it took 0.3 s at the end.
+
+    A failed sync stops the syncing and is raised when the block ends: Linux reports a write-back error to one
+    sync only, so the final sync would not see it, and a file missing data would be renamed into place."""
+    done, failures = threading.Event(), []
 
     def sync_until_done() -> None:
         while not done.wait(SYNC_EVERY_S):
-            with suppress(OSError):
+            try:
                 _sync_data(descriptor)
+            except OSError as error:
+                failures.append(error)
+                return
 
     syncing = threading.Thread(target=sync_until_done, name="slrs-sync", daemon=True)
     syncing.start()
@@ -549,7 +545,9 @@ def _syncing_while_written(descriptor: int) -> Iterator[None]:
         yield
     finally:
         done.set()
-        syncing.join()  # before the file is closed
+        syncing.join()  # before the file is closed (a second Ctrl-C here could cut the wait short: harmless)
+    if failures:
+        raise failures[0]
 
 
 def write_folder(path: Path, files: Mapping[str, bytes]) -> None:

@@ -196,9 +196,10 @@ def ks_statistic(events: np.ndarray, scores: np.ndarray) -> float:
     return _TieGroups.of(np.asarray(events, dtype=float), scores).ks()
 
 
-def score_deciles(scores: np.ndarray) -> np.ndarray:
+def assign_deciles(scores: np.ndarray) -> np.ndarray:
     """Each row's decile, 1 for the highest scores: the rows sorted by descending score (ties in row order) and
-    cut as ``np.array_split`` cuts them into ``DECILES`` parts.
+    cut as ``np.array_split`` cuts them into ``DECILES`` parts. No score may be missing (NaN): the callers pass the
+    scored rows only.
 
     Found without sorting every row (a million scores: 0.15 s): a partition finds the score at each cut, a row
     scored above a cut's score is past that cut, and of the rows tied at a cut's score only the later ones are.
@@ -218,7 +219,7 @@ def score_deciles(scores: np.ndarray) -> np.ndarray:
 
 def gains_table(events: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
     """Deciles of accounts by score, highest first (columns ``GAINS_COLUMNS``; see the module docstring)."""
-    frame = pd.DataFrame({"Decile": score_deciles(scores), "score": scores, "event": events})
+    frame = pd.DataFrame({"Decile": assign_deciles(scores), "score": scores, "event": events})
     table = frame.groupby("Decile").agg(Accounts=("event", "size"), Lowest_Score=("score", "min"),
                                         Highest_Score=("score", "max"), Not_Fully_Recovered=("event", "sum"))
     table = table.reset_index()

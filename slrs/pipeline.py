@@ -300,7 +300,8 @@ class Tally:
 
 
 def stream_outputs(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, scenario: DecisionScenario, source: str,
-                   tally: Tally, when_tallied: Callable[[], object] = lambda: None) -> Generator[pd.DataFrame, None, None]:
+                   tally: Tally, when_tallied: Callable[[], object] = lambda: None
+                   ) -> Generator[pd.DataFrame, None, None]:
     """``output_table`` of each chunk of a file's text rows, in order, and the rows' totals in ``tally``.
 
     Each chunk is validated (IDs are checked across chunks), scored and planned by the functions ``decide`` uses.

@@ -30,7 +30,10 @@ def _imports(path: Path) -> list[tuple[str, int, bool]]:
     # A top-level ``if TYPE_CHECKING:`` block holds imports for annotations only: never run, so never a dodge.
     annotations_only = [node.body for node in tree.body
                         if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"]
-    top = {id(node) for node in [*tree.body, *(statement for block in annotations_only for statement in block)]}
+    # A top-level ``with`` block runs once, at import, like the statements around it (app.py imports in one).
+    module_blocks = [node.body for node in tree.body if isinstance(node, ast.With)]
+    top = {id(node) for node in [*tree.body, *(statement for block in [*annotations_only, *module_blocks]
+                                               for statement in block)]}
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

@@ -67,7 +67,7 @@ def test_score_reads_a_csv_through_the_first_pass_it_started_before_the_imports(
     def read_again(*args: object, **kwargs: object) -> None:
         raise AssertionError("the file was read a second time")
 
-    monkeypatch.setattr("slrs.io.first_pass", read_again)  # the reader's own pass, when none was started
+    monkeypatch.setattr("slrs.io.read_first_pass", read_again)  # the reader's own pass, when none was started
     assert cli_main(["score", str(portfolio_csv), "-o", str(tmp_path / "scored.csv")]) == 0
     assert len(pd.read_csv(tmp_path / "scored.csv")) == 120 and "scored 120 rows" in capsys.readouterr().err
     assert gc.isenabled()  # paused only while the command's code was imported

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from slrs.csv_reading import first_pass, start_first_pass
+from slrs.csv_reading import read_first_pass, start_first_pass
 from slrs.exceptions import DataValidationError
 from slrs.limits import ReadLimits
 from slrs.synth import generate_portfolio
@@ -17,7 +17,7 @@ BOOK = generate_portfolio(300, seed=3).astype(str).to_csv(index=False).encode()
 
 
 def test_a_utf8_file_is_read_by_arrow_whole_and_decodes() -> None:
-    found = first_pass(io.BytesIO(BOOK), "book.csv")
+    found = read_first_pass(io.BytesIO(BOOK), "book.csv")
     assert found.decodes and found.layout.delimiter == "," and found.layout.encoding == "utf-8-sig"
     assert found.table is not None and found.table.num_rows == 300
     assert found.table.column("Borrower_ID").to_pylist()[:2] == ["BRW_1", "BRW_2"]
@@ -31,18 +31,18 @@ def test_bytes_that_are_not_utf8_leave_the_file_to_pandas_reader_marked_as_not_d
     with pytest.raises(UnicodeDecodeError):
         bad.decode("utf-8")
     monkeypatch.setattr("slrs.csv_reading.SNIFF_BYTES", 4096)  # the encoding is decided before the bad bytes
-    found = first_pass(io.BytesIO(BOOK.replace(b"BRW_250,", b"BRW_" + bad + b"250,")), "book.csv")
+    found = read_first_pass(io.BytesIO(BOOK.replace(b"BRW_250,", b"BRW_" + bad + b"250,")), "book.csv")
     assert found.table is None and not found.decodes
 
 
 def test_an_odd_number_of_quotes_leaves_the_file_to_pandas_reader() -> None:
-    found = first_pass(io.BytesIO(BOOK.replace(b"BRW_250,", b'BRW_"250,')), "book.csv")
+    found = read_first_pass(io.BytesIO(BOOK.replace(b"BRW_250,", b'BRW_"250,')), "book.csv")
     assert found.table is None and found.decodes
 
 
 def test_one_parser_thread_reads_what_all_of_them_read() -> None:
-    threaded = first_pass(io.BytesIO(BOOK), "book.csv").table
-    assert first_pass(io.BytesIO(BOOK), "book.csv", use_threads=False).table.equals(threaded)
+    threaded = read_first_pass(io.BytesIO(BOOK), "book.csv").table
+    assert read_first_pass(io.BytesIO(BOOK), "book.csv", use_threads=False).table.equals(threaded)
 
 
 def test_a_started_first_pass_gives_the_same_result_or_the_same_error(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_a_started_first_pass_gives_the_same_result_or_the_same_error(tmp_path: 
     path.write_bytes(BOOK)
     started = start_first_pass(path)
     assert started is not None
-    assert started.result(timeout=30).table.equals(first_pass(io.BytesIO(BOOK), "book.csv").table)
+    assert started.result(timeout=30).table.equals(read_first_pass(io.BytesIO(BOOK), "book.csv").table)
     path.write_bytes(b"\n" + BOOK)
     with pytest.raises(DataValidationError, match="starts with a blank line"):
         start_first_pass(path).result(timeout=30)

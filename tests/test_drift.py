@@ -21,9 +21,9 @@ from slrs.drift import (
     STABLE,
     TABLE_COLUMNS,
     TOO_FEW_ROWS,
-    bin_counts,
     build_drift_reference,
     check_drift,
+    count_per_bin,
     drift_status,
     population_stability_index,
 )
@@ -221,6 +221,16 @@ def test_reference_without_the_method_is_an_artifact_error(training) -> None:
                     {**reference, "score": {"outcome": reference["score"]["outcome"]}})
 
 
+@pytest.mark.parametrize("broken", ["descending", "a share short"])
+def test_reference_bins_must_ascend_with_one_share_each(training, broken: str) -> None:
+    X, scores, reference = training
+    bins = dict(reference["numeric"]["Age"])
+    bins = {**bins, "edges": bins["edges"][::-1]} if broken == "descending" else {**bins, "shares": bins["shares"][1:]}
+    with pytest.raises(ModelArtifactError, match="bins of Age are not ascending edges with one share per bin"):
+        check_drift(X, pd.Series(True, index=X.index), scores, "outcome",
+                    {**reference, "numeric": {**reference["numeric"], "Age": bins}})
+
+
 def test_scores_of_another_length_are_rejected(training) -> None:
     X, scores, reference = training
     with pytest.raises(DataValidationError, match="499 risk scores for 500 rows"):
@@ -234,8 +244,9 @@ def test_scores_of_another_length_are_rejected(training) -> None:
 # Small integers, so values fall exactly on edges, edges repeat and bins are empty.
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(-5, 5), max_size=6), st.lists(st.integers(-7, 7), max_size=50))
-def test_bin_counts_equal_the_count_of_each_values_bin_by_binary_search(edges: list[int], values: list[int]) -> None:
+def test_count_per_bin_equals_the_count_of_each_values_bin_by_binary_search(edges: list[int],
+                                                                           values: list[int]) -> None:
     inner = np.sort(np.asarray(edges, dtype=float))
     present = np.asarray(values, dtype=float)
     expected = np.bincount(np.searchsorted(inner, present), minlength=len(inner) + 1)
-    np.testing.assert_array_equal(bin_counts(inner, present), expected)
+    np.testing.assert_array_equal(count_per_bin(inner, present), expected)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import random
 import time
@@ -428,15 +429,32 @@ def test_read_portfolio_bytes_mutated_xlsx_raises_only_data_validation_error(
     _read_and_validate(_mutate(xlsx_sample, mutations), "p.xlsx")
 
 
-def test_a_first_pass_started_earlier_gives_the_same_chunks_or_the_same_error(tmp_path: Path) -> None:
+def _book_bytes(kind: str) -> bytes:
+    text = generate_portfolio(500, seed=12).astype(str).to_csv(index=False)
+    if kind == "cp1252":
+        return text.replace("BRW_7,", "BRW_Zoë,").encode("cp1252")
+    if kind == "odd quotes":
+        return text.replace("BRW_7,", 'BRW_"7,').encode()
+    if kind == "wide row":
+        return text.replace("BRW_7,", "BRW_7,extra,").encode()
+    return text.encode()
+
+
+# Arrow reads the first; pandas' reader the others, with the layout and the decoding the started pass found.
+@pytest.mark.parametrize("kind", ["utf-8", "cp1252", "odd quotes", "wide row"])
+def test_a_first_pass_started_earlier_gives_the_same_chunks(tmp_path: Path, kind: str) -> None:
     path = tmp_path / "book.csv"
-    generate_portfolio(500, seed=12).astype(str).to_csv(path, index=False)
+    path.write_bytes(_book_bytes(kind))
     read = list(iter_portfolio_file(path, 200))
     started = list(iter_portfolio_file(path, 200, started=start_first_pass(path)))
     assert [len(chunk) for chunk in started] == [200, 200, 100]
     for a, b in zip(read, started, strict=True):
         pd.testing.assert_frame_equal(a, b)
-    path.write_bytes(b"\n" + path.read_bytes())
+
+
+def test_a_first_pass_started_earlier_gives_the_same_error(tmp_path: Path) -> None:
+    path = tmp_path / "book.csv"
+    path.write_bytes(b"\n" + _book_bytes("utf-8"))
     with pytest.raises(DataValidationError, match="starts with a blank line"):
         list(iter_portfolio_file(path, 200, started=start_first_pass(path)))
 
@@ -494,19 +512,35 @@ def test_a_late_row_with_an_extra_value_is_not_a_second_header(tmp_path: Path) -
     assert len(rows) == 30 and "late-extra" in rows.astype(str).to_numpy()
 
 
+def _write_slowly(stream) -> None:
+    for _ in range(20):
+        stream.write(b"x" * 1000)
+        time.sleep(0.01)
+
+
 def test_a_file_written_atomically_goes_to_the_disk_while_it_is_written(tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    synced: list[int] = []
-    monkeypatch.setattr(slrs_io, "SYNC_EVERY_S", 0.01)
-    monkeypatch.setattr(slrs_io, "_sync_data", synced.append)
+    sync_ends: list[float] = []
 
-    def slow_write(stream) -> None:
-        for _ in range(20):
-            stream.write(b"x" * 1000)
-            time.sleep(0.01)
+    def sync_slowly(descriptor: int) -> None:
+        time.sleep(0.3)  # a sync in progress when the writing ends must be waited for: the file closes next
+        sync_ends.append(time.monotonic())
 
-    slrs_io.write_atomically(tmp_path / "out.csv", slow_write)
-    assert synced and (tmp_path / "out.csv").read_bytes() == b"x" * 20_000
-    count = len(synced)
-    time.sleep(0.05)
-    assert len(synced) == count  # the syncing stopped before the file was closed
+    monkeypatch.setattr(slrs_io, "SYNC_EVERY_S", 0.005)
+    monkeypatch.setattr(slrs_io, "_sync_data", sync_slowly)
+    slrs_io.write_atomically(tmp_path / "out.csv", _write_slowly)
+    returned = time.monotonic()
+    time.sleep(0.4)
+    assert sync_ends and max(sync_ends) < returned
+    assert (tmp_path / "out.csv").read_bytes() == b"x" * 20_000
+
+
+def test_a_failed_sync_while_writing_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(descriptor: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(slrs_io, "SYNC_EVERY_S", 0.005)
+    monkeypatch.setattr(slrs_io, "_sync_data", fail)
+    with pytest.raises(OSError, match="Input/output error"):
+        slrs_io.write_atomically(tmp_path / "out.csv", _write_slowly)
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its temporary part

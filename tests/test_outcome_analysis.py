@@ -17,9 +17,9 @@ from slrs.outcome_analysis import (
     MIN_EACH_OUTCOME,
     analyse_outcomes,
     analyse_view,
+    assign_deciles,
     delong_standard_error,
     ks_statistic,
-    score_deciles,
 )
 from slrs.schema import RISK_COLUMN, TARGET
 
@@ -120,9 +120,9 @@ def test_to_dict_is_json_ready_with_the_documented_keys() -> None:
 # Few distinct scores, so ties straddle the cuts between deciles.
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(0, 4), max_size=60))
-def test_score_deciles_cut_the_rows_sorted_by_descending_score_ties_in_row_order(values: list[int]) -> None:
+def test_assign_deciles_cuts_the_rows_sorted_by_descending_score_ties_in_row_order(values: list[int]) -> None:
     scores = np.asarray(values, dtype=float) / 4
     expected = np.empty(len(scores), dtype=int)
     for decile, rows in enumerate(np.array_split(np.argsort(-scores, kind="stable"), DECILES), start=1):
         expected[rows] = decile
-    np.testing.assert_array_equal(score_deciles(scores), expected)
+    np.testing.assert_array_equal(assign_deciles(scores), expected)
