@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from slrs.startup import paused_collection
+from slrs.startup import pause_collection
 
 # A process's first run imports the models' libraries here (about 1.2 s of the first page); later runs import nothing.
-with paused_collection():
+with pause_collection():
     import streamlit as st
     from PIL import Image
 

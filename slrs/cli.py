@@ -26,7 +26,7 @@ from slrs.exceptions import SLRSError
 from slrs.limits import STREAM_CHUNK_ROWS
 from slrs.money import SWEEP_STEP
 from slrs.schema import PLAN_AMOUNT_COLUMNS
-from slrs.startup import paused_collection
+from slrs.startup import pause_collection
 from slrs.strategy import DEFAULT_THRESHOLDS, METHODS
 
 EXIT_USAGE = 2
@@ -166,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         local_score = args.command == "score" and args.engine == "local"
         args.input_first_pass = start_first_pass(args.input) if local_score else None
         module, function = COMMANDS[args.command]
-        with paused_collection():
+        with pause_collection():
             run = getattr(importlib.import_module(module), function)
         code = run(args)
     except SLRSError as error:

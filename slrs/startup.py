@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def paused_collection() -> Iterator[None]:
+def pause_collection() -> Iterator[None]:
     """Python's garbage collector paused inside the block, then as it was (also when the block fails).
 
     Imports make a few hundred thousand objects that live as long as the process, and the collector walked them

@@ -6,18 +6,18 @@ import gc
 
 import pytest
 
-from slrs.startup import paused_collection
+from slrs.startup import pause_collection
 
 
 def test_the_collector_is_paused_inside_and_runs_again_after() -> None:
     assert gc.isenabled()
-    with paused_collection():
+    with pause_collection():
         assert not gc.isenabled()
     assert gc.isenabled()
 
 
 def test_a_failed_import_leaves_the_collector_running() -> None:
-    with pytest.raises(ImportError), paused_collection():
+    with pytest.raises(ImportError), pause_collection():
         raise ImportError("no module named 'missing'")
     assert gc.isenabled()
 
@@ -25,7 +25,7 @@ def test_a_failed_import_leaves_the_collector_running() -> None:
 def test_a_collector_paused_before_stays_paused() -> None:
     gc.disable()
     try:
-        with paused_collection():
+        with pause_collection():
             pass
         assert not gc.isenabled()
     finally:
