@@ -167,7 +167,7 @@ class FirstPass:
 
 
 def read_first_pass(stream: BinaryIO, filename: str, limits: ReadLimits = DEFAULT_LIMITS,
-               use_threads: bool = True) -> FirstPass:
+                    use_threads: bool = True) -> FirstPass:
     """Sniff the layout, then parse the file with Arrow (on every core if ``use_threads``) when it is UTF-8 and its
     quotes pair up. The stream is left rewound."""
     layout = sniff_layout(stream.read(SNIFF_BYTES), filename, limits)
