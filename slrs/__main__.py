@@ -3,7 +3,11 @@
 import gc
 import sys
 
-from slrs.cli import main
+from slrs.startup import limit_library_threads
+
+limit_library_threads()  # before slrs.cli imports numpy
+
+from slrs.cli import main  # noqa: E402
 
 code = main()
 # The process ends here: Python's shutdown would walk every object still alive in its garbage collections (0.2 s
