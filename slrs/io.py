@@ -63,6 +63,7 @@ from slrs.schema import (
     UNDECODABLE_ATTR,
     canonical_column,
 )
+from slrs.text import may_start_with
 
 EXCEL_SUFFIXES = (".xlsx",)
 # An .xlsx sheet holds 1,048,576 rows, one of them the header.
@@ -139,7 +140,7 @@ def _arrow_chunks(table: pa.Table, filename: str, chunk_rows: int | None,
             _check_chunk(table.slice(start, step).to_pandas(), start + min(step, table.num_rows - start), filename,
                          limits)
     guarded = [name for name, column in zip(table.column_names, table.columns, strict=True)
-               if _may_start_with(column, _APOSTROPHE_BYTE)]
+               if may_start_with(column, _APOSTROPHE_BYTE)]
     for start in range(0, table.num_rows, step):
         yield _restore_chunk(table.slice(start, step).to_pandas(), look_for_undecodable=False, columns=guarded)
 
@@ -410,7 +411,7 @@ def _neutralise_table(table: pa.Table) -> pa.Table:
     columns = []
     for column in table.columns:
         is_text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
-        if is_text and _may_start_with(column, _FORMULA_FIRST_BYTES):
+        if is_text and may_start_with(column, _FORMULA_FIRST_BYTES):
             risky = pc.and_(pc.match_substring_regex(column, FORMULA_LIKE),
                             pc.invert(pc.match_substring_regex(column, PLAIN_NUMBER)))
             guarded = pc.binary_join_element_wise(pa.scalar("'", column.type), column, pa.scalar("", column.type))
@@ -423,24 +424,6 @@ _FORMULA_FIRST_BYTES = np.zeros(256, dtype=bool)
 _FORMULA_FIRST_BYTES[list(("'" + "".join(FORMULA_STARTS)).encode())] = True
 _APOSTROPHE_BYTE = np.zeros(256, dtype=bool)
 _APOSTROPHE_BYTE[ord("'")] = True
-
-
-def _may_start_with(column: pa.ChunkedArray, first_bytes: np.ndarray) -> bool:
-    """Whether any value of an Arrow text column may start with one of the ASCII bytes marked in ``first_bytes``
-    (a mask of 256), so the regular expressions run only on the rare columns that need them. Each value's first
-    byte is read from Arrow's buffers: no other UTF-8 character starts with an ASCII byte (a null slot with bytes
-    at worst sends a column to them)."""
-    return any(first_bytes[_first_bytes(chunk)].any() for chunk in column.chunks)
-
-
-def _first_bytes(chunk: pa.Array) -> np.ndarray:
-    """The first byte of each non-empty value of an Arrow text array."""
-    _, offset_buffer, data = chunk.buffers()
-    if data is None or not len(chunk):
-        return np.empty(0, dtype=np.uint8)
-    offsets = np.frombuffer(offset_buffer, dtype=np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
-    starts = offsets[chunk.offset:chunk.offset + len(chunk) + 1]
-    return np.frombuffer(data, dtype=np.uint8)[starts[:-1][starts[1:] > starts[:-1]]]
 
 
 def write_csv_chunk(frame: pd.DataFrame, stream: BinaryIO, first: bool) -> None:

@@ -32,7 +32,7 @@ from slrs.schema import (
     category_lookup,
     normalize_label,
 )
-from slrs.text import take_labels
+from slrs.text import strip_text, take_labels
 
 # More unusable model inputs than this and an imputed score would mostly describe the training data.
 MAX_IMPUTED_INPUTS = 3
@@ -123,7 +123,7 @@ def borrower_id_text(column: pd.Series) -> pd.Series:
 def _as_text(series: pd.Series) -> pd.Series:
     if pd.api.types.is_string_dtype(series.dtype) and not isinstance(series.dtype, pd.CategoricalDtype) \
             and series.dtype != object and not series.hasnans:
-        return series.str.strip()  # text as the readers give it: nothing to fill or convert
+        return strip_text(series)  # text as the readers give it: nothing to fill or convert
     return series.where(series.notna(), "").astype(str).str.strip()
 
 

@@ -35,6 +35,7 @@ from slrs.io import (
 from slrs.limits import DEFAULT_LIMITS, ReadLimits
 from slrs.scenario import DecisionScenario
 from slrs.synth import generate_portfolio
+from slrs.text import may_start_with
 
 ROOT = Path(__file__).resolve().parent.parent
 # "Billion laughs": nine levels of aliases, each nine of the level below (9**9 strings once expanded).
@@ -218,13 +219,12 @@ def test_the_first_byte_screen_finds_a_formula_anywhere_in_a_column(kind) -> Non
     a later chunk, in a slice, after empty values, nulls and a value starting with a multi-byte letter is found."""
     values = ["ééx", "", None, "12", *(["plain"] * 50)]
     clean = pa.chunked_array([pa.array(values, kind), pa.array(values, kind).slice(3)])
-    assert not io_module._may_start_with(clean, io_module._FORMULA_FIRST_BYTES)
+    assert not may_start_with(clean, io_module._FORMULA_FIRST_BYTES)
     for formula in [*FORMULAS, "'quoted", "-3"]:
         hidden = pa.array([*values, formula, "tail"], kind).slice(4)
-        assert io_module._may_start_with(pa.chunked_array([pa.array(values, kind), hidden]),
-                                        io_module._FORMULA_FIRST_BYTES), formula
+        assert may_start_with(pa.chunked_array([pa.array(values, kind), hidden]), io_module._FORMULA_FIRST_BYTES), formula
     late = pa.chunked_array([pa.array([*values, "=late"], kind).slice(0, 4)])
-    assert not io_module._may_start_with(late, io_module._FORMULA_FIRST_BYTES)
+    assert not may_start_with(late, io_module._FORMULA_FIRST_BYTES)
 
 
 def test_the_apostrophe_guard_is_undone_in_a_later_chunk_only_where_it_was_written(tmp_path) -> None:
