@@ -54,6 +54,7 @@ from slrs.portfolio import (
     LoadedPortfolio,
     ProgressCallback,
     build_view,
+    compact_view,
     load_portfolio,
     merge_validations,
     validate_chunks,
@@ -69,7 +70,7 @@ from slrs.schema import (
     STRATEGY_COLUMN,
 )
 from slrs.strategy import Method, Thresholds
-from slrs.text import decode_text_categories
+from slrs.text import as_text_column
 
 # The pack's module, imported when a pack is made: it brings Plotly (0.13 s), which scoring a file never needs.
 PACK_MODULE = "slrs.report"
@@ -120,8 +121,9 @@ def load(data: bytes, name: str, *, is_sample: bool = False,
 
 
 def score(portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method) -> pd.DataFrame:
-    """The portfolio's view under ``method``: row, identifier, typed inputs, segment, risk score, issues."""
-    return build_view(portfolio, bundle, method)
+    """The portfolio's view under ``method``: row, identifier, typed inputs, segment, risk score, issues; compact
+    (``portfolio.compact_view``), since a scored portfolio is kept (by a session, in a decision)."""
+    return compact_view(build_view(portfolio, bundle, method))
 
 
 def plan(view: pd.DataFrame, scenario: DecisionScenario | Thresholds,
@@ -215,8 +217,9 @@ def output_table(portfolio: LoadedPortfolio, view: pd.DataFrame, plan_: pd.DataF
                                        if c in portfolio.raw.columns])
     planned = view.assign(**{column: plan_[column] for column in (STRATEGY_COLUMN, *PLAN_AMOUNT_COLUMNS)})
     added = planned[list(OUTPUT_COLUMNS)]
-    added = added.assign(**{column: decode_text_categories(added[column]) for column in added
-                            if isinstance(added[column].dtype, pd.CategoricalDtype)})
+    # Categories in a kept (compact) view, Python strings in a streamed chunk's: text in the table either way.
+    added = added.assign(**{column: as_text_column(added[column]) for column in added
+                            if isinstance(added[column].dtype, pd.CategoricalDtype) or added[column].dtype == object})
     return pd.concat([kept, added.set_axis(kept.index)], axis=1)
 
 
@@ -331,19 +334,20 @@ def scored_chunks(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, method: M
                   first_row: int = 1,
                   tracker: IdTracker | None = None) -> Iterator[tuple[LoadedPortfolio, pd.DataFrame]]:
     """Each chunk validated (``portfolio.validate_chunks``: ``first_row`` and ``tracker`` place the chunks in a
-    larger book) and scored."""
+    larger book) and scored. Views as ``score`` gives them, but not compact: a chunk is written and dropped, or
+    joined (``join_scored`` compacts the whole)."""
     # Reading and checking the next chunk overlaps scoring this one (a stage of its own, like the writing).
     for chunk, validation in _computed_ahead(validate_chunks(chunks, source, first_row=first_row, tracker=tracker)):
         portfolio = LoadedPortfolio(source, chunk, validation, digest="")
-        yield portfolio, score(portfolio, bundle, method)
+        yield portfolio, build_view(portfolio, bundle, method)
 
 
 def join_scored(parts: list[tuple[LoadedPortfolio, pd.DataFrame]], source: str,
                 digest: str = "") -> tuple[LoadedPortfolio, pd.DataFrame]:
-    """Consecutive scored chunks as one portfolio and its view."""
+    """Consecutive scored chunks as one portfolio and its view (compact, as ``score`` gives it)."""
     return (LoadedPortfolio(source, pd.concat([portfolio.raw for portfolio, _ in parts]),
                             merge_validations([portfolio.validation for portfolio, _ in parts]), digest),
-            pd.concat([view for _, view in parts]))
+            compact_view(pd.concat([view for _, view in parts])))
 
 
 def planned_output(portfolio: LoadedPortfolio, view: pd.DataFrame, scenario: DecisionScenario, tally: Tally,

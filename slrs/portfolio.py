@@ -121,8 +121,14 @@ def build_view(portfolio: LoadedPortfolio, bundle: ModelBundle, method: Method) 
     view = pd.concat([view, clean.drop(columns=[ID_COLUMN], errors="ignore"), scores], axis=1)
     view[SEGMENT_COLUMN] = view[SEGMENT_COLUMN].astype("Int64")
     view[ISSUES_COLUMN] = validation.row_issues
-    # A session holds its views for as long as it lives: texts with few distinct values (categories, segment
-    # names, the mostly empty issues) are stored once each, a tenth of the memory of one string per row.
+    return view
+
+
+def compact_view(view: pd.DataFrame) -> pd.DataFrame:
+    """``view`` with its texts of few distinct values (``COMPACT_COLUMNS``: categories, segment names, the mostly
+    empty issues) stored once each, a tenth of the memory of one string per row: for a view that is kept, as a
+    session keeps its views for as long as it lives. A chunk written and dropped is not worth it: 0.06 s per
+    200,000 rows, on the busiest thread of a streamed run."""
     return view.astype({column: "category" for column in COMPACT_COLUMNS if column in view})
 
 

@@ -28,11 +28,14 @@ def take_labels(labels: Sequence[str | None], codes: np.ndarray) -> pd.api.exten
     return pd.array(pa.array(list(labels), type=pa.large_string()).take(pa.array(codes)), dtype=TEXT_DTYPE)
 
 
-def decode_text_categories(categories: pd.Series) -> pd.Series:
-    """A categorical column of text as plain text (missing stays missing), as ``astype(str)`` gives it, decoded by
-    Arrow: pandas makes one Python string per row first. (Categories of numbers would be written differently.)"""
-    text = pd.array(pa.array(categories).cast(pa.large_string()), dtype=TEXT_DTYPE)
-    return pd.Series(text, index=categories.index, name=categories.name)
+def as_text_column(column: pd.Series) -> pd.Series:
+    """A column of text held as categories or as Python strings, as pandas keeps text (``TEXT_DTYPE``); missing
+    stays missing. Categories are decoded by Arrow: ``astype(str)`` would make one Python string per row first.
+    (Categories of numbers would be written differently.)"""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        text = pd.array(pa.array(column).cast(pa.large_string()), dtype=TEXT_DTYPE)
+        return pd.Series(text, index=column.index, name=column.name)
+    return column.astype(TEXT_DTYPE)
 
 
 def strip_text(text: pd.Series) -> pd.Series:

@@ -25,7 +25,7 @@ from slrs.money import ActionTerms, Assumptions, plan_summary, plan_totals
 from slrs.outcome_analysis import analyse_outcomes
 from slrs.report import FINDINGS_TITLE
 from slrs.scenario import DecisionScenario, scenario_to_json
-from slrs.schema import OUTPUT_COLUMNS, PLAN_AMOUNT_COLUMNS
+from slrs.schema import ISSUES_COLUMN, OUTPUT_COLUMNS, PLAN_AMOUNT_COLUMNS
 from slrs.strategy import (
     LEGAL,
     NOT_SCORED,
@@ -114,6 +114,16 @@ def test_streaming_chunks_gives_the_whole_file_decision_row_for_row(book: bytes,
     assert totals == pytest.approx(plan_totals(decision.plan))
     assert drift.table.equals(decision.drift.table) and findings == decision.findings
     assert list(whole.columns[-len(OUTPUT_COLUMNS):]) == list(OUTPUT_COLUMNS)
+
+
+def test_joined_chunks_give_the_compact_view_of_the_whole_file(book: bytes, bundle) -> None:
+    parts = list(pipeline.scored_chunks(iter_portfolio_bytes(book, "book.csv", 150), bundle, "outcome", "'book.csv'"))
+    # A streamed chunk is written and dropped: its texts stay plain, not worth compacting.
+    assert not any(isinstance(dtype, pd.CategoricalDtype) for _, view in parts for dtype in view.dtypes)
+    _, joined = pipeline.join_scored(parts, "'book.csv'")
+    whole = pipeline.score(pipeline.load(book, "book.csv"), bundle, "outcome")
+    pd.testing.assert_frame_equal(joined, whole)
+    assert isinstance(whole[ISSUES_COLUMN].dtype, pd.CategoricalDtype)
 
 
 @SCENARIOS
