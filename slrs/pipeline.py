@@ -309,16 +309,18 @@ def stream_outputs(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, scenario
 
     Each chunk is validated (IDs are checked across chunks), scored and planned by the functions ``decide`` uses.
     A capacity is portfolio-wide (the most valuable accounts of the whole file keep the scarce action), so with
-    one the whole file is scored first and planned at once, in memory; without, each chunk streams. The next
-    chunk is computed while the caller writes this one, and ``when_tallied`` is called once every row is in
-    ``tally``, while the caller may still be writing the last chunks (so ``Tally.finish`` can start then).
+    one the whole file is scored first and planned at once, in memory; without, each chunk streams. Validating,
+    scoring and planning are stages of their own, each a chunk ahead of the next, while the caller writes; and
+    ``when_tallied`` is called once every row is in ``tally``, while the caller may still be writing the last
+    chunks (so ``Tally.finish`` can start then).
     """
     return _computed_ahead(_stream_outputs(chunks, bundle, scenario, source, tally, when_tallied))
 
 
 def _stream_outputs(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, scenario: DecisionScenario, source: str,
                     tally: Tally, when_tallied: Callable[[], object]) -> Iterator[pd.DataFrame]:
-    parts = scored_chunks(chunks, bundle, scenario.method, source)
+    # Scoring the next chunk (the trees: the busiest stage) overlaps planning and tallying this one.
+    parts = _computed_ahead(scored_chunks(chunks, bundle, scenario.method, source))
     if not scenario.assumptions.has_capacities:
         for portfolio, view in parts:
             yield planned_output(portfolio, view, scenario, tally)
