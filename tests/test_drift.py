@@ -24,6 +24,7 @@ from slrs.drift import (
     build_drift_reference,
     check_drift,
     count_per_bin,
+    count_texts,
     drift_status,
     population_stability_index,
 )
@@ -250,3 +251,13 @@ def test_count_per_bin_equals_the_count_of_each_values_bin_by_binary_search(edge
     present = np.asarray(values, dtype=float)
     expected = np.bincount(np.searchsorted(inner, present), minlength=len(inner) + 1)
     np.testing.assert_array_equal(count_per_bin(inner, present), expected)
+
+
+@pytest.mark.parametrize("dtype", ["str", "category", object])
+def test_count_texts_counts_present_values_by_their_text_as_pandas_does(dtype) -> None:
+    values = pd.Series(["Salaried", None, "Self-Employed", "Salaried", "", np.nan], dtype=dtype)
+    expected = values.dropna().astype(str).value_counts()
+    pd.testing.assert_series_equal(count_texts(values).sort_index(), expected.sort_index(), check_names=False,
+                                   check_index_type=False)
+    assert count_texts(pd.Series([None, None], dtype=dtype)).empty
+    assert count_texts(pd.Series([1, 2, 2], dtype=object)).to_dict() == {"1": 1, "2": 2}
