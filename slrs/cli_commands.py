@@ -153,7 +153,7 @@ def _score_here(args: argparse.Namespace, paths: list[Path], bundle: ModelBundle
                     dict[str, float], DriftReport, tuple[Finding, ...]]]:
     """The local engine: the book streamed through the pipeline into ``output`` (stdout if None); its tally and
     ``Tally.finish``, which is worked out while the last chunks are written (it needs only the tally)."""
-    tally = pipeline.Tally()
+    tally = pipeline.Tally.of(bundle, scenario.method)
 
     def finish() -> tuple[dict[str, float], DriftReport, tuple[Finding, ...]]:
         return tally.finish(bundle, scenario, book_digest(hashing, paths[0]))

@@ -237,7 +237,7 @@ def _scored(partition: Partition, offset: int, repeats: dict[str, int], bundle: 
 def _score_and_write(partition: Partition, offset: int, repeats: dict[str, int], bundle: ModelBundle,
                      scenario: DecisionScenario, source: str, part: Path) -> Tally:
     """A partition scored, planned and written as one Parquet part (no capacity: each row plans alone)."""
-    tally = Tally()
+    tally = Tally.of(bundle, scenario.method)
     tables = (planned_output(portfolio, view, scenario, tally)
               for portfolio, view in _scored(partition, offset, repeats, bundle, scenario.method, source))
     with closing(tables):  # a failed write stops the readers behind it at once
@@ -257,10 +257,10 @@ def _plan_inputs(kept: tuple[LoadedPortfolio, pd.DataFrame]) -> tuple[np.ndarray
     return view[RISK_COLUMN].to_numpy(dtype=float), view["Outstanding_Loan_Amount"].to_numpy(dtype=float)
 
 
-def _plan_and_write(kept: tuple[LoadedPortfolio, pd.DataFrame], actions: np.ndarray, scenario: DecisionScenario,
-                    part: Path) -> Tally:
+def _plan_and_write(kept: tuple[LoadedPortfolio, pd.DataFrame], actions: np.ndarray, bundle: ModelBundle,
+                    scenario: DecisionScenario, part: Path) -> Tally:
     portfolio, view = kept
-    tally = Tally()
+    tally = Tally.of(bundle, scenario.method)
     table = planned_output(portfolio, view, scenario, tally, actions=actions)
     write_atomically(part, lambda stream: write_frames([table], stream, ".parquet"))
     return tally
@@ -280,7 +280,8 @@ def score_book(client: Client, paths: Sequence[Path], bundle: ModelBundle, scena
     risk, outstanding = (np.concatenate([part[column] for part in inputs]) for column in (0, 1))
     actions = np.split(capacity_actions(risk, outstanding, scenario.thresholds, scenario.assumptions),
                        np.cumsum([len(part[0]) for part in inputs])[:-1])
-    return _merged(client.map(_plan_and_write, kept, actions, [scenario] * count, parts, pure=False)), parts
+    return _merged(client.map(_plan_and_write, kept, actions, [models] * count, [scenario] * count, parts,
+                              pure=False)), parts
 
 
 def gather_book(client: Client, paths: Sequence[Path], bundle: ModelBundle, method: str,
@@ -309,10 +310,9 @@ def _kept(client: Client, partitions: list[Partition], offsets: list[int], repea
 
 
 def _merged(tallies: list[Future]) -> Tally:
-    """The partitions' tallies merged in order as they arrive, so the client holds one drift sample, not one per
-    partition."""
-    merged = Tally()
-    for tally in tallies:
+    """The partitions' tallies merged in order as they arrive."""
+    merged = tallies[0].result() if tallies else Tally()
+    for tally in tallies[1:]:
         merged = merge_tallies([merged, tally.result()])
     return merged
 

@@ -228,6 +228,30 @@ def check_drift(clean: pd.DataFrame, scorable: pd.Series | np.ndarray, risk_scor
     """
     if reference is None:
         return DriftReport(pd.DataFrame(columns=list(TABLE_COLUMNS)), None, 0, (NO_REFERENCE_NOTE,))
+    return report_drift(count_drift(clean, scorable, risk_scores, method, reference), method, reference)
+
+
+@dataclass(frozen=True, eq=False)  # holds arrays
+class DriftCounts:
+    """What the drift check counts of scored rows, for the risk score and then each model input in schema order:
+    the values in each bin (a category input's last bin holds the values training never had) and the values
+    outside the training range (number inputs and the score; 0 for categories). Missing values are the rows that
+    are in no bin. The counts of consecutive parts of a book add up to the whole book's (``add``), so a streamed
+    run compares every scored row without keeping them."""
+
+    rows: int
+    bins: tuple[np.ndarray, ...]
+    outside: tuple[int, ...]
+
+    def add(self, other: DriftCounts) -> DriftCounts:
+        return DriftCounts(self.rows + other.rows,
+                           tuple(mine + theirs for mine, theirs in zip(self.bins, other.bins, strict=True)),
+                           tuple(mine + theirs for mine, theirs in zip(self.outside, other.outside, strict=True)))
+
+
+def count_drift(clean: pd.DataFrame, scorable: pd.Series | np.ndarray, risk_scores: pd.Series | np.ndarray,
+                method: Method, reference: Mapping) -> DriftCounts:
+    """The counts behind ``check_drift`` (same parameters; a reference is needed)."""
     _check_reference(reference, method)
     mask = np.asarray(scorable, dtype=bool)
     scores = np.asarray(risk_scores, dtype=float)
@@ -239,20 +263,43 @@ def check_drift(clean: pd.DataFrame, scorable: pd.Series | np.ndarray, risk_scor
     if absent:
         raise DataValidationError([f"missing model inputs {absent}; expected every one of {list(MODEL_FEATURES)}"],
                                   source="the drift check")
-    rows = clean.loc[mask]
-    records = [_numeric_record(SCORE_INPUT, scores[mask], reference["score"][method])]
+    counted = [_count_numbers(scores[mask], reference["score"][method])]
     for name in MODEL_FEATURES:
+        values = clean[name][mask] if not mask.all() else clean[name]
         if name in reference["numeric"]:
-            records.append(_numeric_record(input_label(name), rows[name].to_numpy(dtype=float), reference["numeric"][name]))
+            counted.append(_count_numbers(values.to_numpy(dtype=float), reference["numeric"][name]))
         else:
-            records.append(_categorical_record(input_label(name), rows[name], reference["categorical"][name]))
+            counted.append(_count_categories(values, reference["categorical"][name]))
+    return DriftCounts(int(mask.sum()), tuple(bins for bins, _ in counted), tuple(outside for _, outside in counted))
+
+
+def _count_numbers(values: np.ndarray, reference: Mapping) -> tuple[np.ndarray, int]:
+    present = values[~np.isnan(values)]
+    low, high = reference["min"], reference["max"]
+    outside = np.count_nonzero((present < low) | (present > high)) if low is not None else len(present)
+    return count_per_bin(np.asarray(reference["edges"], dtype=float), present), int(outside)
+
+
+def _count_categories(values: pd.Series, reference: Mapping) -> tuple[np.ndarray, int]:
+    counted = count_texts(values)
+    known = counted.reindex(list(reference["shares"]), fill_value=0).to_numpy()
+    return np.append(known, int(counted.sum()) - int(known.sum())), 0
+
+
+def report_drift(counts: DriftCounts, method: Method, reference: Mapping) -> DriftReport:
+    """The drift report of ``counts`` (``count_drift``, or several added up) against the training ``reference``."""
+    quantities = [(SCORE_INPUT, reference["score"][method]),
+                  *((input_label(name), reference["numeric"].get(name) or reference["categorical"][name])
+                    for name in MODEL_FEATURES)]
+    records = [_numeric_record(label, bins, outside, counts.rows, summary) if "edges" in summary
+               else _categorical_record(label, bins, counts.rows, summary)
+               for (label, summary), bins, outside in zip(quantities, counts.bins, counts.outside, strict=True)]
     excess_missing = np.array([record.pop("excess_missing") for record in records])
     table = pd.DataFrame.from_records(records, columns=list(TABLE_COLUMNS))
-    n_rows = int(mask.sum())
-    too_few = (f"Only {n_rows:,} rows were scored: with fewer than {MIN_ROWS} the shift index is mostly chance, "
+    too_few = (f"Only {counts.rows:,} rows were scored: with fewer than {MIN_ROWS} the shift index is mostly chance, "
                "so no traffic light is given and no warning is raised.")
-    notes = () if n_rows >= MIN_ROWS else (too_few,)
-    return DriftReport(table, _warning(table, excess_missing, n_rows), n_rows, notes)
+    notes = () if counts.rows >= MIN_ROWS else (too_few,)
+    return DriftReport(table, _warning(table, excess_missing, counts.rows), counts.rows, notes)
 
 
 def _check_reference(reference: Mapping, method: Method) -> None:
@@ -273,25 +320,17 @@ def _check_reference(reference: Mapping, method: Method) -> None:
                                      "per bin; retrain with: python -m slrs train")
 
 
-def _numeric_record(label: str, values: np.ndarray, reference: Mapping) -> dict:
-    present = values[~np.isnan(values)]
-    counts = count_per_bin(np.asarray(reference["edges"], dtype=float), present)
-    low, high = reference["min"], reference["max"]
-    outside = np.count_nonzero((present < low) | (present > high)) if low is not None else len(present)
-    return _record(label, counts, np.asarray(reference["shares"], dtype=float), len(values),
-                   out_of_range=_share(outside, len(present)), unseen=np.nan,
+def _numeric_record(label: str, counts: np.ndarray, outside: int, n_values: int, reference: Mapping) -> dict:
+    return _record(label, counts, np.asarray(reference["shares"], dtype=float), n_values,
+                   out_of_range=_share(outside, int(counts.sum())), unseen=np.nan,
                    training_missing=reference["missing_share"])
 
 
-def _categorical_record(label: str, values: pd.Series, reference: Mapping) -> dict:
-    counted = count_texts(values)
-    present = int(counted.sum())
-    counts = counted.reindex(list(reference["shares"]), fill_value=0).to_numpy()
-    unseen = present - int(counts.sum())
-    # Values never seen in training form one more bin, whose training share is 0 (floored in the PSI).
+def _categorical_record(label: str, counts: np.ndarray, n_values: int, reference: Mapping) -> dict:
+    # Values never seen in training form the last bin, whose training share is 0 (floored in the PSI).
     expected = np.append(np.asarray(list(reference["shares"].values()), dtype=float), 0.0)
-    return _record(label, np.append(counts, unseen), expected, len(values), out_of_range=np.nan,
-                   unseen=_share(unseen, present), training_missing=reference["missing_share"])
+    return _record(label, counts, expected, n_values, out_of_range=np.nan,
+                   unseen=_share(int(counts[-1]), int(counts.sum())), training_missing=reference["missing_share"])
 
 
 def _record(label: str, counts: np.ndarray, expected: np.ndarray, n_values: int, *, out_of_range: float,

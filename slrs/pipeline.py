@@ -21,8 +21,7 @@ from __future__ import annotations
 import importlib
 import queue
 import threading
-from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -32,7 +31,7 @@ import pandas as pd
 
 from slrs.bundle import ModelBundle
 from slrs.compare import Comparison, compare_plans
-from slrs.drift import DriftReport, check_drift
+from slrs.drift import DriftCounts, DriftReport, check_drift, count_drift, report_drift
 from slrs.findings import Finding, gather_findings
 from slrs.gates import GateResult, check_gates
 from slrs.id_tracker import IdTracker
@@ -74,8 +73,6 @@ from slrs.text import as_text_column
 
 # The pack's module, imported when a pack is made: it brings Plotly (0.13 s), which scoring a file never needs.
 PACK_MODULE = "slrs.report"
-# A streamed run checks drift on every scored row of a file up to this size, on an even sample beyond.
-DRIFT_SAMPLE_ROWS = 1_000_000
 
 
 @dataclass(frozen=True, eq=False)  # holds tables: compared by identity
@@ -244,22 +241,29 @@ def pack(champion: Decision, challenger: Decision, bundle: ModelBundle, created:
 @dataclass
 class Tally:
     """What a streamed run keeps of each chunk, to give the same totals, drift and findings as ``decide`` in
-    memory that does not grow with the file beyond ``DRIFT_SAMPLE_ROWS`` rows.
+    memory that does not grow with the file but by the outcome analysis's one byte and one number per labelled row
+    (an exact AUC needs every score: 180 MB at the 20-million-row limit).
 
-    The totals are exact sums. The outcome analysis keeps one byte and one number per labelled row (an exact
-    AUC needs every score: 180 MB at the 20-million-row limit). The drift check sees every scored row of a file of up to ``DRIFT_SAMPLE_ROWS`` rows
-    (then it equals ``decide``'s); past that, an evenly spread sample of them: every 2nd row, then every 4th...
-    ``stream_outputs`` fills it; ``finish`` reads it once every row is in it.
+    The totals are exact sums, and the drift check's counts (``drift.DriftCounts``) add up chunk by chunk, so every
+    scored row of any file is compared. A tally counts drift under the method and the models' drift reference it
+    is made with (``Tally.of``; without a reference nothing is counted). ``stream_outputs`` fills it; ``finish``
+    reads it once every row is in it.
     """
 
+    method: Method = "outcome"
+    drift_reference: Mapping | None = None
     rows: int = 0
     rows_with_issues: int = 0
     unscored: int = 0
     totals: dict[str, float] = field(default_factory=dict)
-    drift_rows: list[pd.DataFrame] = field(default_factory=list)
-    stride: int = 1
+    drift: DriftCounts | None = None
     events: list[np.ndarray] = field(default_factory=list)  # every labelled scored row: 1 = not fully recovered
     event_scores: list[np.ndarray] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, bundle: ModelBundle, method: Method) -> Tally:
+        """An empty tally of rows scored by ``bundle``'s models under ``method``."""
+        return cls(method, bundle.manifest.get("drift_reference"))
 
     def add(self, portfolio: LoadedPortfolio, view: pd.DataFrame, plan_: pd.DataFrame) -> None:
         validation = portfolio.validation
@@ -271,35 +275,30 @@ class Tally:
         events, scores = labelled_scores(view)
         self.events.append(events)
         self.event_scores.append(scores)
-        kept = validation.scorable & (validation.clean.index % self.stride == 0)
-        self.drift_rows.append(validation.clean.loc[kept, list(MODEL_FEATURES)].assign(
-            **{RISK_COLUMN: view.loc[kept, RISK_COLUMN]}))
-        self.keep_drift_sample()
-
-    def keep_drift_sample(self) -> None:
-        """Keep every ``stride``-th row of the file (by position), doubling the stride while the rows kept are
-        more than ``DRIFT_SAMPLE_ROWS``: the sample depends only on the rows seen, not on how they were cut."""
-        while sum(len(rows) for rows in self.drift_rows) > DRIFT_SAMPLE_ROWS:
-            self.stride *= 2
-            self.drift_rows = [rows[rows.index % self.stride == 0] for rows in self.drift_rows]
+        if self.drift_reference is not None:
+            counts = count_drift(validation.clean, validation.scorable, view[RISK_COLUMN].to_numpy(dtype=float),
+                                 self.method, self.drift_reference)
+            self.drift = counts if self.drift is None else self.drift.add(counts)
 
     def finish(self, bundle: ModelBundle, scenario: DecisionScenario, digest: str = "") -> tuple[
             dict[str, float], DriftReport, tuple[Finding, ...]]:
         """The plan's totals (as ``money.plan_totals``), the drift report and the findings of every row seen;
         ``digest`` (the file's sha256) tells the models' training data, analysed by its held-out scores."""
         method = scenario.method
-        columns = [*MODEL_FEATURES, RISK_COLUMN]
-        rows = pd.concat(self.drift_rows) if self.drift_rows else pd.DataFrame(columns=columns)
-        with ThreadPoolExecutor(1) as pool:  # both sort and bin a million numbers, mostly outside the GIL
-            drift = pool.submit(check_drift, rows[list(MODEL_FEATURES)], np.ones(len(rows), dtype=bool),
-                                rows[RISK_COLUMN].to_numpy(dtype=float), method, bundle.manifest.get("drift_reference"))
-            analysis = held_out_analysis(bundle, method) if is_training_data(digest, bundle) else analyse_outcomes(
-                np.concatenate([np.empty(0, dtype=np.int8), *self.events]),
-                np.concatenate([np.empty(0), *self.event_scores]))
-            drift = drift.result()
+        analysis = held_out_analysis(bundle, method) if is_training_data(digest, bundle) else analyse_outcomes(
+            np.concatenate([np.empty(0, dtype=np.int8), *self.events]),
+            np.concatenate([np.empty(0), *self.event_scores]))
+        drift = self._drift_report(bundle, method)
         gates = check_gates(analysis, drift, scenario.gates)
         findings = _findings(bundle, method, drift, analysis, gates, self.rows, self.rows_with_issues, self.unscored)
         return self.totals or plan_totals(pd.DataFrame(columns=list(PLAN_COLUMNS))), drift, findings
+
+    def _drift_report(self, bundle: ModelBundle, method: Method) -> DriftReport:
+        if self.drift is not None:
+            return report_drift(self.drift, method, self.drift_reference)
+        # No row counted: none was tallied, or the models hold no reference (the check says so).
+        no_rows = pd.DataFrame(columns=list(MODEL_FEATURES))
+        return check_drift(no_rows, np.zeros(0, dtype=bool), np.zeros(0), method, bundle.manifest.get("drift_reference"))
 
 
 def stream_outputs(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, scenario: DecisionScenario, source: str,
@@ -362,9 +361,10 @@ def planned_output(portfolio: LoadedPortfolio, view: pd.DataFrame, scenario: Dec
 
 
 def merge_tallies(tallies: Iterable[Tally]) -> Tally:
-    """One tally of consecutive parts of a book, as if one run had seen them all (the drift sample included)."""
-    merged = Tally()
-    for part in tallies:
+    """One tally of consecutive parts of a book, as if one run had seen them all (made like the first part)."""
+    parts = list(tallies)
+    merged = Tally(parts[0].method, parts[0].drift_reference) if parts else Tally()
+    for part in parts:
         merged.rows += part.rows
         merged.rows_with_issues += part.rows_with_issues
         merged.unscored += part.unscored
@@ -372,10 +372,8 @@ def merge_tallies(tallies: Iterable[Tally]) -> Tally:
             merged.totals[name] = merged.totals.get(name, 0) + value
         merged.events += part.events
         merged.event_scores += part.event_scores
-        merged.drift_rows += part.drift_rows
-        merged.stride = max(merged.stride, part.stride)
-    merged.drift_rows = [rows[rows.index % merged.stride == 0] for rows in merged.drift_rows]
-    merged.keep_drift_sample()
+        if part.drift is not None:
+            merged.drift = part.drift if merged.drift is None else merged.drift.add(part.drift)
     return merged
 
 

@@ -62,7 +62,7 @@ def book(tmp_path_factory) -> Path:
 
 
 def _single_process(book: Path, scenario: DecisionScenario, bundle) -> tuple[pd.DataFrame, Tally]:
-    tally = Tally()
+    tally = Tally.of(bundle, scenario.method)
     tables = pipeline.stream_outputs(iter_book(sorted(book.glob("*.parquet")), 250), bundle, scenario, "'book'",
                                      tally)
     return pd.concat(list(tables), ignore_index=True), tally
@@ -106,20 +106,23 @@ def test_the_book_gathered_for_sweep_and_report_equals_the_single_process_view(c
 
 
 def _tally_of(frame: pd.DataFrame, first_row: int, bundle) -> Tally:
-    tally = Tally()
+    tally = Tally.of(bundle, "outcome")
     for portfolio, view in pipeline.scored_chunks(iter([frame]), bundle, "outcome", "x", first_row=first_row):
         pipeline.planned_output(portfolio, view, UNCAPPED, tally)
     return tally
 
 
-def test_merged_tallies_keep_the_single_run_drift_sample(monkeypatch, bundle):
-    monkeypatch.setattr(pipeline, "DRIFT_SAMPLE_ROWS", 100)
+def test_merged_tallies_give_the_single_run_drift_report(bundle):
     frame = generate_portfolio(700, seed=3).astype(str)
+    frame.loc[20, "Age"] = "250"  # out of range: a missing (imputed) input, counted in the first part only
     whole = _tally_of(frame, 1, bundle)
     merged = merge_tallies([_tally_of(frame.iloc[:450].copy(), 1, bundle),
                             _tally_of(frame.iloc[450:].copy(), 451, bundle)])
-    assert merged.stride == whole.stride == 8
-    assert pd.concat(merged.drift_rows).index.tolist() == pd.concat(whole.drift_rows).index.tolist()
+    in_memory = pipeline.decide(pipeline.load(frame.to_csv(index=False).encode(), "x.csv"), bundle, UNCAPPED).drift
+    for tally in (whole, merged):
+        report = tally.finish(bundle, UNCAPPED)[1]
+        pd.testing.assert_frame_equal(report.table, in_memory.table)
+        assert report.warning == in_memory.warning and report.n_rows == in_memory.n_rows == 700
     assert merged.rows == whole.rows and merged.totals == pytest.approx(whole.totals, rel=1e-12)
 
 

@@ -106,7 +106,7 @@ def test_streaming_chunks_gives_the_whole_file_decision_row_for_row(book: bytes,
                                                                     scenario: DecisionScenario) -> None:
     decision = pipeline.decide(pipeline.load(book, "book.csv"), bundle, scenario)
     whole = pipeline.output_table(decision.portfolio, decision.view, decision.plan)
-    tally = pipeline.Tally()
+    tally = pipeline.Tally.of(bundle, scenario.method)
     streamed = pd.concat(pipeline.stream_outputs(iter_portfolio_bytes(book, "book.csv", 150), bundle, scenario,
                                                  "'book.csv'", tally))
     pd.testing.assert_frame_equal(streamed, whole)
@@ -129,7 +129,7 @@ def test_joined_chunks_give_the_compact_view_of_the_whole_file(book: bytes, bund
 @SCENARIOS
 def test_stream_outputs_says_when_every_row_is_tallied_before_the_last_table_is_taken(
         book: bytes, bundle, scenario: DecisionScenario) -> None:
-    tally, tallied = pipeline.Tally(), threading.Event()
+    tally, tallied = pipeline.Tally.of(bundle, scenario.method), threading.Event()
     seen: list[int] = []
     tables = pipeline.stream_outputs(iter_portfolio_bytes(book, "book.csv", 150), bundle, scenario, "'book.csv'",
                                      tally, when_tallied=lambda: seen.append(tally.rows) or tallied.set())
