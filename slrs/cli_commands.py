@@ -162,8 +162,8 @@ def _score_here(args: argparse.Namespace, paths: list[Path], bundle: ModelBundle
         finished: list[Future] = []
         # Handed over, not kept in ``args``: its result holds the whole input as Arrow text until the reading ends.
         book = iter_book(paths, args.chunk_rows, vars(args).pop("input_first_pass", None))
-        # The drift check and the outcome analysis start once every row is tallied, beside the last writes (so a
-        # failed last write waits for them before it is reported: about half a second for a million rows).
+        # The outcome analysis starts once every row is tallied, beside the last writes (so a failed last write
+        # waits for it before it is reported: about a quarter of a second for a million rows).
         tables = pipeline.stream_outputs(book, bundle, scenario, f"'{args.input.name}'", tally,
                                          when_tallied=lambda: finished.append(background.submit(finish)))
         with closing(tables):  # a failed write stops the readers and scorers behind it at once

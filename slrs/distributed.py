@@ -271,17 +271,17 @@ def score_book(client: Client, paths: Sequence[Path], bundle: ModelBundle, scena
     """Score a book on the cluster into Parquet parts in ``parts_folder`` (in row order); the merged tally."""
     partitions, offsets, repeats, models = _prepare(client, paths, bundle)
     parts = [parts_folder / PART_NAME.format(number) for number in range(len(partitions))]
-    count = len(partitions)
+    count, empty = len(partitions), Tally.of(bundle, scenario.method)
     if not scenario.assumptions.has_capacities:
         return _merged(client.map(_score_and_write, partitions, offsets, [repeats] * count, [models] * count,
-                                  [scenario] * count, [source] * count, parts, pure=False)), parts
+                                  [scenario] * count, [source] * count, parts, pure=False), empty), parts
     kept = _kept(client, partitions, offsets, repeats, models, scenario.method, source)
     inputs = client.gather(client.map(_plan_inputs, kept))
     risk, outstanding = (np.concatenate([part[column] for part in inputs]) for column in (0, 1))
     actions = np.split(capacity_actions(risk, outstanding, scenario.thresholds, scenario.assumptions),
                        np.cumsum([len(part[0]) for part in inputs])[:-1])
     return _merged(client.map(_plan_and_write, kept, actions, [models] * count, [scenario] * count, parts,
-                              pure=False)), parts
+                              pure=False), empty), parts
 
 
 def gather_book(client: Client, paths: Sequence[Path], bundle: ModelBundle, method: str,
@@ -309,11 +309,11 @@ def _kept(client: Client, partitions: list[Partition], offsets: list[int], repea
                       [source] * count, pure=False)
 
 
-def _merged(tallies: list[Future]) -> Tally:
-    """The partitions' tallies merged in order as they arrive."""
-    merged = tallies[0].result() if tallies else Tally()
-    for tally in tallies[1:]:
-        merged = merge_tallies([merged, tally.result()])
+def _merged(tallies: list[Future], empty: Tally) -> Tally:
+    """The partitions' tallies merged in order into ``empty`` as they arrive."""
+    merged = empty
+    for tally in tallies:
+        merged = merge_tallies(merged, tally.result())
     return merged
 
 

@@ -227,7 +227,7 @@ def check_drift(clean: pd.DataFrame, scorable: pd.Series | np.ndarray, risk_scor
         Its table lists the risk score first, then the model inputs in schema order.
     """
     if reference is None:
-        return DriftReport(pd.DataFrame(columns=list(TABLE_COLUMNS)), None, 0, (NO_REFERENCE_NOTE,))
+        return report_drift(None, method, None)
     return report_drift(count_drift(clean, scorable, risk_scores, method, reference), method, reference)
 
 
@@ -286,11 +286,18 @@ def _count_categories(values: pd.Series, reference: Mapping) -> tuple[np.ndarray
     return np.append(known, int(counted.sum()) - int(known.sum())), 0
 
 
-def report_drift(counts: DriftCounts, method: Method, reference: Mapping) -> DriftReport:
-    """The drift report of ``counts`` (``count_drift``, or several added up) against the training ``reference``."""
+def report_drift(counts: DriftCounts | None, method: Method, reference: Mapping | None) -> DriftReport:
+    """The drift report of ``counts`` (``count_drift``, or several added up; None: no row was counted) against the
+    training ``reference`` (None: the models hold none, and the report says so)."""
+    if reference is None:
+        return DriftReport(pd.DataFrame(columns=list(TABLE_COLUMNS)), None, 0, (NO_REFERENCE_NOTE,))
+    _check_reference(reference, method)
     quantities = [(SCORE_INPUT, reference["score"][method]),
                   *((input_label(name), reference["numeric"].get(name) or reference["categorical"][name])
                     for name in MODEL_FEATURES)]
+    if counts is None:  # one empty bin per bin, as ``count_drift`` gives for no rows
+        counts = DriftCounts(0, tuple(np.zeros(len(summary.get("edges", summary["shares"])) + 1, dtype=np.int64)
+                                      for _, summary in quantities), (0,) * len(quantities))
     records = [_numeric_record(label, bins, outside, counts.rows, summary) if "edges" in summary
                else _categorical_record(label, bins, counts.rows, summary)
                for (label, summary), bins, outside in zip(quantities, counts.bins, counts.outside, strict=True)]

@@ -32,6 +32,7 @@ import pandas as pd
 from slrs.bundle import ModelBundle
 from slrs.compare import Comparison, compare_plans
 from slrs.drift import DriftCounts, DriftReport, check_drift, count_drift, report_drift
+from slrs.exceptions import ConfigError
 from slrs.findings import Finding, gather_findings
 from slrs.gates import GateResult, check_gates
 from slrs.id_tracker import IdTracker
@@ -62,14 +63,13 @@ from slrs.risk import HOLDOUT_COLUMNS
 from slrs.scenario import DecisionScenario
 from slrs.schema import (
     LEGACY_OUTPUT_COLUMNS,
-    MODEL_FEATURES,
     OUTPUT_COLUMNS,
     PLAN_AMOUNT_COLUMNS,
     RISK_COLUMN,
     STRATEGY_COLUMN,
 )
 from slrs.strategy import Method, Thresholds
-from slrs.text import as_text_column
+from slrs.text import convert_to_text
 
 # The pack's module, imported when a pack is made: it brings Plotly (0.13 s), which scoring a file never needs.
 PACK_MODULE = "slrs.report"
@@ -215,7 +215,7 @@ def output_table(portfolio: LoadedPortfolio, view: pd.DataFrame, plan_: pd.DataF
     planned = view.assign(**{column: plan_[column] for column in (STRATEGY_COLUMN, *PLAN_AMOUNT_COLUMNS)})
     added = planned[list(OUTPUT_COLUMNS)]
     # Categories in a kept (compact) view, Python strings in a streamed chunk's: text in the table either way.
-    added = added.assign(**{column: as_text_column(added[column]) for column in added
+    added = added.assign(**{column: convert_to_text(added[column]) for column in added
                             if isinstance(added[column].dtype, pd.CategoricalDtype) or added[column].dtype == object})
     return pd.concat([kept, added.set_axis(kept.index)], axis=1)
 
@@ -246,12 +246,12 @@ class Tally:
 
     The totals are exact sums, and the drift check's counts (``drift.DriftCounts``) add up chunk by chunk, so every
     scored row of any file is compared. A tally counts drift under the method and the models' drift reference it
-    is made with (``Tally.of``; without a reference nothing is counted). ``stream_outputs`` fills it; ``finish``
-    reads it once every row is in it.
+    is made with (``Tally.of``; without a reference nothing is counted, and the report says the models hold none).
+    ``stream_outputs`` fills it; ``finish`` reads it once every row is in it.
     """
 
-    method: Method = "outcome"
-    drift_reference: Mapping | None = None
+    method: Method
+    drift_reference: Mapping | None
     rows: int = 0
     rows_with_issues: int = 0
     unscored: int = 0
@@ -285,20 +285,16 @@ class Tally:
         """The plan's totals (as ``money.plan_totals``), the drift report and the findings of every row seen;
         ``digest`` (the file's sha256) tells the models' training data, analysed by its held-out scores."""
         method = scenario.method
+        if (method, bundle.manifest.get("drift_reference")) != (self.method, self.drift_reference):
+            raise ConfigError(f"a tally of rows scored under '{self.method}' and other models' drift reference "
+                              f"cannot be finished under '{method}' with these models; make it with Tally.of")
         analysis = held_out_analysis(bundle, method) if is_training_data(digest, bundle) else analyse_outcomes(
             np.concatenate([np.empty(0, dtype=np.int8), *self.events]),
             np.concatenate([np.empty(0), *self.event_scores]))
-        drift = self._drift_report(bundle, method)
+        drift = report_drift(self.drift, method, self.drift_reference)
         gates = check_gates(analysis, drift, scenario.gates)
         findings = _findings(bundle, method, drift, analysis, gates, self.rows, self.rows_with_issues, self.unscored)
         return self.totals or plan_totals(pd.DataFrame(columns=list(PLAN_COLUMNS))), drift, findings
-
-    def _drift_report(self, bundle: ModelBundle, method: Method) -> DriftReport:
-        if self.drift is not None:
-            return report_drift(self.drift, method, self.drift_reference)
-        # No row counted: none was tallied, or the models hold no reference (the check says so).
-        no_rows = pd.DataFrame(columns=list(MODEL_FEATURES))
-        return check_drift(no_rows, np.zeros(0, dtype=bool), np.zeros(0), method, bundle.manifest.get("drift_reference"))
 
 
 def stream_outputs(chunks: Iterable[pd.DataFrame], bundle: ModelBundle, scenario: DecisionScenario, source: str,
@@ -360,11 +356,10 @@ def planned_output(portfolio: LoadedPortfolio, view: pd.DataFrame, scenario: Dec
     return output_table(portfolio, view, plan_)
 
 
-def merge_tallies(tallies: Iterable[Tally]) -> Tally:
-    """One tally of consecutive parts of a book, as if one run had seen them all (made like the first part)."""
-    parts = list(tallies)
-    merged = Tally(parts[0].method, parts[0].drift_reference) if parts else Tally()
-    for part in parts:
+def merge_tallies(first: Tally, *others: Tally) -> Tally:
+    """One tally of consecutive parts of a book (made alike), as if one run had seen them all."""
+    merged = Tally(first.method, first.drift_reference)
+    for part in (first, *others):
         merged.rows += part.rows
         merged.rows_with_issues += part.rows_with_issues
         merged.unscored += part.unscored

@@ -13,7 +13,9 @@ from contextlib import contextmanager
 # The command line runs its own threads (a scoring thread per core, beside the reading and the writing), so a
 # library's pool of threads only competes with them. OpenBLAS (numpy's and scipy's) starts one thread per core as
 # numpy loads, and they spin for a while waiting for work that never comes: 0.15 s of CPU in the first second of
-# `slrs score`, taken from the core that parses the input. Scoring calls no large matrix product.
+# `slrs score`, taken from the core that parses the input. Scoring calls no large matrix product. The setting holds
+# for every command and the processes it starts (Dask's local workers, which score the same way); training's
+# matrices (the bundled portfolio's 5,000 rows) are small.
 ONE_THREAD_LIBRARIES = ("OPENBLAS_NUM_THREADS",)
 
 

@@ -28,7 +28,7 @@ def take_labels(labels: Sequence[str | None], codes: np.ndarray) -> pd.api.exten
     return pd.array(pa.array(list(labels), type=pa.large_string()).take(pa.array(codes)), dtype=TEXT_DTYPE)
 
 
-def as_text_column(column: pd.Series) -> pd.Series:
+def convert_to_text(column: pd.Series) -> pd.Series:
     """A column of text held as categories or as Python strings, as pandas keeps text (``TEXT_DTYPE``); missing
     stays missing. Categories are decoded by Arrow: ``astype(str)`` would make one Python string per row first.
     (Categories of numbers would be written differently.)"""

@@ -82,6 +82,9 @@ def test_a_dask_run_equals_the_single_process_output_row_for_row(client, book, b
     assert len(parts) == 3
     assert tally.rows == expected_tally.rows == 900
     assert tally.totals == pytest.approx(expected_tally.totals, rel=1e-12)
+    drift, expected_drift = (run.finish(bundle, scenario)[1] for run in (tally, expected_tally))
+    pd.testing.assert_frame_equal(drift.table, expected_drift.table)  # the partitions' drift counts add up
+    assert drift.n_rows == expected_drift.n_rows == 899  # one row cannot be scored
     issues = result.set_index("Borrower_ID")["Data_Issues"]
     assert "first seen in row 11" in result.loc[650, "Data_Issues"]
     assert "first seen in row 421" in result.loc[700, "Data_Issues"]
@@ -116,8 +119,7 @@ def test_merged_tallies_give_the_single_run_drift_report(bundle):
     frame = generate_portfolio(700, seed=3).astype(str)
     frame.loc[20, "Age"] = "250"  # out of range: a missing (imputed) input, counted in the first part only
     whole = _tally_of(frame, 1, bundle)
-    merged = merge_tallies([_tally_of(frame.iloc[:450].copy(), 1, bundle),
-                            _tally_of(frame.iloc[450:].copy(), 451, bundle)])
+    merged = merge_tallies(_tally_of(frame.iloc[:450].copy(), 1, bundle), _tally_of(frame.iloc[450:].copy(), 451, bundle))
     in_memory = pipeline.decide(pipeline.load(frame.to_csv(index=False).encode(), "x.csv"), bundle, UNCAPPED).drift
     for tally in (whole, merged):
         report = tally.finish(bundle, UNCAPPED)[1]

@@ -17,6 +17,7 @@ from conftest import open_page
 from slrs import pipeline, ui
 from slrs.cli import main as cli_main
 from slrs.drift import DriftReport
+from slrs.exceptions import ConfigError
 from slrs.findings import DRIFT_DETAILS, STUDY_METHOD_TEXT, Finding, gather_findings
 from slrs.formatting import format_amount
 from slrs.gates import GateResult
@@ -124,6 +125,11 @@ def test_joined_chunks_give_the_compact_view_of_the_whole_file(book: bytes, bund
     whole = pipeline.score(pipeline.load(book, "book.csv"), bundle, "outcome")
     pd.testing.assert_frame_equal(joined, whole)
     assert isinstance(whole[ISSUES_COLUMN].dtype, pd.CategoricalDtype)
+
+
+def test_a_tally_is_finished_under_the_method_it_counted_drift_for(bundle) -> None:
+    with pytest.raises(ConfigError, match="Tally.of"):
+        pipeline.Tally.of(bundle, "outcome").finish(bundle, DecisionScenario("study"))
 
 
 @SCENARIOS

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from slrs.text import (
     MAYBE_WHITESPACE_BYTES,
     TEXT_DTYPE,
-    as_text_column,
+    convert_to_text,
     may_end_with,
     may_start_with,
     strip_text,
@@ -39,10 +39,10 @@ def test_labels_at_gives_the_column_pandas_would_make_from_python_strings() -> N
 
 def test_categories_and_python_strings_become_text_keeping_index_name_and_missing_values() -> None:
     categories = pd.Series(["b", None, "a", "b"], index=[7, 8, 9, 10], name="Segment", dtype="category")
-    pd.testing.assert_series_equal(as_text_column(categories), categories.astype("str"))
+    pd.testing.assert_series_equal(convert_to_text(categories), categories.astype("str"))
     strings = pd.Series(["b", None, ""], index=[3, 4, 5], name="Issues", dtype=object)
-    pd.testing.assert_series_equal(as_text_column(strings), strings.astype("str"))
-    assert as_text_column(strings).dtype == TEXT_DTYPE
+    pd.testing.assert_series_equal(convert_to_text(strings), strings.astype("str"))
+    assert convert_to_text(strings).dtype == TEXT_DTYPE
 
 
 def test_strip_text_strips_every_kind_of_whitespace_at_either_end() -> None:
