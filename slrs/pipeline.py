@@ -286,8 +286,8 @@ class Tally:
         ``digest`` (the file's sha256) tells the models' training data, analysed by its held-out scores."""
         method = scenario.method
         if (method, bundle.manifest.get("drift_reference")) != (self.method, self.drift_reference):
-            raise ConfigError(f"a tally of rows scored under '{self.method}' and other models' drift reference "
-                              f"cannot be finished under '{method}' with these models; make it with Tally.of")
+            raise ConfigError(f"this tally counted drift for the '{self.method}' method and its models; it cannot be "
+                              f"finished for '{method}' or with other models (make it with Tally.of)")
         analysis = held_out_analysis(bundle, method) if is_training_data(digest, bundle) else analyse_outcomes(
             np.concatenate([np.empty(0, dtype=np.int8), *self.events]),
             np.concatenate([np.empty(0), *self.event_scores]))
