@@ -226,9 +226,8 @@ def check_drift(clean: pd.DataFrame, scorable: pd.Series | np.ndarray, risk_scor
     DriftReport
         Its table lists the risk score first, then the model inputs in schema order.
     """
-    if reference is None:
-        return report_drift(None, method, None)
-    return report_drift(count_drift(clean, scorable, risk_scores, method, reference), method, reference)
+    counts = None if reference is None else count_drift(clean, scorable, risk_scores, method, reference)
+    return report_drift(counts, method, reference)
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays
@@ -263,13 +262,13 @@ def count_drift(clean: pd.DataFrame, scorable: pd.Series | np.ndarray, risk_scor
     if absent:
         raise DataValidationError([f"missing model inputs {absent}; expected every one of {list(MODEL_FEATURES)}"],
                                   source="the drift check")
+    rows = clean if mask.all() else clean.loc[mask]  # a chunk's rows are usually all scored: no copy then
     counted = [_count_numbers(scores[mask], reference["score"][method])]
     for name in MODEL_FEATURES:
-        values = clean[name][mask] if not mask.all() else clean[name]
         if name in reference["numeric"]:
-            counted.append(_count_numbers(values.to_numpy(dtype=float), reference["numeric"][name]))
+            counted.append(_count_numbers(rows[name].to_numpy(dtype=float), reference["numeric"][name]))
         else:
-            counted.append(_count_categories(values, reference["categorical"][name]))
+            counted.append(_count_categories(rows[name], reference["categorical"][name]))
     return DriftCounts(int(mask.sum()), tuple(bins for bins, _ in counted), tuple(outside for _, outside in counted))
 
 
